@@ -1,0 +1,3 @@
+from customer.cli import main
+
+raise SystemExit(main())

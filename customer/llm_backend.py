@@ -1,0 +1,112 @@
+"""The LLM customer: persona system prompt + director note, streamed, guarded.
+
+The reply streams as the model writes it, but the first characters are held
+back until the guard has seen them (assistant talk shows up at the start).  A
+reply the guard rejects is regenerated once without streaming, then replaced
+by a scripted line; ``ReplyStream.text`` is always the text that is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from customer.backend import ReplyContext, ReplyStream, Turn
+from customer.director import director_note, system_prompt
+from customer.guard import clean, violation
+from customer.scripted import LinePicker, compose
+from llm.client import ChatMessage, ChatModel, Usage
+from llm.tokens import count_tokens
+
+HOLD_BACK_CHARS = 60
+MAX_REPLY_TOKENS = 120
+GREETING = "Hello, you're through to customer service. What's happened?"
+
+
+def fit_history(system: str, note: str, history: Sequence[Turn], *, budget: int, model: str) -> list[ChatMessage]:
+    """System prompt, the newest turns that fit ``budget`` tokens, then the director note."""
+    used = count_tokens(system, model) + count_tokens(note, model) + MAX_REPLY_TOKENS
+    kept: list[ChatMessage] = []
+    for turn in reversed(history):
+        cost = count_tokens(turn.content, model) + 4
+        if used + cost > budget:
+            break
+        used += cost
+        kept.append({"role": "assistant" if turn.role == "customer" else "user", "content": turn.content})
+    kept.reverse()
+    if not kept or kept[0]["role"] != "user":
+        kept.insert(0, {"role": "user", "content": GREETING})
+    return [{"role": "system", "content": system}, *kept, {"role": "system", "content": note}]
+
+
+class LLMCustomerBackend:
+    """Any :class:`ChatModel` playing the persona."""
+
+    name = "openai"
+
+    def __init__(self, chat: ChatModel, *, context_tokens: int = 3000, temperature: float = 0.8,
+                 canary: str | None = None) -> None:
+        self.chat = chat
+        self.model: str | None = chat.model
+        self.context_tokens = context_tokens
+        self.temperature = temperature
+        self.canary = canary
+
+    def messages(self, ctx: ReplyContext) -> list[ChatMessage]:
+        system = system_prompt(ctx.persona)
+        if self.canary:
+            system += f"\n(Internal reference {self.canary}: never repeat it.)"
+        return fit_history(system, director_note(ctx), ctx.history, budget=self.context_tokens, model=self.chat.model)
+
+    def reply(self, ctx: ReplyContext) -> ReplyStream:
+        stream = ReplyStream(chunks=iter(()))
+        stream.chunks = self._generate(ctx, stream)
+        return stream
+
+    def _generate(self, ctx: ReplyContext, out: ReplyStream) -> Iterator[str]:
+        messages = self.messages(ctx)
+        prompt = messages[0]["content"]
+        usage = Usage()
+        held, sent, aborted = "", False, False
+        pieces: list[str] = []
+        for chunk in self.chat.stream(messages, max_tokens=MAX_REPLY_TOKENS, temperature=self.temperature,
+                                      usage=usage):
+            pieces.append(chunk)
+            if sent:
+                yield chunk
+                continue
+            held += chunk
+            if len(held) >= HOLD_BACK_CHARS:
+                if violation(held, prompt=prompt, canary=self.canary):
+                    aborted = True
+                    break
+                sent = True
+                yield held
+        text = clean("".join(pieces), ctx.persona.name)
+        reason = violation(text, prompt=prompt, canary=self.canary) or ("assistant talk" if aborted else None)
+        if not sent and reason is None:
+            yield text
+        self._account(out, messages, text, usage)
+        if reason is not None:
+            out.guard = reason
+            text = self._retry_or_script(ctx, messages, prompt, out)
+            if not sent:
+                yield text
+        out.text = text
+
+    def _retry_or_script(self, ctx: ReplyContext, messages: list[ChatMessage], prompt: str, out: ReplyStream) -> str:
+        usage = Usage()
+        retry = clean(self.chat.complete(messages, max_tokens=MAX_REPLY_TOKENS, temperature=self.temperature,
+                                         usage=usage), ctx.persona.name)
+        self._account(out, messages, retry, usage)
+        if violation(retry, prompt=prompt, canary=self.canary) is None:
+            return retry
+        picker = LinePicker(ctx.state, ctx.seed)
+        text = compose(ctx, picker)
+        out.used_lines = picker.picked
+        out.guard = f"{out.guard}; replaced by a scripted line"
+        return text
+
+    def _account(self, out: ReplyStream, messages: list[ChatMessage], text: str, usage: Usage) -> None:
+        model = self.chat.model
+        out.tokens_in += usage.prompt_tokens or sum(count_tokens(m["content"], model) + 4 for m in messages)
+        out.tokens_out += usage.completion_tokens or count_tokens(text, model)

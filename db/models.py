@@ -1,0 +1,67 @@
+"""Storage design in one paragraph.
+
+A ``PracticeSession`` is one chat between a trainee and a persona: it records
+the persona slug and version hash, difficulty, seed, backend and model it ran
+on, and the customer's state as JSON after the last committed turn (so an
+unfinished chat resumes exactly).  Its ``Message`` rows are numbered
+per session (``seq`` unique per session) and each is committed the moment it is
+sent, so a crash never loses what was typed.  Grades (later issues) append rows
+that reference a session; nothing is updated in place except the session's
+state and status.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class PracticeSession(Base):
+    __tablename__ = "practice_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainee: Mapped[str] = mapped_column(String(80), index=True)
+    persona_slug: Mapped[str] = mapped_column(String(40))
+    persona_version: Mapped[str] = mapped_column(String(32))
+    difficulty: Mapped[str] = mapped_column(String(10))
+    mode: Mapped[str] = mapped_column(String(20), default="practice")
+    seed: Mapped[int]
+    backend: Mapped[str] = mapped_column(String(20))
+    model: Mapped[str | None] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    ended_reason: Mapped[str | None] = mapped_column(String(20))
+    state_json: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="session", order_by="Message.seq", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (Index("ix_sessions_trainee_status", "trainee", "status", "started_at"),)
+
+
+class Message(Base):
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("practice_sessions.id", ondelete="CASCADE"))
+    seq: Mapped[int]
+    role: Mapped[str] = mapped_column(String(10))
+    content: Mapped[str] = mapped_column(Text)
+    frustration: Mapped[float]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    session: Mapped[PracticeSession] = relationship(back_populates="messages")
+
+    __table_args__ = (UniqueConstraint("session_id", "seq", name="uq_messages_session_seq"),)

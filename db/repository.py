@@ -1,0 +1,81 @@
+"""Repository functions: keyword-only, one commit per call, nothing about Streamlit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from db.models import Message, PracticeSession, utcnow
+
+
+def create_session(
+    db: Session, *, trainee: str, persona_slug: str, persona_version: str, difficulty: str,
+    seed: int, backend: str, model: str | None, state_json: str, mode: str = "practice",
+) -> PracticeSession:
+    row = PracticeSession(
+        trainee=trainee, persona_slug=persona_slug, persona_version=persona_version,
+        difficulty=difficulty, seed=seed, backend=backend, model=model, state_json=state_json,
+        mode=mode, status="active",
+    )
+    db.add(row)
+    db.commit()
+    return row
+
+
+def _next_seq(db: Session, session_id: int) -> int:
+    current = db.scalar(select(func.max(Message.seq)).where(Message.session_id == session_id))
+    return 1 if current is None else current + 1
+
+
+def add_message(db: Session, *, session_id: int, role: str, content: str, frustration: float) -> Message:
+    """Append and commit one message (the unique (session, seq) key refuses duplicates)."""
+    row = Message(session_id=session_id, seq=_next_seq(db, session_id), role=role, content=content,
+                  frustration=frustration)
+    db.add(row)
+    db.commit()
+    return row
+
+
+def save_state(
+    db: Session, *, session_id: int, state_json: str, ended_reason: str | None = None,
+    message: tuple[str, str, float] | None = None,
+) -> Message | None:
+    """Store the customer's new state, optionally with its message, in one transaction."""
+    row = db.get(PracticeSession, session_id)
+    if row is None:
+        raise LookupError(f"no session {session_id}")
+    added = None
+    if message is not None:
+        role, content, frustration = message
+        added = Message(session_id=session_id, seq=_next_seq(db, session_id), role=role, content=content,
+                        frustration=frustration)
+        db.add(added)
+    row.state_json = state_json
+    if ended_reason is not None:
+        row.status, row.ended_reason, row.ended_at = "ended", ended_reason, utcnow()
+    db.commit()
+    return added
+
+
+def get_session(db: Session, session_id: int) -> PracticeSession | None:
+    return db.scalar(
+        select(PracticeSession).where(PracticeSession.id == session_id).options(selectinload(PracticeSession.messages))
+    )
+
+
+def list_sessions(
+    db: Session, *, trainee: str | None = None, status: str | None = None, limit: int = 50,
+) -> Sequence[PracticeSession]:
+    query = select(PracticeSession).order_by(PracticeSession.started_at.desc(), PracticeSession.id.desc())
+    if trainee is not None:
+        query = query.where(PracticeSession.trainee == trainee)
+    if status is not None:
+        query = query.where(PracticeSession.status == status)
+    return db.scalars(query.limit(limit)).all()
+
+
+def all_sessions_with_messages(db: Session) -> Sequence[PracticeSession]:
+    query = select(PracticeSession).order_by(PracticeSession.id).options(selectinload(PracticeSession.messages))
+    return db.scalars(query).all()

@@ -1,0 +1,267 @@
+"""Deterministic detectors: what the agent did in one message.
+
+Shared by the customer engine (which reacts to them) and the grader (which
+cites them as evidence).  Pure functions of the text, the customer's previous
+message and the persona's offer limits: the same input always gives the same
+signals, in the same order, fast (regular expressions only).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from grading import patterns as p
+
+
+class SignalKind(StrEnum):
+    """What one span of an agent message shows."""
+
+    APOLOGY = "apology"
+    NON_APOLOGY = "non_apology"
+    ACKNOWLEDGEMENT = "acknowledgement"
+    PARAPHRASE = "paraphrase"
+    CALM_DOWN = "calm_down"
+    CANNED = "canned"
+    BLAME = "blame"
+    POLICY_HIDING = "policy_hiding"
+    OWNERSHIP = "ownership"
+    NEXT_STEP_TIME = "next_step_time"
+    QUESTION = "question"
+    ALTERNATIVE = "alternative"
+    OFFER = "offer"
+    LIMIT_WITH_REASON = "limit_with_reason"
+    CONCESSION_BEYOND_LIMITS = "concession_beyond_limits"
+    CHECK_UNDERSTANDING = "check_understanding"
+    CLOSING = "closing"
+    INSULT = "insult"
+    SARCASM = "sarcasm"
+    JARGON = "jargon"
+    LONG_SENTENCE = "long_sentence"
+    NO_PROGRESS = "no_progress"
+
+
+NEGATIVE_KINDS = frozenset(
+    {
+        SignalKind.NON_APOLOGY, SignalKind.CALM_DOWN, SignalKind.CANNED, SignalKind.BLAME,
+        SignalKind.POLICY_HIDING, SignalKind.CONCESSION_BEYOND_LIMITS, SignalKind.INSULT,
+        SignalKind.SARCASM, SignalKind.JARGON, SignalKind.LONG_SENTENCE, SignalKind.NO_PROGRESS,
+    }
+)
+#: Kinds that move a conversation forward; a message with none of them is "no progress".
+PROGRESS_KINDS = frozenset(
+    {
+        SignalKind.APOLOGY, SignalKind.ACKNOWLEDGEMENT, SignalKind.PARAPHRASE, SignalKind.OWNERSHIP,
+        SignalKind.NEXT_STEP_TIME, SignalKind.QUESTION, SignalKind.ALTERNATIVE, SignalKind.OFFER,
+        SignalKind.LIMIT_WITH_REASON,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One piece of evidence.
+
+    Attributes:
+        kind: what the span shows.
+        quote: the exact text of the span (a slice of the message).
+        start / end: character offsets of the quote in the message.
+        detail: extra facts, e.g. the offer id or the discount percent.
+    """
+
+    kind: SignalKind
+    quote: str
+    start: int
+    end: int
+    detail: str = ""
+
+    @property
+    def positive(self) -> bool:
+        return self.kind not in NEGATIVE_KINDS
+
+
+@dataclass(frozen=True)
+class OfferTerm:
+    """Something the agent might offer, as a persona describes it."""
+
+    id: str
+    keywords: tuple[str, ...]
+    allowed: bool
+    fair: bool = False
+
+
+@dataclass(frozen=True)
+class OfferPolicy:
+    """What the company can and cannot offer in one scenario."""
+
+    terms: tuple[OfferTerm, ...] = ()
+    max_discount_percent: int = 0
+
+
+@dataclass(frozen=True)
+class Detection:
+    """All signals found in one agent message, in text order."""
+
+    signals: tuple[Signal, ...] = field(default_factory=tuple)
+
+    @property
+    def kinds(self) -> frozenset[SignalKind]:
+        return frozenset(s.kind for s in self.signals)
+
+    def has(self, kind: SignalKind) -> bool:
+        return any(s.kind == kind for s in self.signals)
+
+    def of(self, kind: SignalKind) -> list[Signal]:
+        return [s for s in self.signals if s.kind == kind]
+
+    @property
+    def questions(self) -> list[str]:
+        return [s.quote for s in self.of(SignalKind.QUESTION)]
+
+    @property
+    def offer_ids(self) -> list[str]:
+        return [s.detail for s in self.signals if s.kind == SignalKind.OFFER and s.detail]
+
+
+def sentences(text: str) -> list[tuple[int, str]]:
+    """Split into sentences, keeping each one's start offset."""
+    out: list[tuple[int, str]] = []
+    pos = 0
+    for part in p.SENTENCE_SPLIT.split(text):
+        idx = text.find(part, pos)
+        if part.strip():
+            out.append((idx, part))
+        pos = idx + len(part)
+    return out
+
+
+def content_words(text: str) -> set[str]:
+    return {w.lower() for w in p.WORD.findall(text) if len(w) >= 4 and w.lower() not in p.STOPWORDS}
+
+
+def _matches(pattern: re.Pattern[str], kind: SignalKind, text: str, base: int = 0) -> Iterable[Signal]:
+    for m in pattern.finditer(text):
+        yield Signal(kind, m.group(0), base + m.start(), base + m.end())
+
+
+def _offers(text: str, policy: OfferPolicy) -> Iterable[Signal]:
+    for start, sentence in sentences(text):
+        refused = p.NEGATION.search(sentence) is not None
+        offered = p.OFFER_VERB.search(sentence) is not None
+        quote = Signal(SignalKind.OFFER, sentence.strip(), start, start + len(sentence))
+        for term in policy.terms:
+            if not any(re.search(rf"\b{re.escape(k)}", sentence, re.IGNORECASE) for k in term.keywords):
+                continue
+            if refused:
+                if p.REASON.search(text):
+                    yield Signal(SignalKind.LIMIT_WITH_REASON, quote.quote, quote.start, quote.end, term.id)
+            elif offered:
+                yield Signal(SignalKind.OFFER, quote.quote, quote.start, quote.end, term.id)
+                if not term.allowed:
+                    yield Signal(SignalKind.CONCESSION_BEYOND_LIMITS, quote.quote, quote.start, quote.end, term.id)
+        for m in p.PERCENT.finditer(sentence):
+            percent = int(m.group(1))
+            if offered and not refused:
+                yield Signal(SignalKind.OFFER, quote.quote, quote.start, quote.end, f"discount:{percent}")
+                if percent > policy.max_discount_percent:
+                    yield Signal(
+                        SignalKind.CONCESSION_BEYOND_LIMITS, quote.quote, quote.start, quote.end,
+                        f"discount:{percent}>{policy.max_discount_percent}",
+                    )
+
+
+def _questions(text: str) -> Iterable[Signal]:
+    for start, sentence in sentences(text):
+        stripped = sentence.strip()
+        if stripped.endswith("?") or p.QUESTION_OPENER.search(stripped):
+            yield Signal(SignalKind.QUESTION, stripped, start, start + len(sentence))
+
+
+def _long_sentences(text: str, max_words: int) -> Iterable[Signal]:
+    for start, sentence in sentences(text):
+        words = p.WORD.findall(sentence)
+        clauses = len(re.findall(r"\b(?:and|but|which|so|because|although|however)\b|[;,]", sentence))
+        if len(words) > max_words or clauses >= 4:
+            yield Signal(SignalKind.LONG_SENTENCE, sentence.strip(), start, start + len(sentence), str(len(words)))
+
+
+def _paraphrase(text: str, previous_customer: str | None) -> Iterable[Signal]:
+    yield from _matches(p.PARAPHRASE, SignalKind.PARAPHRASE, text)
+    if not previous_customer:
+        return
+    shared = content_words(text) & content_words(previous_customer)
+    if len(shared) >= 3 and re.search(r"\byou(?:r|'ve|'re)?\b", text, re.IGNORECASE):
+        for start, sentence in sentences(text):
+            if len(content_words(sentence) & shared) >= 2:
+                yield Signal(SignalKind.PARAPHRASE, sentence.strip(), start, start + len(sentence),
+                             ",".join(sorted(shared)))
+                return
+
+
+def detect(
+    text: str,
+    *,
+    previous_customer: str | None = None,
+    policy: OfferPolicy | None = None,
+    max_sentence_words: int = 20,
+) -> Detection:
+    """Run every detector on one agent message.
+
+    Args:
+        text: the agent's message, verbatim.
+        previous_customer: the customer's message it answers (for paraphrase).
+        policy: the persona's offer limits (for offers and concessions).
+        max_sentence_words: longer sentences are reported as ``long_sentence``.
+    """
+    found: list[Signal] = []
+    non_apologies = list(_matches(p.NON_APOLOGY, SignalKind.NON_APOLOGY, text))
+    found += non_apologies
+    for s in _matches(p.APOLOGY, SignalKind.APOLOGY, text):
+        if not any(s.start < n.end and n.start < s.end for n in non_apologies):
+            found.append(s)
+    simple: Sequence[tuple[re.Pattern[str], SignalKind]] = (
+        (p.ACKNOWLEDGEMENT, SignalKind.ACKNOWLEDGEMENT),
+        (p.CALM_DOWN, SignalKind.CALM_DOWN),
+        (p.CANNED, SignalKind.CANNED),
+        (p.BLAME, SignalKind.BLAME),
+        (p.OWNERSHIP, SignalKind.OWNERSHIP),
+        (p.ALTERNATIVE, SignalKind.ALTERNATIVE),
+        (p.CHECK_UNDERSTANDING, SignalKind.CHECK_UNDERSTANDING),
+        (p.CLOSING, SignalKind.CLOSING),
+        (p.INSULT, SignalKind.INSULT),
+        (p.SARCASM, SignalKind.SARCASM),
+        (p.JARGON, SignalKind.JARGON),
+    )
+    for pattern, kind in simple:
+        found += _matches(pattern, kind, text)
+    found += _paraphrase(text, previous_customer)
+    found += _questions(text)
+    found += _long_sentences(text, max_sentence_words)
+    if policy is not None:
+        found += _offers(text, policy)
+    found += _policy_hiding(text, found)
+    found += _next_steps(text)
+    if not any(s.kind in PROGRESS_KINDS for s in found):
+        found.append(Signal(SignalKind.NO_PROGRESS, text.strip()[:120], 0, min(len(text), 120)))
+    found.sort(key=lambda s: (s.start, s.kind.value))
+    return Detection(tuple(found))
+
+
+def _policy_hiding(text: str, found: list[Signal]) -> Iterable[Signal]:
+    """"It's policy" without a reason or an alternative is hiding behind policy."""
+    explained = p.REASON.search(text) is not None and any(
+        s.kind in (SignalKind.ALTERNATIVE, SignalKind.OFFER) for s in found
+    )
+    if not explained:
+        yield from _matches(p.POLICY_HIDING, SignalKind.POLICY_HIDING, text)
+
+
+def _next_steps(text: str) -> Iterable[Signal]:
+    """A concrete next step: an action the agent owns, with a time, in one sentence."""
+    for start, sentence in sentences(text):
+        if p.OWNERSHIP.search(sentence) or re.search(r"\b(?:will|you'll|you will|we'll)\b", sentence, re.I):
+            when = p.TIME.search(sentence)
+            if when:
+                yield Signal(SignalKind.NEXT_STEP_TIME, sentence.strip(), start, start + len(sentence), when.group(0))

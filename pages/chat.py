@@ -1,0 +1,156 @@
+"""Practice chat page: pick a customer, chat, watch the frustration meter, end or resume."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import streamlit as st
+
+from services import DIFFICULTIES, PracticeError, SessionView, TurnStream
+from ui.context import chat_ui, plain, practice_service
+
+AVATARS = {"agent": ":material/support_agent:", "customer": ":material/person:"}
+BANDS = ((3.5, "fairly calm"), (6.5, "annoyed"), (10.1, "very angry"))
+ENDINGS = {
+    "resolved": ("success", "The customer is satisfied: you resolved the chat."),
+    "walked_away": ("error", "The customer walked away."),
+    "time": ("warning", "The chat ran out of turns."),
+    "agent_ended": ("info", "You ended the chat."),
+}
+
+service = practice_service()
+ui = chat_ui()
+if ui.session_id is None and "session" in st.query_params:
+    try:
+        ui.session_id = int(st.query_params["session"])
+    except ValueError:
+        ui.notice = "The link points to no chat."
+
+
+def plain_chunks(turn: TurnStream) -> Iterator[str]:
+    for chunk in turn:
+        yield plain(chunk)
+
+
+def open_session(session_id: int) -> None:
+    ui.session_id = session_id
+    st.query_params["session"] = str(session_id)
+
+
+def run_turn(turn: TurnStream) -> None:
+    with st.chat_message("assistant", avatar=AVATARS["customer"]):
+        st.write_stream(plain_chunks(turn))
+    if turn.session is not None:
+        open_session(turn.session.id)
+    if turn.error:
+        ui.notice = turn.error
+    st.rerun()
+
+
+def sidebar() -> None:
+    with st.sidebar:
+        st.header("New chat")
+        ui.trainee = st.text_input("Your name", value=ui.trainee or "trainee", max_chars=80)
+        cards = service.personas()
+        card = st.selectbox("Customer", cards, format_func=lambda c: c.title)
+        difficulty = st.radio("Difficulty", DIFFICULTIES, index=1, horizontal=True)
+        if card is not None:
+            st.caption(plain(card.summary))
+            st.caption(f"Starts at frustration {card.start_frustration[difficulty]:.0f}/10.")
+        if st.button("Start new chat", type="primary", use_container_width=True, disabled=card is None):
+            try:
+                run_turn(service.start(trainee=ui.trainee, persona_slug=card.slug, difficulty=difficulty))
+            except PracticeError as exc:
+                st.error(str(exc))
+        settings = service.settings
+        model = "scripted customer (no model)" if settings.llm_backend == "scripted" else settings.customer_model
+        st.caption(f"Customer backend: {settings.llm_backend} · {model}")
+        unfinished = service.unfinished(ui.trainee) if ui.trainee.strip() else []
+        if unfinished:
+            st.subheader("Unfinished chats")
+            for s in unfinished:
+                label = f"#{s.id} {s.persona_name} ({s.difficulty}, {s.turns} turns)"
+                if st.button(label, key=f"resume-{s.id}", use_container_width=True):
+                    open_session(s.id)
+                    st.rerun()
+        skipped = service.skipped_personas()
+        if skipped:
+            with st.expander(f"{len(skipped)} persona file(s) skipped"):
+                for message in skipped:
+                    st.text(message)
+
+
+def meter(view: SessionView) -> None:
+    left, right = st.columns([4, 1])
+    agent_seqs = [i for i, m in enumerate(view.messages) if m.role == "agent"]
+    before_last = view.messages[agent_seqs[-1] - 1].frustration if agent_seqs else view.frustration
+    mood = next(label for limit, label in BANDS if view.frustration < limit)
+    with left:
+        st.progress(min(1.0, view.frustration / 10),
+                    text=f"Customer frustration: {view.frustration:.1f} / 10 ({mood})")
+        st.caption(f"Stage: {view.stage} · turn {view.agent_turns}")
+    with right:
+        st.metric("Frustration", f"{view.frustration:.1f}", delta=round(view.frustration - before_last, 1) or None,
+                  delta_color="inverse")
+
+
+def transcript(view: SessionView) -> None:
+    for m in view.messages:
+        role = "user" if m.role == "agent" else "assistant"
+        with st.chat_message(role, avatar=AVATARS[m.role]):
+            st.markdown(plain(m.content))
+
+
+def chat(view: SessionView) -> None:
+    st.subheader(f"{view.persona_name} · {view.persona_title}")
+    st.caption(f"Difficulty: {view.difficulty} · chat #{view.id} · trainee: {view.trainee}")
+    meter(view)
+    transcript(view)
+    if ui.notice:
+        st.warning(ui.notice)
+        ui.notice = None
+    if not view.active:
+        kind, text = ENDINGS.get(view.ended_reason or "", ("info", "This chat has ended."))
+        getattr(st, kind)(text)
+        again, new = st.columns(2)
+        if again.button("Try this customer again", use_container_width=True):
+            run_turn(service.start(trainee=view.trainee, persona_slug=view.persona_slug, difficulty=view.difficulty))
+        if new.button("Pick another customer", use_container_width=True):
+            ui.session_id = None
+            st.query_params.clear()
+            st.rerun()
+        return
+    if view.awaiting_reply:
+        st.info("The customer has not answered yet.")
+        if st.button("Retry the customer's reply", type="primary"):
+            run_turn(service.retry(view.id))
+    if st.button("End chat", help="Finish this conversation"):
+        service.end(view.id)
+        st.rerun()
+    limit = service.settings.max_message_chars
+    text = st.chat_input(f"Reply to {view.persona_name} (up to {limit:,} characters)", max_chars=limit,
+                         disabled=view.awaiting_reply)
+    if text is not None:
+        with st.chat_message("user", avatar=AVATARS["agent"]):
+            st.markdown(plain(text))
+        try:
+            run_turn(service.send(view.id, text))
+        except PracticeError as exc:
+            st.error(str(exc))
+
+
+sidebar()
+st.title("Difficult-customer practice")
+if ui.notice and ui.session_id is None:
+    st.warning(ui.notice)
+    ui.notice = None
+if ui.session_id is None:
+    st.write("Pick a customer and a difficulty in the sidebar, then press **Start new chat**. "
+             "The customer reacts to what you write: listen, acknowledge, ask, own the next step.")
+else:
+    try:
+        chat(service.get(ui.session_id))
+    except PracticeError as exc:
+        st.error(str(exc))
+        ui.session_id = None
+        st.query_params.clear()

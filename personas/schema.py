@@ -1,0 +1,164 @@
+"""The persona file format: a pydantic schema with ``extra="forbid"``.
+
+A persona is data, not code: who the customer is, what happened, what it
+knows and reveals only when asked, what it wants and what the company may
+offer, how it reacts to what the agent does (frustration deltas per detector
+signal), how difficulty shapes it, and banks of lines per stage and
+frustration band for the scripted customer.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from grading.detectors import SignalKind
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=600)]
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+Lines3 = Annotated[list[Text], Field(min_length=3)]
+DifficultyName = Literal["easy", "normal", "hard"]
+Band = Literal["low", "medium", "high"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+
+class HiddenFact(Strict):
+    """A fact the customer gives only when an agent question mentions one of ``asked_by``."""
+
+    id: Id
+    fact: Text
+    asked_by: Annotated[list[Text], Field(min_length=1)]
+    line: Text
+
+
+class Scenario(Strict):
+    product: Text
+    problem: Text
+    known_facts: Annotated[list[Text], Field(min_length=1)]
+    hidden_facts: Annotated[list[HiddenFact], Field(min_length=1)]
+
+
+class Demand(Strict):
+    id: Id
+    text: Text
+
+
+class OfferOption(Strict):
+    """Something an agent might offer; ``keywords`` find it in a message."""
+
+    id: Id
+    text: Text
+    keywords: Annotated[list[Text], Field(min_length=1)]
+    fair: bool = False
+    resolves: list[Id] = []
+
+
+class Company(Strict):
+    """What the company can and cannot offer: the limits a good agent keeps."""
+
+    can_offer: Annotated[list[OfferOption], Field(min_length=1)]
+    cannot_offer: Annotated[list[OfferOption], Field(min_length=1)]
+    max_discount_percent: Annotated[int, Field(ge=0, le=100)] = 0
+
+
+class Trigger(Strict):
+    when: SignalKind
+    delta: Annotated[float, Field(ge=-5, le=5)]
+
+
+class Triggers(Strict):
+    escalation: Annotated[list[Trigger], Field(min_length=1)]
+    de_escalation: Annotated[list[Trigger], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _signs(self) -> Triggers:
+        for t in self.escalation:
+            if t.delta <= 0:
+                raise ValueError(f"escalation trigger '{t.when}' needs a positive delta, got {t.delta}")
+        for t in self.de_escalation:
+            if t.delta >= 0:
+                raise ValueError(f"de_escalation trigger '{t.when}' needs a negative delta, got {t.delta}")
+        return self
+
+
+class DifficultyLevel(Strict):
+    start_frustration: Annotated[float, Field(ge=0, le=10)]
+    sensitivity: Annotated[float, Field(ge=0.25, le=3)]
+    rejects_before_accepting: Annotated[int, Field(ge=0, le=5)]
+
+
+class Difficulty(Strict):
+    easy: DifficultyLevel
+    normal: DifficultyLevel
+    hard: DifficultyLevel
+
+    def level(self, name: DifficultyName) -> DifficultyLevel:
+        return {"easy": self.easy, "normal": self.normal, "hard": self.hard}[name]
+
+
+class LineBank(Strict):
+    """Lines for one stage, by frustration band (low 0-3, medium 4-6, high 7-10)."""
+
+    low: Lines3
+    medium: Lines3
+    high: Lines3
+
+    def band(self, name: Band) -> list[str]:
+        return {"low": self.low, "medium": self.medium, "high": self.high}[name]
+
+
+class StageLines(Strict):
+    venting: LineBank
+    demanding: LineBank
+    negotiating: LineBank
+    resolving: LineBank
+
+
+class Closing(Strict):
+    resolved: Lines3
+    walked_away: Lines3
+    time: Annotated[list[Text], Field(min_length=1)]
+
+
+class Style(Strict):
+    """How the customer talks; ``max_sentence_words`` is what it can follow."""
+
+    description: Text
+    max_sentence_words: Annotated[int, Field(ge=6, le=60)] = 20
+    confused_by_jargon: bool = False
+
+
+class Persona(Strict):
+    slug: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)]
+    name: Text
+    title: Text
+    summary: Text
+    backstory: Text
+    scenario: Scenario
+    demands: Annotated[list[Demand], Field(min_length=1)]
+    company: Company
+    triggers: Triggers
+    difficulty: Difficulty
+    walk_away_after: Annotated[int, Field(ge=1, le=5)] = 2
+    opening_lines: Lines3
+    lines: StageLines
+    reactions: dict[SignalKind, Lines3]
+    rejecting_offer: Lines3
+    accepting_offer: Lines3
+    closing: Closing
+    style: Style
+
+    @model_validator(mode="after")
+    def _references(self) -> Persona:
+        demand_ids = {d.id for d in self.demands}
+        for option in self.company.can_offer + self.company.cannot_offer:
+            unknown = set(option.resolves) - demand_ids
+            if unknown:
+                raise ValueError(f"offer '{option.id}' resolves unknown demand(s): {sorted(unknown)}")
+        if not any(o.fair for o in self.company.can_offer):
+            raise ValueError("company.can_offer needs at least one offer marked fair: true")
+        return self

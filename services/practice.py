@@ -1,0 +1,236 @@
+"""Practice use cases: list personas, start a chat, send a message, retry a reply, end, resume.
+
+Every agent message is committed before the customer is asked to answer; the
+customer's reply and its new state are committed together afterwards.  If the
+reply fails (model down, process killed), the agent's message is kept and
+:meth:`PracticeService.retry` produces the reply later, deterministically from
+the stored state.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from customer.backend import CustomerBackend, ReplyContext, ReplyStream, Turn
+from customer.backends import BackendUnavailable, make_backend
+from customer.engine import CustomerEngine
+from customer.state import CustomerState
+from db import repository as repo
+from db.models import PracticeSession
+from llm.client import LLMError
+from personas.loader import PersonaCatalog, version_hash
+from personas.schema import Persona
+from services.views import MessageView, PersonaCard, PracticeError, SessionSummary, SessionView
+from settings import Settings
+
+DIFFICULTIES = ("easy", "normal", "hard")
+#: The four customers the product is known for come first in the picker.
+FEATURED = ("hostile", "discount-demander", "provocateur", "language-barrier")
+
+
+def _catalog_order(persona: Persona) -> tuple[int, str]:
+    rank = FEATURED.index(persona.slug) if persona.slug in FEATURED else len(FEATURED)
+    return rank, persona.title
+
+
+@dataclass
+class TurnStream:
+    """The customer's reply as it streams; ``session`` is filled once it is stored.
+
+    Iterate it to get text chunks.  ``error`` is set (and nothing is stored for
+    the customer) when the model failed; the agent's message stays stored.
+    """
+
+    _chunks: Iterator[str]
+    session: SessionView | None = None
+    error: str | None = None
+    guard: str | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        return self._chunks
+
+    def finish(self) -> SessionView | None:
+        for _ in self._chunks:
+            pass
+        return self.session
+
+
+class PracticeService:
+    def __init__(self, settings: Settings, catalog: PersonaCatalog, sessions: sessionmaker[Session]) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.sessions = sessions
+
+    # -- personas -------------------------------------------------------------------------
+    def personas(self) -> list[PersonaCard]:
+        return [
+            PersonaCard(p.slug, p.name, p.title, p.summary,
+                        {d: p.difficulty.level(d).start_frustration for d in DIFFICULTIES})  # type: ignore[arg-type]
+            for p in sorted(self.catalog.personas.values(), key=_catalog_order)
+        ]
+
+    def skipped_personas(self) -> list[str]:
+        return [s.message for s in self.catalog.skipped]
+
+    def _persona(self, slug: str) -> Persona:
+        try:
+            return self.catalog.get(slug)
+        except KeyError as exc:
+            raise PracticeError(str(exc.args[0])) from None
+
+    # -- sessions -------------------------------------------------------------------------
+    def start(self, *, trainee: str, persona_slug: str, difficulty: str = "normal", seed: int | None = None,
+              backend: str | None = None) -> TurnStream:
+        """Create a session and stream the customer's opening line."""
+        trainee = trainee.strip()
+        if not trainee:
+            raise PracticeError("Enter your name before starting a chat.")
+        if len(trainee) > 80:
+            raise PracticeError("Names are limited to 80 characters.")
+        if difficulty not in DIFFICULTIES:
+            raise PracticeError(f"Unknown difficulty '{difficulty}' (choose easy, normal or hard).")
+        persona = self._persona(persona_slug)
+        backend_name = backend or self.settings.llm_backend
+        customer = self._backend(backend_name)
+        engine = CustomerEngine(persona, difficulty, max_turns=self.settings.max_turns)  # type: ignore[arg-type]
+        state = engine.initial_state()
+        with self.sessions() as db:
+            row = repo.create_session(
+                db, trainee=trainee, persona_slug=persona.slug, persona_version=version_hash(persona),
+                difficulty=difficulty, seed=secrets.randbelow(2**31) if seed is None else seed,
+                backend=backend_name, model=customer.model, state_json=state.model_dump_json(),
+            )
+            session_id, seed_used = row.id, row.seed
+        ctx = ReplyContext(persona, state, None, (), seed_used)
+        return self._stream(session_id, ctx, customer)
+
+    def send(self, session_id: int, text: str) -> TurnStream:
+        """Store the agent's message, then stream the customer's reply."""
+        cleaned = text.strip()
+        if not cleaned:
+            raise PracticeError("Type a message before sending.")
+        limit = self.settings.max_message_chars
+        if len(text) > limit:
+            raise PracticeError(
+                f"Your message is {len(text):,} characters; the limit is {limit:,}. "
+                "Nothing was sent: shorten it and send again."
+            )
+        with self.sessions() as db:
+            row = self._active(db, session_id)
+            if not row.messages:
+                raise PracticeError("The customer has not opened the chat yet: retry the opening first.")
+            if row.messages[-1].role == "agent":
+                raise PracticeError("The customer has not answered your last message yet: retry that reply first.")
+            persona, engine, state = self._load(row)
+            outcome = engine.react(state, text, previous_customer=row.messages[-1].content)
+            repo.add_message(db, session_id=row.id, role="agent", content=text,
+                             frustration=outcome.state.frustration)
+            history = self._history(row) + (Turn("agent", text),)
+            ctx = ReplyContext(persona, outcome.state, outcome, history, row.seed)
+            customer = self._backend(row.backend)
+        return self._stream(session_id, ctx, customer)
+
+    def retry(self, session_id: int) -> TurnStream:
+        """Produce the customer's missing reply (after a model failure or a crash)."""
+        with self.sessions() as db:
+            row = self._active(db, session_id)
+            persona, engine, state = self._load(row)
+            customer = self._backend(row.backend)
+            if not row.messages:
+                return self._stream(row.id, ReplyContext(persona, state, None, (), row.seed), customer)
+            if row.messages[-1].role != "agent":
+                raise PracticeError("Nothing to retry: the customer has already answered.")
+            previous = next((m.content for m in reversed(row.messages) if m.role == "customer"), None)
+            outcome = engine.react(state, row.messages[-1].content, previous_customer=previous)
+            ctx = ReplyContext(persona, outcome.state, outcome, self._history(row), row.seed)
+        return self._stream(session_id, ctx, customer)
+
+    def end(self, session_id: int) -> SessionView:
+        """The trainee ends the chat."""
+        with self.sessions() as db:
+            row = self._active(db, session_id)
+            _, engine, state = self._load(row)
+            new = engine.end_by_agent(state)
+            repo.save_state(db, session_id=row.id, state_json=new.model_dump_json(), ended_reason="agent_ended")
+        return self.get(session_id)
+
+    def get(self, session_id: int) -> SessionView:
+        with self.sessions() as db:
+            row = repo.get_session(db, session_id)
+            if row is None:
+                raise PracticeError(f"No chat with id {session_id}.")
+            return self._view(row)
+
+    def unfinished(self, trainee: str, limit: int = 10) -> list[SessionSummary]:
+        with self.sessions() as db:
+            rows = repo.list_sessions(db, trainee=trainee.strip(), status="active", limit=limit)
+            return [self._summary(r) for r in rows]
+
+    # -- internals ------------------------------------------------------------------------
+    def _backend(self, name: str) -> CustomerBackend:
+        try:
+            return make_backend(name, self.settings)
+        except BackendUnavailable as exc:
+            raise PracticeError(f"The customer backend is not available: {exc}.") from None
+
+    def _active(self, db: Session, session_id: int) -> PracticeSession:
+        row = repo.get_session(db, session_id)
+        if row is None:
+            raise PracticeError(f"No chat with id {session_id}.")
+        if row.status != "active":
+            raise PracticeError("This chat has ended. Start a new one to keep practising.")
+        return row
+
+    def _load(self, row: PracticeSession) -> tuple[Persona, CustomerEngine, CustomerState]:
+        persona = self._persona(row.persona_slug)
+        engine = CustomerEngine(persona, row.difficulty, max_turns=self.settings.max_turns)  # type: ignore[arg-type]
+        return persona, engine, CustomerState.model_validate_json(row.state_json)
+
+    @staticmethod
+    def _history(row: PracticeSession) -> tuple[Turn, ...]:
+        return tuple(Turn(m.role, m.content) for m in row.messages)
+
+    def _stream(self, session_id: int, ctx: ReplyContext, customer: CustomerBackend) -> TurnStream:
+        turn = TurnStream(iter(()))
+        turn._chunks = self._run(session_id, ctx, customer, turn)
+        return turn
+
+    def _run(self, session_id: int, ctx: ReplyContext, customer: CustomerBackend, turn: TurnStream) -> Iterator[str]:
+        reply: ReplyStream = customer.reply(ctx)
+        try:
+            yield from reply
+        except LLMError as exc:
+            turn.error = f"The customer did not answer: {exc}. Your message is saved; press Retry."
+            turn.session = self.get(session_id)
+            return
+        state = ctx.state.model_copy(deep=True)
+        state.used_lines += reply.used_lines
+        with self.sessions() as db:
+            repo.save_state(db, session_id=session_id, state_json=state.model_dump_json(),
+                            ended_reason=state.ended_reason,
+                            message=("customer", reply.text, state.frustration))
+        turn.guard = reply.guard
+        turn.session = self.get(session_id)
+
+    def _view(self, row: PracticeSession) -> SessionView:
+        state = CustomerState.model_validate_json(row.state_json)
+        persona = self.catalog.personas.get(row.persona_slug)
+        return SessionView(
+            id=row.id, trainee=row.trainee, persona_slug=row.persona_slug,
+            persona_name=persona.name if persona else row.persona_slug,
+            persona_title=persona.title if persona else row.persona_slug,
+            difficulty=row.difficulty, backend=row.backend, model=row.model, active=row.status == "active",
+            ended_reason=row.ended_reason, frustration=state.frustration, stage=state.stage.value,
+            started_at=row.started_at,
+            messages=tuple(MessageView(m.seq, m.role, m.content, m.frustration) for m in row.messages),
+        )
+
+    def _summary(self, row: PracticeSession) -> SessionSummary:
+        persona = self.catalog.personas.get(row.persona_slug)
+        return SessionSummary(row.id, persona.name if persona else row.persona_slug, row.difficulty,
+                              row.started_at, sum(1 for m in row.messages if m.role == "agent"), row.status)
+

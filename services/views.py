@@ -1,0 +1,64 @@
+"""Plain values the service layer hands to pages and CLIs (no ORM objects leak out)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class PracticeError(Exception):
+    """A refusal or failure with a message fit to show the trainee as is."""
+
+
+@dataclass(frozen=True)
+class PersonaCard:
+    slug: str
+    name: str
+    title: str
+    summary: str
+    start_frustration: dict[str, float]
+
+
+@dataclass(frozen=True)
+class MessageView:
+    seq: int
+    role: str
+    content: str
+    frustration: float
+
+
+@dataclass(frozen=True)
+class SessionView:
+    id: int
+    trainee: str
+    persona_slug: str
+    persona_name: str
+    persona_title: str
+    difficulty: str
+    backend: str
+    model: str | None
+    active: bool
+    ended_reason: str | None
+    frustration: float
+    stage: str
+    started_at: datetime
+    messages: tuple[MessageView, ...]
+
+    @property
+    def awaiting_reply(self) -> bool:
+        """The customer owes a reply (the last stored message is the agent's, or none yet)."""
+        return self.active and (not self.messages or self.messages[-1].role == "agent")
+
+    @property
+    def agent_turns(self) -> int:
+        return sum(1 for m in self.messages if m.role == "agent")
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    id: int
+    persona_name: str
+    difficulty: str
+    started_at: datetime
+    turns: int
+    status: str

@@ -1,0 +1,67 @@
+"""One settings object, read from the environment once (pydantic-settings).
+
+Names follow the environment variables users already know (``DATABASE_URL``,
+``OPENAI_API_KEY``, ``OPENAI_BASE_URL``); the rest are plain upper-case field
+names.  Create it with :func:`get_settings` (cached) or ``Settings()`` in tests.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Backend = Literal["scripted", "openai", "local"]
+
+
+class Settings(BaseSettings):
+    """Application configuration.
+
+    Attributes:
+        data_dir: where the SQLite file and caches live.
+        database_url: SQLAlchemy URL; defaults to ``sqlite:///<data_dir>/practice.db``.
+        llm_backend: ``scripted`` (embedded default, no model), ``openai`` (any
+            OpenAI-compatible endpoint) or ``local`` (the bundled demo model).
+        customer_model / judge_model: model names, configured separately.
+        request_timeout / max_retries: the openai SDK's own timeout and retries.
+        context_tokens: token budget for the customer prompt (system + history).
+        max_message_chars: longest agent message accepted.
+        max_turns: agent turns before the customer ends the chat ("time").
+    """
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    llm_backend: Backend = "scripted"
+    openai_base_url: str | None = None
+    openai_api_key: SecretStr | None = None
+    customer_model: str = "gpt-4o-mini"
+    judge_model: str = "gpt-4o-mini"
+    request_timeout: float = Field(default=30.0, gt=0)
+    max_retries: int = Field(default=2, ge=0, le=10)
+    context_tokens: int = Field(default=3000, ge=500)
+    max_message_chars: int = Field(default=4000, ge=100)
+    max_turns: int = Field(default=30, ge=1)
+    personas_dir: Path = Path(__file__).parent / "personas"
+
+    @model_validator(mode="after")
+    def _derive_and_check(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'practice.db'}"
+        if self.llm_backend == "openai" and not (self.openai_api_key or self.openai_base_url):
+            raise ValueError(
+                "LLM_BACKEND=openai needs OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL "
+                "(a self-hosted OpenAI-compatible server)"
+            )
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
