@@ -146,30 +146,43 @@ def _matches(pattern: re.Pattern[str], kind: SignalKind, text: str, base: int = 
         yield Signal(kind, m.group(0), base + m.start(), base + m.end())
 
 
-def _offers(text: str, policy: OfferPolicy) -> Iterable[Signal]:
+CLAUSE_SPLIT = re.compile(r",?\s+but\s+|;\s*|,\s+(?:and\s+)?instead\s+|\s+-\s+", re.IGNORECASE)
+
+
+def _clauses(text: str) -> Iterable[tuple[int, str]]:
+    """Sentences split further at "but", ";" and dashes: "I can't do X, but I can do Y" is two clauses."""
     for start, sentence in sentences(text):
-        refused = p.NEGATION.search(sentence) is not None
-        offered = p.OFFER_VERB.search(sentence) is not None
-        quote = Signal(SignalKind.OFFER, sentence.strip(), start, start + len(sentence))
+        pos = 0
+        for part in CLAUSE_SPLIT.split(sentence):
+            idx = sentence.find(part, pos)
+            if part.strip():
+                yield start + idx, part
+            pos = idx + len(part)
+
+
+def _offers(text: str, policy: OfferPolicy) -> Iterable[Signal]:
+    reasoned = p.REASON.search(text) is not None
+    for start, clause in _clauses(text):
+        refused = p.NEGATION.search(clause) is not None
+        offered = p.OFFER_VERB.search(clause) is not None
+        quote, end = clause.strip(), start + len(clause)
         for term in policy.terms:
-            if not any(re.search(rf"\b{re.escape(k)}", sentence, re.IGNORECASE) for k in term.keywords):
+            if not any(re.search(rf"\b{re.escape(k)}", clause, re.IGNORECASE) for k in term.keywords):
                 continue
             if refused:
-                if p.REASON.search(text):
-                    yield Signal(SignalKind.LIMIT_WITH_REASON, quote.quote, quote.start, quote.end, term.id)
+                if reasoned:
+                    yield Signal(SignalKind.LIMIT_WITH_REASON, quote, start, end, term.id)
             elif offered:
-                yield Signal(SignalKind.OFFER, quote.quote, quote.start, quote.end, term.id)
+                yield Signal(SignalKind.OFFER, quote, start, end, term.id)
                 if not term.allowed:
-                    yield Signal(SignalKind.CONCESSION_BEYOND_LIMITS, quote.quote, quote.start, quote.end, term.id)
-        for m in p.PERCENT.finditer(sentence):
+                    yield Signal(SignalKind.CONCESSION_BEYOND_LIMITS, quote, start, end, term.id)
+        for m in p.PERCENT.finditer(clause):
             percent = int(m.group(1))
             if offered and not refused:
-                yield Signal(SignalKind.OFFER, quote.quote, quote.start, quote.end, f"discount:{percent}")
+                yield Signal(SignalKind.OFFER, quote, start, end, f"discount:{percent}")
                 if percent > policy.max_discount_percent:
-                    yield Signal(
-                        SignalKind.CONCESSION_BEYOND_LIMITS, quote.quote, quote.start, quote.end,
-                        f"discount:{percent}>{policy.max_discount_percent}",
-                    )
+                    yield Signal(SignalKind.CONCESSION_BEYOND_LIMITS, quote, start, end,
+                                 f"discount:{percent}>{policy.max_discount_percent}")
 
 
 def _questions(text: str) -> Iterable[Signal]:

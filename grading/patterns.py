@@ -35,9 +35,10 @@ APOLOGY = _rx(
     r"^\s*sorry\b",
 )
 ACKNOWLEDGEMENT = _rx(
-    r"\bI can (?:tell|see|hear) (?:that |how |why |this |it )",
-    r"\bthat (?:sounds|must (?:be|have been)) (?:really |so |very |incredibly )?"
-    r"(?:frustrating|awful|stressful|annoying|difficult|hard|upsetting|maddening|infuriating)",
+    r"\bI can (?:tell|see|hear|imagine)\b",
+    r"\b(?:sounds|must (?:be|have been|feel)|is|was|feels?) (?:really |so |very |incredibly |truly )?"
+    r"(?:frustrating|awful|stressful|annoying|difficult|upsetting|maddening|infuriating|miserable|"
+    r"exhausting|unacceptable|not acceptable|a nightmare)\b",
     r"\byou have (?:every|a) right to\b",
     r"\b(?:anyone|I) would be (?:upset|angry|frustrated|annoyed)\b",
     r"\bno wonder you(?:'re| are)\b",
@@ -87,15 +88,17 @@ POLICY_HIDING = _rx(
     r"\bcan'?t do anything\b", r"\bthe system (?:won'?t|doesn'?t) (?:let|allow)\b",
 )
 OWNERSHIP = _rx(
-    r"\bI(?:'ll| will) (?:personally |make sure|take care|handle|look into|fix|sort|follow|call|email|"
-    r"check|find out|get back|escalate|arrange|send|process|chase|keep|update|stay)",
+    r"\bI(?:'ll| will) (?!not\b|never\b|be honest\b|try\b)(?:personally |also |now |then |gladly )?[a-z]+",
     r"\bI(?:'m| am) going to\b", r"\blet me (?:fix|sort|handle|check|look|find|take|arrange|get)\b",
     r"\bI take (?:full )?(?:responsibility|ownership)\b", r"\bI own this\b",
-    r"\bleave (?:it|this) with me\b", r"\bI(?:'ve| have) (?:just )?(?:logged|noted|escalated|arranged|booked|issued|sent)\b",
+    r"\bleave (?:it|this) with me\b",
+    r"\bI(?:'ve| have) (?:also |just |already )?(?:logged|noted|escalated|arranged|booked|issued|sent|spoken|"
+    r"talked|refunded|applied|added|changed|briefed)\b",
 )
 TIME = _rx(
     r"\bwithin (?:the next )?(?:\d+|an?|one|two|three|24|48|72) ?(?:minutes?|hours?|days?|business days?|working days?|weeks?)\b",
     r"\bin (?:the next )?(?:\d+|an?|one|two|three) ?(?:minutes?|hours?|days?|business days?|weeks?)\b",
+    r"\bwithin the (?:hour|day|week)\b",
     r"\bby (?:the )?(?:end of (?:the )?(?:day|today|week)|tomorrow|tonight|monday|tuesday|wednesday|"
     r"thursday|friday|saturday|sunday|noon|\d{1,2}(?::\d{2})? ?(?:am|pm)?)\b",
     r"\b(?:today|tomorrow|this (?:afternoon|evening|morning|week))\b",
@@ -134,9 +137,12 @@ NEGATION = _rx(
     r"\bdo not offer\b", r"\bnot allowed\b",
 )
 OFFER_VERB = _rx(
-    r"\bI(?:'ll| will| can| could|'d like to| would like to)\b", r"\bwe(?:'ll| will| can| could)\b",
+    r"\bI(?:'ll|'d| will| would| can| could)(?: also| really| gladly| happily| now)?(?: like to)?\b"
+    r"(?! (?:see|tell|hear|imagine|understand)\b)",
+    r"\bwe(?:'ll| will| can| could)\b", r"\bwe now\b",
+    r"\bI(?:'ve| have) (?:also |just |already )?(?:issued|applied|arranged|added|spoken|briefed|changed|booked|refunded)\b",
     r"\blet me\b", r"\bhow about\b", r"\bwould you (?:like|accept)\b", r"\bI(?:'m| am) (?:able|happy|glad) to\b",
-    r"\boffer\b", r"\bgive you\b", r"\bI(?:'ve| have) (?:issued|applied|arranged|added)\b",
+    r"\boffer\b", r"\bgive you\b",
 )
 REASON = _rx(r"\bbecause\b", r"\bsince\b", r"\bthe reason\b", r"\bso that\b", r"\bdue to\b", r"\bas (?:the|it|we|this)\b")
 PERCENT = re.compile(r"\b(\d{1,3})\s?(?:%|percent\b|per cent\b)", _I)

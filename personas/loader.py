@@ -57,7 +57,8 @@ def parse_persona(text: str, path: Path) -> Persona:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ValueError(f"{path.name}: YAML syntax error{where}") from exc
+        problem = getattr(exc, "problem", None)
+        raise ValueError(f"{path.name}: YAML syntax error{where}" + (f": {problem}" if problem else "")) from exc
     if not isinstance(raw, dict):
         raise ValueError(f"{path.name}: expected a mapping of persona fields, got {type(raw).__name__}")
     try:

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from db import repository as repo
+from db.engine import make_engine, session_factory
+from db.export import export_csv, export_json
+from db.migrate import upgrade
+from db.models import Message
+
+
+def url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'store' / 'practice.db'}"
+
+
+def test_migrations_create_the_schema_on_an_empty_file(tmp_path: Path) -> None:
+    db_url = url(tmp_path)
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    inspector = inspect(engine)
+    assert {"practice_sessions", "messages", "alembic_version"} <= set(inspector.get_table_names())
+    with engine.connect() as conn:
+        assert conn.scalar(text("select version_num from alembic_version")) == "0001"
+        assert conn.scalar(text("PRAGMA journal_mode")) == "wal"
+        assert conn.scalar(text("PRAGMA foreign_keys")) == 1
+        assert conn.scalar(text("PRAGMA busy_timeout")) == 5000
+    upgrade(db_url)  # idempotent
+
+
+def _session(db_url: str) -> int:
+    with session_factory(db_url)() as db:
+        row = repo.create_session(db, trainee="ann", persona_slug="hostile", persona_version="abc", difficulty="hard",
+                                  seed=7, backend="scripted", model=None, state_json="{}")
+        return row.id
+
+
+def test_round_trip_on_a_real_file(tmp_path: Path) -> None:
+    db_url = url(tmp_path)
+    upgrade(db_url)
+    sid = _session(db_url)
+    hostile_text = "<script>alert(1)</script> '; DROP TABLE messages; -- 😀 مرحبا \x07"
+    with session_factory(db_url)() as db:
+        repo.add_message(db, session_id=sid, role="customer", content="Where is it?", frustration=8)
+        repo.add_message(db, session_id=sid, role="agent", content=hostile_text, frustration=9.5)
+        repo.save_state(db, session_id=sid, state_json='{"x": 1}', ended_reason="walked_away",
+                        message=("customer", "Bye.", 10))
+    fresh = session_factory(db_url)
+    with fresh() as db:
+        row = repo.get_session(db, sid)
+        assert row is not None
+        assert [(m.seq, m.role, m.content, m.frustration) for m in row.messages] == [
+            (1, "customer", "Where is it?", 8.0), (2, "agent", hostile_text, 9.5), (3, "customer", "Bye.", 10.0)]
+        assert (row.status, row.ended_reason, row.state_json) == ("ended", "walked_away", '{"x": 1}')
+        assert row.ended_at is not None and row.started_at <= row.ended_at
+
+
+def test_sequence_numbers_are_unique_per_session(tmp_path: Path) -> None:
+    db_url = url(tmp_path)
+    upgrade(db_url)
+    sid = _session(db_url)
+    with session_factory(db_url)() as db:
+        db.add(Message(session_id=sid, seq=1, role="agent", content="a", frustration=1))
+        db.commit()
+        db.add(Message(session_id=sid, seq=1, role="agent", content="b", frustration=1))
+        with pytest.raises(IntegrityError):
+            db.commit()
+
+
+def test_messages_need_a_session(tmp_path: Path) -> None:
+    db_url = url(tmp_path)
+    upgrade(db_url)
+    with session_factory(db_url)() as db:
+        db.add(Message(session_id=999, seq=1, role="agent", content="a", frustration=1))
+        with pytest.raises(IntegrityError):
+            db.commit()
+
+
+def test_export_json_and_csv(tmp_path: Path) -> None:
+    db_url = url(tmp_path)
+    upgrade(db_url)
+    sid = _session(db_url)
+    with session_factory(db_url)() as db:
+        repo.add_message(db, session_id=sid, role="customer", content='He said "no", then left,\nangry.',
+                         frustration=8)
+        data = json.loads(export_json(db))
+        rows = list(csv.DictReader(io.StringIO(export_csv(db))))
+    session = data["sessions"][0]
+    assert {"id", "persona", "user", "mode", "started_at", "messages", "grades"} <= set(session)
+    assert (session["id"], session["persona"], session["user"], session["mode"]) == (sid, "hostile", "ann", "practice")
+    assert session["messages"][0]["content"] == 'He said "no", then left,\nangry.'
+    assert rows[0]["content"] == 'He said "no", then left,\nangry.' and rows[0]["session_id"] == str(sid)

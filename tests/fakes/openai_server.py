@@ -1,0 +1,103 @@
+"""FakeOpenAIServer: a small OpenAI-compatible HTTP server on loopback, for tests.
+
+It is a fake (canned replies, not a model), but it speaks real HTTP and the
+real chat-completions wire format, streaming (server-sent events) and not, so
+the real ``openai`` SDK talks to it unchanged.  Queue replies with
+:meth:`enqueue`; each request body is kept in :attr:`requests`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Fault:
+    status: int
+    body: str = '{"error": {"message": "injected fault", "type": "server_error"}}'
+
+
+class FakeOpenAIServer:
+    def __init__(self) -> None:
+        self.replies: deque[str | Fault] = deque()
+        self.requests: list[dict[str, Any]] = []
+        self.default = "Fine. Go on."
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def enqueue(self, *replies: str | Fault) -> None:
+        self.replies.extend(replies)
+
+    def __enter__(self) -> FakeOpenAIServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server naming
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                fake.requests.append(body)
+                reply = fake.replies.popleft() if fake.replies else fake.default
+                if isinstance(reply, Fault):
+                    self._send(reply.status, reply.body.encode(), "application/json")
+                elif body.get("stream"):
+                    self._stream(reply, body)
+                else:
+                    self._send(200, json.dumps(self._completion(reply, body)).encode(), "application/json")
+
+            def _send(self, status: int, payload: bytes, content_type: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            @staticmethod
+            def _completion(text: str, body: dict[str, Any]) -> dict[str, Any]:
+                return {
+                    "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
+                    "model": body["model"],
+                    "choices": [{"index": 0, "finish_reason": "stop",
+                                 "message": {"role": "assistant", "content": text}}],
+                    "usage": {"prompt_tokens": 100, "completion_tokens": len(text.split()),
+                              "total_tokens": 100 + len(text.split())},
+                }
+
+            def _stream(self, text: str, body: dict[str, Any]) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                words = text.split(" ")
+                for i, word in enumerate(words):
+                    piece = word if i == len(words) - 1 else word + " "
+                    chunk = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0,
+                             "model": body["model"],
+                             "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    self.wfile.flush()
+                usage = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0,
+                         "model": body["model"], "choices": [],
+                         "usage": {"prompt_tokens": 100, "completion_tokens": len(words), "total_tokens": 0}}
+                self.wfile.write(f"data: {json.dumps(usage)}\n\ndata: [DONE]\n\n".encode())
+                self.wfile.flush()
+
+        return Handler

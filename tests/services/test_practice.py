@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import func, select
+
+from db.models import Message
+from services import PracticeError, PracticeService, build_practice_service
+from settings import Settings
+from tests.conftest import agent_lines
+from tests.fakes.openai_server import Fault, FakeOpenAIServer
+
+
+def count_messages(service: PracticeService, session_id: int) -> int:
+    with service.sessions() as db:
+        return db.scalar(select(func.count()).select_from(Message).where(Message.session_id == session_id)) or 0
+
+
+def test_a_whole_chat_is_stored_turn_by_turn(service: PracticeService) -> None:
+    turn = service.start(trainee="ann", persona_slug="hostile", difficulty="normal", seed=3)
+    opening = "".join(turn)
+    view = turn.session
+    assert view is not None and view.messages[0].content == opening and view.messages[0].role == "customer"
+    for n, line in enumerate(agent_lines("hostile"), start=1):
+        turn = service.send(view.id, line)
+        chunks = list(turn)
+        view = turn.session
+        assert view is not None
+        assert view.messages[-2].content == line and view.messages[-1].content == "".join(chunks)
+        assert count_messages(service, view.id) == 1 + 2 * n
+        if not view.active:
+            break
+    assert view.ended_reason == "resolved"
+    assert [m.seq for m in view.messages] == list(range(1, len(view.messages) + 1))
+
+
+def test_agent_message_is_committed_before_the_customer_answers(service: PracticeService) -> None:
+    view = service.start(trainee="ann", persona_slug="hostile", seed=1).finish()
+    assert view is not None
+    turn = service.send(view.id, "I'm sorry. What's your order number?")
+    assert count_messages(service, view.id) == 2  # stored before the reply is even requested
+    turn.finish()
+    assert count_messages(service, view.id) == 3
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t "])
+def test_empty_messages_are_refused_and_nothing_is_stored(service: PracticeService, text: str) -> None:
+    view = service.start(trainee="ann", persona_slug="provocateur", seed=1).finish()
+    assert view is not None
+    with pytest.raises(PracticeError, match="Type a message"):
+        service.send(view.id, text)
+    assert count_messages(service, view.id) == 1
+
+
+def test_too_long_message_is_refused_with_the_limit(service: PracticeService) -> None:
+    view = service.start(trainee="ann", persona_slug="provocateur", seed=1).finish()
+    assert view is not None
+    with pytest.raises(PracticeError, match=r"4,001 characters; the limit is 4,000\. Nothing was sent"):
+        service.send(view.id, "x" * 4001)
+    assert count_messages(service, view.id) == 1
+    service.send(view.id, "y" * 4000).finish()
+    assert count_messages(service, view.id) == 3
+
+
+def test_unknown_persona_difficulty_and_session(service: PracticeService) -> None:
+    with pytest.raises(PracticeError, match="unknown persona 'nobody'"):
+        service.start(trainee="ann", persona_slug="nobody")
+    with pytest.raises(PracticeError, match="Unknown difficulty"):
+        service.start(trainee="ann", persona_slug="hostile", difficulty="brutal")
+    with pytest.raises(PracticeError, match="Enter your name"):
+        service.start(trainee="  ", persona_slug="hostile")
+    with pytest.raises(PracticeError, match="No chat with id 404"):
+        service.send(404, "hello")
+
+
+def test_ended_chat_refuses_messages(service: PracticeService) -> None:
+    view = service.start(trainee="ann", persona_slug="hostile", seed=1).finish()
+    assert view is not None
+    ended = service.end(view.id)
+    assert not ended.active and ended.ended_reason == "agent_ended"
+    with pytest.raises(PracticeError, match="has ended"):
+        service.send(view.id, "one more thing")
+
+
+def test_unfinished_chats_resume(service: PracticeService, settings: Settings) -> None:
+    view = service.start(trainee="bea", persona_slug="long-wait", seed=2).finish()
+    assert view is not None
+    service.send(view.id, "I'm sorry. Could you give me your repair number?").finish()
+    restarted = build_practice_service(settings)  # a new process, same database
+    assert [s.id for s in restarted.unfinished("bea")] == [view.id]
+    resumed = restarted.get(view.id)
+    assert resumed.messages == service.get(view.id).messages and resumed.frustration == service.get(view.id).frustration
+    assert "R-55102" in resumed.messages[-1].content
+    restarted.send(view.id, "Thank you. How is this affecting your work?").finish()
+    assert count_messages(restarted, view.id) == 5
+
+
+@pytest.fixture
+def llm_service(settings: Settings) -> Iterator[tuple[PracticeService, FakeOpenAIServer]]:
+    with FakeOpenAIServer() as server:
+        llm_settings = settings.model_copy(update={"llm_backend": "openai", "openai_base_url": server.base_url,
+                                                   "max_retries": 0, "request_timeout": 5})
+        yield build_practice_service(llm_settings), server
+
+
+def test_model_failure_keeps_the_agent_message_and_retry_answers_once(
+    llm_service: tuple[PracticeService, FakeOpenAIServer],
+) -> None:
+    service, server = llm_service
+    server.enqueue("You people missed my delivery twice!")
+    view = service.start(trainee="ann", persona_slug="hostile", seed=1).finish()
+    assert view is not None and view.backend == "openai" and view.model == "gpt-4o-mini"
+    server.enqueue(Fault(503))
+    turn = service.send(view.id, "I'm so sorry. What's your order number?")
+    assert list(turn) == []
+    assert turn.error is not None and "HTTP 503" in turn.error and "Retry" in turn.error
+    assert turn.session is not None and turn.session.awaiting_reply
+    with pytest.raises(PracticeError, match="has not answered"):
+        service.send(view.id, "Hello?")
+    server.enqueue("It's FS-88412. Write it down this time.")
+    after = service.retry(view.id).finish()
+    assert after is not None
+    assert [m.role for m in after.messages] == ["customer", "agent", "customer"]
+    assert after.messages[-1].content == "It's FS-88412. Write it down this time."
+    with pytest.raises(PracticeError, match="Nothing to retry"):
+        service.retry(view.id)
