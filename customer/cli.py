@@ -8,20 +8,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from clitools import OneLineParser
+
 
 class CliError(Exception):
     """A one-line error for stderr; the exit code is 2."""
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:
-        print(f"error: {message}", file=sys.stderr)
-        raise SystemExit(2)
 
 
 def parser() -> argparse.ArgumentParser:
-    root = _Parser(prog="python -m customer")
-    sub = root.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    root = OneLineParser(prog="python -m customer")
+    sub = root.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     sim = sub.add_parser("simulate", help="play one session headless and store it")
     sim.add_argument("--persona", required=True)
     sim.add_argument("--agent-lines", required=True, type=Path)

@@ -140,7 +140,9 @@ class CustomerEngine:
         new.revealed_facts += [f.id for f in revealed]
         return revealed
 
-    def _advance(self, new: CustomerState, detection: Detection, offer_event: OfferEvent, *, was_resolving: bool) -> None:
+    def _advance(
+        self, new: CustomerState, detection: Detection, offer_event: OfferEvent, *, was_resolving: bool
+    ) -> None:
         kinds = detection.kinds
         if new.frustration >= MAX_FRUSTRATION:
             new.strikes_at_max += 1

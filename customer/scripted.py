@@ -53,7 +53,9 @@ def _stage_banks(persona: Persona, state: CustomerState) -> list[Sequence[str]]:
     current = band(state.frustration)
     order = [current] + [b for b in ("medium", "high", "low") if b != current]
     others = [persona.lines.demanding, persona.lines.negotiating, persona.lines.venting]
-    return [bank.band(b) for b in order] + [o.band(current) for o in others if o is not bank]  # type: ignore[arg-type]
+    banks: list[Sequence[str]] = [bank.band(b) for b in order]
+    banks += [o.band(current) for o in others if o is not bank]
+    return banks
 
 
 def compose(ctx: ReplyContext, picker: LinePicker) -> str:

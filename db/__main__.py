@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from sqlalchemy.exc import SQLAlchemyError
 
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2
-        print(f"error: {message}", file=sys.stderr)
-        raise SystemExit(2)
+from clitools import OneLineParser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from db.engine import session_factory
     from db.export import export_csv, export_json
     from db.migrate import upgrade
-    from db.engine import session_factory
     from settings import Settings
 
-    parser = _Parser(prog="python -m db")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = OneLineParser(prog="python -m db")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     up = sub.add_parser("upgrade", help="apply all migrations")
     ex = sub.add_parser("export", help="print all sessions")
     ex.add_argument("--format", choices=["json", "csv"], required=True)

@@ -66,7 +66,8 @@ CALM_DOWN = _rx(
     r"\bdon'?t (?:shout|yell)\b", r"\blower your voice\b",
 )
 CANNED = _rx(
-    r"\bI (?:totally |completely |fully )?understand\b(?! (?:that )?you (?:paid|ordered|were|have|'ve|stayed|waited|lost|need))",
+    r"\bI (?:totally |completely |fully )?understand\b"
+    r"(?! (?:that )?you (?:paid|ordered|were|have|'ve|stayed|waited|lost|need))",
     r"\bI sympathi[sz]e\b", r"\bwe value your (?:business|custom|feedback)\b",
     r"\byour (?:call|business|satisfaction) is (?:very )?important to us\b",
     r"\bwe apologi[sz]e for any inconvenience\b",
@@ -96,7 +97,8 @@ OWNERSHIP = _rx(
     r"talked|refunded|applied|added|changed|briefed)\b",
 )
 TIME = _rx(
-    r"\bwithin (?:the next )?(?:\d+|an?|one|two|three|24|48|72) ?(?:minutes?|hours?|days?|business days?|working days?|weeks?)\b",
+    r"\bwithin (?:the next )?(?:\d+|an?|one|two|three|24|48|72) ?"
+    r"(?:minutes?|hours?|days?|business days?|working days?|weeks?)\b",
     r"\bin (?:the next )?(?:\d+|an?|one|two|three) ?(?:minutes?|hours?|days?|business days?|weeks?)\b",
     r"\bwithin the (?:hour|day|week)\b",
     r"\bby (?:the )?(?:end of (?:the )?(?:day|today|week)|tomorrow|tonight|monday|tuesday|wednesday|"
@@ -140,11 +142,14 @@ OFFER_VERB = _rx(
     r"\bI(?:'ll|'d| will| would| can| could)(?: also| really| gladly| happily| now)?(?: like to)?\b"
     r"(?! (?:see|tell|hear|imagine|understand)\b)",
     r"\bwe(?:'ll| will| can| could)\b", r"\bwe now\b",
-    r"\bI(?:'ve| have) (?:also |just |already )?(?:issued|applied|arranged|added|spoken|briefed|changed|booked|refunded)\b",
+    r"\bI(?:'ve| have) (?:also |just |already )?"
+    r"(?:issued|applied|arranged|added|spoken|briefed|changed|booked|refunded)\b",
     r"\blet me\b", r"\bhow about\b", r"\bwould you (?:like|accept)\b", r"\bI(?:'m| am) (?:able|happy|glad) to\b",
     r"\boffer\b", r"\bgive you\b",
 )
-REASON = _rx(r"\bbecause\b", r"\bsince\b", r"\bthe reason\b", r"\bso that\b", r"\bdue to\b", r"\bas (?:the|it|we|this)\b")
+REASON = _rx(
+    r"\bbecause\b", r"\bsince\b", r"\bthe reason\b", r"\bso that\b", r"\bdue to\b", r"\bas (?:the|it|we|this)\b"
+)
 PERCENT = re.compile(r"\b(\d{1,3})\s?(?:%|percent\b|per cent\b)", _I)
 JARGON = _rx(
     r"\bRMA\b", r"\bSLA\b", r"\bETA\b", r"\bescalat\w*", r"\bprovision\w*", r"\bfirmware\b",
@@ -156,7 +161,11 @@ JARGON = _rx(
 SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 WORD = re.compile(r"[A-Za-z']+")
 STOPWORDS = frozenset(
-    "the and that this with have from your you for are was were but not what when they them then than "
-    "there their about just like been into will would could should can cant dont i'm it's its really very "
-    "much more also some any our ours my me we us he she his her him how why who which where".split()
+    [
+        "the", "and", "that", "this", "with", "have", "from", "your", "you", "for", "are", "was", "were",
+        "but", "not", "what", "when", "they", "them", "then", "than", "there", "their", "about", "just",
+        "like", "been", "into", "will", "would", "could", "should", "can", "cant", "dont", "i'm", "it's",
+        "its", "really", "very", "much", "more", "also", "some", "any", "our", "ours", "my", "me", "we", "us",
+        "he", "she", "his", "her", "him", "how", "why", "who", "which", "where"
+    ]
 )

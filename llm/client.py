@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 
 ChatMessage = dict[str, str]
 
@@ -53,6 +54,10 @@ def _reason(exc: Exception, timeout: float) -> str:
     return f"model call failed: {type(exc).__name__}"
 
 
+def _params(messages: list[ChatMessage]) -> list[ChatCompletionMessageParam]:
+    return cast(list[ChatCompletionMessageParam], messages)
+
+
 class OpenAIChatModel:
     """A chat model behind any OpenAI-compatible endpoint."""
 
@@ -68,7 +73,7 @@ class OpenAIChatModel:
                usage: Usage | None = None) -> Iterator[str]:
         try:
             response: Any = self._client.chat.completions.create(
-                model=self.model, messages=messages, max_tokens=max_tokens,  # type: ignore[arg-type]
+                model=self.model, messages=_params(messages), max_tokens=max_tokens,
                 temperature=temperature, stream=True, stream_options={"include_usage": True},
             )
             for chunk in response:
@@ -84,7 +89,7 @@ class OpenAIChatModel:
                  usage: Usage | None = None) -> str:
         try:
             response = self._client.chat.completions.create(
-                model=self.model, messages=messages, max_tokens=max_tokens,  # type: ignore[arg-type]
+                model=self.model, messages=_params(messages), max_tokens=max_tokens,
                 temperature=temperature,
             )
         except openai.OpenAIError as exc:

@@ -80,7 +80,8 @@ def _encoding(name: str) -> Any:
 def count_tokens(text: str, model: str = "") -> int:
     """Tokens in ``text`` for ``model``; an estimate if the encoding is unavailable."""
     try:
-        return len(_encoding(encoding_name_for(model) if model else DEFAULT_ENCODING).encode(text, disallowed_special=()))
-    except Exception:  # noqa: BLE001 - a failed count must never break a chat
+        encoding = _encoding(encoding_name_for(model) if model else DEFAULT_ENCODING)
+        return len(encoding.encode(text, disallowed_special=()))
+    except Exception:
         log.warning("token count failed for model %r; estimating", model, exc_info=True)
         return max(1, len(text) // 4)

@@ -110,8 +110,8 @@ def chat(view: SessionView) -> None:
         st.warning(ui.notice)
         ui.notice = None
     if not view.active:
-        kind, text = ENDINGS.get(view.ended_reason or "", ("info", "This chat has ended."))
-        getattr(st, kind)(text)
+        kind, ending = ENDINGS.get(view.ended_reason or "", ("info", "This chat has ended."))
+        getattr(st, kind)(ending)
         again, new = st.columns(2)
         if again.button("Try this customer again", use_container_width=True):
             run_turn(service.start(trainee=view.trainee, persona_slug=view.persona_slug, difficulty=view.difficulty))

@@ -129,7 +129,7 @@ class PracticeService:
             outcome = engine.react(state, text, previous_customer=row.messages[-1].content)
             repo.add_message(db, session_id=row.id, role="agent", content=text,
                              frustration=outcome.state.frustration)
-            history = self._history(row) + (Turn("agent", text),)
+            history = (*self._history(row), Turn("agent", text))
             ctx = ReplyContext(persona, outcome.state, outcome, history, row.seed)
             customer = self._backend(row.backend)
         return self._stream(session_id, ctx, customer)

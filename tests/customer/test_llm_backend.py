@@ -11,7 +11,7 @@ from customer.engine import CustomerEngine
 from customer.llm_backend import LLMCustomerBackend, fit_history
 from llm.client import LLMError, OpenAIChatModel
 from personas import PersonaCatalog
-from tests.fakes.openai_server import Fault, FakeOpenAIServer
+from tests.fakes.openai_server import FakeOpenAIServer, Fault
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from db.models import Message
 from services import PracticeError, PracticeService, build_practice_service
 from settings import Settings
 from tests.conftest import agent_lines
-from tests.fakes.openai_server import Fault, FakeOpenAIServer
+from tests.fakes.openai_server import FakeOpenAIServer, Fault
 
 
 def count_messages(service: PracticeService, session_id: int) -> int:

@@ -1,0 +1,65 @@
+"""The chat page through Streamlit's AppTest (no browser)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    from settings import get_settings
+    from ui.context import practice_service
+
+    get_settings.cache_clear()
+    practice_service.clear()
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+
+
+def test_start_chat_send_and_see_the_meter_move(app: AppTest) -> None:
+    app.run()
+    assert not app.exception
+    assert app.selectbox[0].value.slug == "hostile"
+    [start] = [b for b in app.button if b.label == "Start new chat"]
+    start.click().run()
+    assert not app.exception
+    assert len(app.chat_message) == 1
+    meter_before = app.metric[0].value
+    app.chat_input[0].set_value("Calm down, it's our policy.").run()
+    assert not app.exception
+    assert len(app.chat_message) == 3
+    assert app.chat_message[1].markdown[0].value.startswith("Calm down")
+    assert float(app.metric[0].value) > float(meter_before)
+    assert app.query_params["session"] == "1"
+
+
+def test_html_is_shown_as_text(app: AppTest) -> None:
+    app.run()
+    [start] = [b for b in app.button if b.label == "Start new chat"]
+    start.click().run()
+    app.chat_input[0].set_value("<b>bold</b> **stars**").run()
+    shown = app.chat_message[1].markdown[0]
+    assert shown.value == r"\<b\>bold\</b\> \*\*stars\*\*"
+    assert not shown.allow_html
+
+
+def test_end_chat_and_resume_from_link(app: AppTest, tmp_path: Path) -> None:
+    app.run()
+    [start] = [b for b in app.button if b.label == "Start new chat"]
+    start.click().run()
+    app.chat_input[0].set_value("I'm so sorry. What's your order number?").run()
+    reloaded = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    reloaded.query_params["session"] = "1"
+    reloaded.run()
+    assert not reloaded.exception
+    assert len(reloaded.chat_message) == 3
+    [end] = [b for b in reloaded.button if b.label == "End chat"]
+    end.click().run()
+    assert any("You ended the chat" in i.value for i in reloaded.info)
+    assert len(reloaded.chat_input) == 0
+    assert [b.label for b in reloaded.button if b.label.startswith("Try this")] == ["Try this customer again"]
