@@ -10,7 +10,7 @@ from services import DIFFICULTIES, PracticeError, SessionView, TurnStream
 from ui.context import chat_ui, plain, practice_service
 
 AVATARS = {"agent": ":material/support_agent:", "customer": ":material/person:"}
-BANDS = ((3.5, "fairly calm"), (6.5, "annoyed"), (10.1, "very angry"))
+BANDS = ((3.5, "fairly calm", "green"), (6.5, "annoyed", "orange"), (10.1, "very angry", "red"))
 ENDINGS = {
     "resolved": ("success", "The customer is satisfied: you resolved the chat."),
     "walked_away": ("error", "The customer walked away."),
@@ -47,7 +47,23 @@ def run_turn(turn: TurnStream) -> None:
     st.rerun()
 
 
-def sidebar() -> None:
+def persona_cards(difficulty: str) -> None:
+    """The customers to choose from, each with a one-click start at the sidebar's difficulty."""
+    cards = service.personas()
+    for row_start in range(0, len(cards), 3):
+        for column, card in zip(st.columns(3), cards[row_start:row_start + 3], strict=False):
+            with column.container(border=True):
+                st.markdown(f"**{plain(card.title)}**")
+                st.caption(plain(card.summary))
+                label = f"Start ({difficulty}, frustration {card.start_frustration[difficulty]:.0f}/10)"
+                if st.button(label, key=f"start-{card.slug}", use_container_width=True):
+                    try:
+                        run_turn(service.start(trainee=ui.trainee, persona_slug=card.slug, difficulty=difficulty))
+                    except PracticeError as exc:
+                        st.error(str(exc))
+
+
+def sidebar() -> str:
     with st.sidebar:
         st.header("New chat")
         ui.trainee = st.text_input("Your name", value=ui.trainee or "trainee", max_chars=80)
@@ -78,16 +94,17 @@ def sidebar() -> None:
             with st.expander(f"{len(skipped)} persona file(s) skipped"):
                 for message in skipped:
                     st.text(message)
+    return difficulty
 
 
 def meter(view: SessionView) -> None:
     left, right = st.columns([4, 1])
     agent_seqs = [i for i, m in enumerate(view.messages) if m.role == "agent"]
     before_last = view.messages[agent_seqs[-1] - 1].frustration if agent_seqs else view.frustration
-    mood = next(label for limit, label in BANDS if view.frustration < limit)
+    mood, color = next((label, c) for limit, label, c in BANDS if view.frustration < limit)
     with left:
-        st.progress(min(1.0, view.frustration / 10),
-                    text=f"Customer frustration: {view.frustration:.1f} / 10 ({mood})")
+        st.progress(min(1.0, view.frustration / 10), text=f"Customer frustration: {view.frustration:.1f} / 10")
+        st.badge(mood, color=color)  # type: ignore[arg-type]
         st.caption(f"Stage: {view.stage} · turn {view.agent_turns}")
     with right:
         st.metric("Frustration", f"{view.frustration:.1f}", delta=round(view.frustration - before_last, 1) or None,
@@ -139,14 +156,15 @@ def chat(view: SessionView) -> None:
             st.error(str(exc))
 
 
-sidebar()
+chosen_difficulty = sidebar()
 st.title("Difficult-customer practice")
 if ui.notice and ui.session_id is None:
     st.warning(ui.notice)
     ui.notice = None
 if ui.session_id is None:
-    st.write("Pick a customer and a difficulty in the sidebar, then press **Start new chat**. "
-             "The customer reacts to what you write: listen, acknowledge, ask, own the next step.")
+    st.write("Choose a customer below (or in the sidebar) and a difficulty. The customer reacts to what you "
+             "write: listen, acknowledge, ask questions, own the next step, and keep your limits.")
+    persona_cards(chosen_difficulty)
 else:
     try:
         chat(service.get(ui.session_id))
