@@ -43,7 +43,9 @@ def version_hash(persona: Persona) -> str:
 
 def _describe(error: ValidationError, path: Path) -> str:
     parts = []
-    for e in error.errors()[:5]:
+    # An unknown key is usually a typo and the cause of the "Field required" errors: show it first.
+    errors = sorted(error.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    for e in errors[:5]:
         loc = ".".join(str(x) for x in e["loc"]) or "(top level)"
         parts.append(f"{loc}: {e['msg']}")
     more = f" (+{error.error_count() - 5} more)" if error.error_count() > 5 else ""

@@ -63,3 +63,25 @@ def test_end_chat_and_resume_from_link(app: AppTest, tmp_path: Path) -> None:
     assert any("You ended the chat" in i.value for i in reloaded.info)
     assert len(reloaded.chat_input) == 0
     assert [b.label for b in reloaded.button if b.label.startswith("Try this")] == ["Try this customer again"]
+
+
+def test_broken_persona_files_are_listed_and_the_rest_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "personas"
+    folder.mkdir()
+    (folder / "hostile.yaml").write_text((ROOT / "personas" / "hostile.yaml").read_text())
+    (folder / "typo.yaml").write_text("slug: typo\nnmae: Oops\n")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PERSONAS_DIR", str(folder))
+    from settings import get_settings
+    from ui.context import practice_service
+
+    get_settings.cache_clear()
+    practice_service.clear()
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    assert not app.exception
+    assert app.selectbox[0].value.slug == "hostile"
+    assert [b.key for b in app.button if (b.key or "").startswith("start-")] == ["start-hostile"]
+    assert app.expander[0].label == "1 persona file(s) skipped"
+    assert "typo.yaml: nmae: Extra inputs are not permitted" in app.expander[0].text[0].value
+    get_settings.cache_clear()
+    practice_service.clear()
