@@ -6,7 +6,7 @@ resulting :class:`TurnOutcome` into words.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from customer.state import CustomerState, Stage
@@ -48,7 +48,6 @@ class TurnOutcome:
     offer_event: OfferEvent = "none"
     reaction: SignalKind | None = None
     confused: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def offer_policy(persona: Persona) -> OfferPolicy:
