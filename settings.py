@@ -25,6 +25,7 @@ class Settings(BaseSettings):
         database_url: SQLAlchemy URL; defaults to ``sqlite:///<data_dir>/practice.db``.
         llm_backend: ``scripted`` (embedded default, no model), ``openai`` (any
             OpenAI-compatible endpoint) or ``local`` (the bundled demo model).
+        judge: ``none`` (deterministic grading only) or ``llm`` (add the LLM judge pass).
         customer_model / judge_model: model names, configured separately.
         request_timeout / max_retries: the openai SDK's own timeout and retries.
         context_tokens: token budget for the customer prompt (system + history).
@@ -40,6 +41,7 @@ class Settings(BaseSettings):
     llm_backend: Backend = "scripted"
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
+    judge: Literal["none", "llm"] = "none"
     customer_model: str = "gpt-4o-mini"
     judge_model: str = "gpt-4o-mini"
     request_timeout: float = Field(default=30.0, gt=0)
@@ -53,9 +55,10 @@ class Settings(BaseSettings):
     def _derive_and_check(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'practice.db'}"
-        if self.llm_backend == "openai" and not (self.openai_api_key or self.openai_base_url):
+        uses_model = self.llm_backend == "openai" or self.judge == "llm"
+        if uses_model and not (self.openai_api_key or self.openai_base_url):
             raise ValueError(
-                "LLM_BACKEND=openai needs OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL "
+                "LLM_BACKEND=openai or JUDGE=llm needs OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL "
                 "(a self-hosted OpenAI-compatible server)"
             )
         return self
@@ -65,3 +68,4 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings, read once."""
     return Settings()
+

@@ -28,7 +28,12 @@ def sessions_as_dicts(db: Session) -> list[dict[str, Any]]:
                  "created_at": m.created_at.isoformat()}
                 for m in s.messages
             ],
-            "grades": [],
+            "grades": [
+                {"id": g.id, "created_at": g.created_at.isoformat(), "overall": g.overall, "passed": g.passed,
+                 "status": g.status, "rubric_version": g.rubric_version, "grader_version": g.grader_version,
+                 "judge_model": g.judge_model, "judge_status": g.judge_status}
+                for g in s.grades
+            ],
         })
     return out
 

@@ -5,9 +5,10 @@ the persona slug and version hash, difficulty, seed, backend and model it ran
 on, and the customer's state as JSON after the last committed turn (so an
 unfinished chat resumes exactly).  Its ``Message`` rows are numbered
 per session (``seq`` unique per session) and each is committed the moment it is
-sent, so a crash never loses what was typed.  Grades (later issues) append rows
-that reference a session; nothing is updated in place except the session's
-state and status.
+sent, so a crash never loses what was typed.  ``Grade`` rows are append-only:
+each records the rubric version hash, grader version, judge model, the judge's
+raw output and the whole report as JSON; regrading adds a row.  Nothing is
+updated in place except the session's state and status.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class PracticeSession(Base):
     messages: Mapped[list[Message]] = relationship(
         back_populates="session", order_by="Message.seq", cascade="all, delete-orphan"
     )
+    grades: Mapped[list[Grade]] = relationship(back_populates="session", order_by="Grade.id")
 
     __table_args__ = (Index("ix_sessions_trainee_status", "trainee", "status", "started_at"),)
 
@@ -65,3 +67,26 @@ class Message(Base):
     session: Mapped[PracticeSession] = relationship(back_populates="messages")
 
     __table_args__ = (UniqueConstraint("session_id", "seq", name="uq_messages_session_seq"),)
+
+
+class Grade(Base):
+    """One grading of a session. Append-only: a regrade adds a row, nothing is updated."""
+
+    __tablename__ = "grades"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("practice_sessions.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    rubric_version: Mapped[str] = mapped_column(String(32))
+    grader_version: Mapped[str] = mapped_column(String(20))
+    judge_model: Mapped[str | None] = mapped_column(String(120))
+    judge_status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    overall: Mapped[int]
+    passed: Mapped[bool]
+    report_json: Mapped[str] = mapped_column(Text)
+    judge_raw: Mapped[str | None] = mapped_column(Text)
+
+    session: Mapped[PracticeSession] = relationship(back_populates="grades")
+
+    __table_args__ = (Index("ix_grades_session_created", "session_id", "created_at"),)

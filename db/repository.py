@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from db.models import Message, PracticeSession, utcnow
+from db.models import Grade, Message, PracticeSession, utcnow
 
 
 def create_session(
@@ -77,5 +77,42 @@ def list_sessions(
 
 
 def all_sessions_with_messages(db: Session) -> Sequence[PracticeSession]:
-    query = select(PracticeSession).order_by(PracticeSession.id).options(selectinload(PracticeSession.messages))
+    query = select(PracticeSession).order_by(PracticeSession.id).options(
+        selectinload(PracticeSession.messages), selectinload(PracticeSession.grades))
     return db.scalars(query).all()
+
+
+def add_grade(
+    db: Session, *, session_id: int, rubric_version: str, grader_version: str, judge_model: str | None,
+    judge_status: str, status: str, overall: int, passed: bool, report_json: str, judge_raw: str | None,
+) -> Grade:
+    """Append a grade (never updates an earlier one)."""
+    row = Grade(session_id=session_id, rubric_version=rubric_version, grader_version=grader_version,
+                judge_model=judge_model, judge_status=judge_status, status=status, overall=overall, passed=passed,
+                report_json=report_json, judge_raw=judge_raw)
+    db.add(row)
+    db.commit()
+    return row
+
+
+def latest_grade(db: Session, session_id: int) -> Grade | None:
+    return db.scalar(select(Grade).where(Grade.session_id == session_id).order_by(Grade.id.desc()).limit(1))
+
+
+def grades_for(db: Session, session_id: int) -> Sequence[Grade]:
+    return db.scalars(select(Grade).where(Grade.session_id == session_id).order_by(Grade.id)).all()
+
+
+def trainee_history(db: Session, *, trainee: str, limit: int = 100) -> Sequence[tuple[PracticeSession, Grade | None]]:
+    """A trainee's sessions, newest first, each with its latest grade (or None)."""
+    latest = (select(Grade.session_id, func.max(Grade.id).label("grade_id")).group_by(Grade.session_id)
+              .subquery())
+    query = (
+        select(PracticeSession, Grade)
+        .outerjoin(latest, latest.c.session_id == PracticeSession.id)
+        .outerjoin(Grade, Grade.id == latest.c.grade_id)
+        .where(PracticeSession.trainee == trainee)
+        .order_by(PracticeSession.started_at.desc(), PracticeSession.id.desc())
+        .limit(limit)
+    )
+    return [(s, g) for s, g in db.execute(query).all()]

@@ -32,7 +32,9 @@ class SignalKind(StrEnum):
     QUESTION = "question"
     ALTERNATIVE = "alternative"
     OFFER = "offer"
+    REFUSAL = "refusal"
     LIMIT_WITH_REASON = "limit_with_reason"
+    COMMON_GROUND = "common_ground"
     CONCESSION_BEYOND_LIMITS = "concession_beyond_limits"
     CHECK_UNDERSTANDING = "check_understanding"
     CLOSING = "closing"
@@ -55,7 +57,7 @@ PROGRESS_KINDS = frozenset(
     {
         SignalKind.APOLOGY, SignalKind.ACKNOWLEDGEMENT, SignalKind.PARAPHRASE, SignalKind.OWNERSHIP,
         SignalKind.NEXT_STEP_TIME, SignalKind.QUESTION, SignalKind.ALTERNATIVE, SignalKind.OFFER,
-        SignalKind.LIMIT_WITH_REASON,
+        SignalKind.LIMIT_WITH_REASON, SignalKind.COMMON_GROUND,
     }
 )
 
@@ -241,6 +243,7 @@ def detect(
         (p.BLAME, SignalKind.BLAME),
         (p.OWNERSHIP, SignalKind.OWNERSHIP),
         (p.ALTERNATIVE, SignalKind.ALTERNATIVE),
+        (p.COMMON_GROUND, SignalKind.COMMON_GROUND),
         (p.CHECK_UNDERSTANDING, SignalKind.CHECK_UNDERSTANDING),
         (p.CLOSING, SignalKind.CLOSING),
         (p.INSULT, SignalKind.INSULT),
@@ -254,12 +257,25 @@ def detect(
     found += _long_sentences(text, max_sentence_words)
     if policy is not None:
         found += _offers(text, policy)
+    found += _refusals(text, found)
     found += _policy_hiding(text, found)
     found += _next_steps(text)
     if not any(s.kind in PROGRESS_KINDS for s in found):
         found.append(Signal(SignalKind.NO_PROGRESS, text.strip()[:120], 0, min(len(text), 120)))
     found.sort(key=lambda s: (s.start, s.kind.value))
     return Detection(tuple(found))
+
+
+def _refusals(text: str, found: list[Signal]) -> Iterable[Signal]:
+    """Saying no: every refusal clause; with a reason in the message it is also a limit set with a reason."""
+    reasoned = p.REASON.search(text) is not None
+    limited = {(s.start, s.end) for s in found if s.kind == SignalKind.LIMIT_WITH_REASON}
+    for start, clause in _clauses(text):
+        if p.REFUSAL.search(clause):
+            end = start + len(clause)
+            yield Signal(SignalKind.REFUSAL, clause.strip(), start, end)
+            if reasoned and (start, end) not in limited:
+                yield Signal(SignalKind.LIMIT_WITH_REASON, clause.strip(), start, end)
 
 
 def _policy_hiding(text: str, found: list[Signal]) -> Iterable[Signal]:

@@ -57,7 +57,7 @@ PARAPHRASE = _rx(
     r"\b(?:just )?to (?:recap|summari[sz]e|confirm what)\b",
     r"\bwhat I(?:'m| am) hearing\b",
     r"\byou(?:'re| are) telling me\b",
-    r"\bso,? you (?:ordered|bought|paid|were|have been|'ve been|waited|called|received|got)\b",
+    r"(?:^|[.!?]\s+)so,? you(?:'ve| have|'re| are| were)? (?!can\b|should\b|must\b|need to\b)[a-z]+",
     r"\byou (?:said|mentioned|told me) (?:that|your|the)\b",
 )
 CALM_DOWN = _rx(
@@ -74,11 +74,25 @@ CANNED = _rx(
     r"\bthank you for your understanding\b", r"\bas per (?:our|the) policy\b",
     r"\bhave a (?:nice|great|good) day\b(?!.*\b(?:I'll|I will)\b)",
 )
+COMMON_GROUND = _rx(
+    r"\blet'?s (?:figure|work|sort|fix|find|get|look|see|go through)\b", r"\btogether\b", r"\bwe both\b",
+    r"\bsame side\b", r"\bI(?:'d| would) like to help\b", r"\bI want to (?:help|fix|sort|make this right|get)",
+    r"\bdo (?:what|everything|all) I can to help\b", r"\byou and I\b",
+    r"\bwe(?:'ll| will) (?:sort|fix|get) (?:this|it)\b",
+    r"\bwork this out\b",
+)
+REFUSAL = _rx(
+    r"\b(?:I|we)\b[^.?!]{0,40}?(?:can'?t|cannot|(?:am|are|'m|'re) (?:unable|not able)|won'?t be able|"
+    r"don'?t offer|do not offer|(?:am|are|'m|'re) not allowed)\b",
+    r"\b(?:it|that)(?:'s| is)n?'?t? ?(?:not )?possible\b", r"\bunfortunately\b",
+)
 BLAME = _rx(
     r"\byou should(?:'ve| have)\b", r"\b(?:it's|it is|that's|that is) your (?:own )?(?:fault|problem|mistake)\b",
     r"\byou (?:didn'?t|did not|failed to|forgot to|never) (?:read|follow|check|register|keep|update|call|ask)",
     r"\bif you had\b", r"\byou must have\b", r"\buser error\b", r"\bnot our (?:fault|problem)\b",
     r"\byou clearly\b", r"\byou obviously\b", r"\bthat'?s on you\b",
+    r"\bnot my fault\b", r"\bI'?m (?:just|only) doing my job\b", r"\bdon'?t take it out on me\b",
+    r"\bthat'?s not true\b", r"\byou(?:'re| are) wrong\b", r"\bdon'?t yell at me\b",
 )
 POLICY_HIDING = _rx(
     r"\b(?:it'?s|it is|that'?s|that is) (?:just |simply |company )?(?:our |the )?polic(?:y|ies)\b",

@@ -15,6 +15,8 @@ from typing import Any, Protocol, cast
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
+from settings import Settings
+
 ChatMessage = dict[str, str]
 
 
@@ -37,8 +39,8 @@ class ChatModel(Protocol):
         ...
 
     def complete(self, messages: list[ChatMessage], *, max_tokens: int, temperature: float,
-                 usage: Usage | None = None) -> str:
-        """The whole reply at once."""
+                 usage: Usage | None = None, json_schema: dict[str, Any] | None = None) -> str:
+        """The whole reply at once; with ``json_schema``, structured output constrained to it."""
         ...
 
 
@@ -86,11 +88,15 @@ class OpenAIChatModel:
             raise LLMError(_reason(exc, self.timeout)) from exc
 
     def complete(self, messages: list[ChatMessage], *, max_tokens: int, temperature: float,
-                 usage: Usage | None = None) -> str:
+                 usage: Usage | None = None, json_schema: dict[str, Any] | None = None) -> str:
+        extra: dict[str, Any] = {}
+        if json_schema is not None:
+            extra["response_format"] = {"type": "json_schema",
+                                        "json_schema": {"name": "grade", "schema": json_schema, "strict": True}}
         try:
             response = self._client.chat.completions.create(
                 model=self.model, messages=_params(messages), max_tokens=max_tokens,
-                temperature=temperature,
+                temperature=temperature, **extra,
             )
         except openai.OpenAIError as exc:
             raise LLMError(_reason(exc, self.timeout)) from exc
@@ -100,3 +106,10 @@ class OpenAIChatModel:
             usage.prompt_tokens = response.usage.prompt_tokens
             usage.completion_tokens = response.usage.completion_tokens
         return response.choices[0].message.content or ""
+
+
+def openai_chat(settings: Settings, model: str) -> OpenAIChatModel:
+    """An OpenAI-compatible chat model for ``model`` with the configured endpoint, timeout and retries."""
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    return OpenAIChatModel(model=model, base_url=settings.openai_base_url, api_key=key,
+                           timeout=settings.request_timeout, max_retries=settings.max_retries)

@@ -1,0 +1,176 @@
+"""Combine the deterministic pass and the judge into one report; pass/fail is computed here, in code.
+
+Combining rule (shown with every report):
+  * A criterion the evidence pass finds not applicable stays not applicable.
+  * Without a usable judge verdict, the deterministic level stands.
+  * With one, the judge may move a criterion at most one level from the
+    deterministic level, and may raise it only when it quotes the transcript
+    verbatim in support.
+  * Overall = 100 x sum(weight x level) / sum(weight x 3) over applicable criteria;
+    passed = overall >= the rubric's pass mark and no manipulation attempt flagged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from grading.evidence import CriterionResult, EvidencePass
+from grading.rubric import MAX_LEVEL, Rubric
+
+GRADER_VERSION = "1.0.0"
+COMBINING_RULE = ("Deterministic evidence sets each level; a judge may move it by at most one level and may raise it "
+                  "only with a verbatim quote. Pass = overall >= pass mark and no manipulation attempt.")
+
+
+@dataclass(frozen=True)
+class JudgeVerdict:
+    """The judge's view of one criterion, after its quotes were checked against the transcript."""
+
+    level: int | None
+    quotes: tuple[str, ...]
+    reason: str
+    dropped_quotes: int = 0
+
+
+@dataclass
+class CriterionGrade:
+    id: str
+    name: str
+    weight: float
+    level: int | None
+    deterministic_level: int | None
+    evidence: list[dict[str, Any]]
+    judge_level: int | None = None
+    judge_reason: str | None = None
+    judge_quotes: list[str] = field(default_factory=list)
+    max: int = MAX_LEVEL
+
+    @property
+    def applicable(self) -> bool:
+        return self.level is not None
+
+
+@dataclass
+class GradeReport:
+    overall: int
+    passed: bool
+    pass_mark: int
+    status: str  # "final" | "needs_review"
+    criteria: list[CriterionGrade]
+    flags: list[str]
+    judge: dict[str, Any]
+    went_well: list[dict[str, Any]]
+    improve_first: list[dict[str, Any]]
+    better_line: dict[str, Any] | None
+    rubric_version: str
+    grader_version: str = GRADER_VERSION
+    combining_rule: str = COMBINING_RULE
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def contract(self) -> dict[str, Any]:
+        """The keys DESIGN.md promises for ``python -m grading --json`` (plus a few extras)."""
+        return {
+            "overall": self.overall, "passed": self.passed, "status": self.status, "pass_mark": self.pass_mark,
+            "criteria": [{"id": c.id, "score": c.level, "max": c.max, "applicable": c.applicable,
+                          "evidence": c.evidence} for c in self.criteria],
+            "flags": self.flags, "judge": self.judge,
+            "went_well": self.went_well, "improve_first": self.improve_first, "better_line": self.better_line,
+            "rubric_version": self.rubric_version, "grader_version": self.grader_version,
+        }
+
+
+def combine_level(deterministic: int | None, verdict: JudgeVerdict | None) -> int | None:
+    if deterministic is None or verdict is None or verdict.level is None:
+        return deterministic
+    level = min(deterministic + 1, max(deterministic - 1, verdict.level))
+    if level > deterministic and not verdict.quotes:
+        return deterministic
+    return level
+
+
+def overall_score(criteria: list[CriterionGrade]) -> int:
+    applicable = [c for c in criteria if c.level is not None]
+    total = sum(c.weight * MAX_LEVEL for c in applicable)
+    if not total:
+        return 0
+    return round(100 * sum(c.weight * (c.level or 0) for c in applicable) / total)
+
+
+def build_report(
+    rubric: Rubric, rubric_version: str, evidence: EvidencePass, *, verdicts: dict[str, JudgeVerdict] | None,
+    judge: dict[str, Any], judge_rewrite: dict[str, Any] | None = None,
+) -> GradeReport:
+    verdicts = verdicts or {}
+    criteria = [_grade(result, verdicts.get(result.criterion.id)) for result in evidence.criteria]
+    overall = overall_score(criteria)
+    flags = [a.flag() for a in evidence.attempts]
+    if not any(c.applicable for c in criteria):
+        flags.append("no applicable criteria: nothing to grade")
+    for c in criteria:
+        v = verdicts.get(c.id)
+        if v is not None and v.dropped_quotes:
+            flags.append(f"judge quoted text not in the transcript for '{c.id}' ({v.dropped_quotes} dropped)")
+    status = "needs_review" if judge.get("status") == "failed" else "final"
+    passed = overall >= rubric.pass_mark and not evidence.attempts
+    return GradeReport(
+        overall=overall, passed=passed, pass_mark=rubric.pass_mark, status=status, criteria=criteria, flags=flags,
+        judge=judge, went_well=_went_well(criteria), improve_first=_improve_first(rubric, criteria),
+        better_line=judge_rewrite or _better_line(rubric, evidence, criteria), rubric_version=rubric_version,
+    )
+
+
+def _grade(result: CriterionResult, verdict: JudgeVerdict | None) -> CriterionGrade:
+    c = result.criterion
+    return CriterionGrade(
+        id=c.id, name=c.name, weight=c.weight, level=combine_level(result.level, verdict),
+        deterministic_level=result.level, evidence=[e.as_dict() for e in result.evidence],
+        judge_level=verdict.level if verdict else None, judge_reason=verdict.reason if verdict else None,
+        judge_quotes=list(verdict.quotes) if verdict else [],
+    )
+
+
+def _went_well(criteria: list[CriterionGrade]) -> list[dict[str, Any]]:
+    out = []
+    for c in sorted(criteria, key=lambda c: -c.weight):
+        if c.level == MAX_LEVEL:
+            quote = next((e for e in c.evidence if e["positive"]), None)
+            out.append({"id": c.id, "name": c.name, "turn": quote["turn"] if quote else None,
+                        "quote": quote["quote"] if quote else None})
+    return out[:4]
+
+
+def _improve_first(rubric: Rubric, criteria: list[CriterionGrade]) -> list[dict[str, Any]]:
+    gaps = [c for c in criteria if c.level is not None and c.level < MAX_LEVEL]
+    gaps.sort(key=lambda c: -c.weight * (MAX_LEVEL - (c.level or 0)))
+    out = []
+    for c in gaps[:2]:
+        criterion = rubric.get(c.id)
+        level = c.level if c.level is not None else 0
+        out.append({"id": c.id, "name": c.name, "level": c.level, "now": criterion.meaning(level),
+                    "aim": criterion.meaning(MAX_LEVEL), "example": criterion.best_examples()[0]})
+    return out
+
+
+def _better_line(rubric: Rubric, evidence: EvidencePass, criteria: list[CriterionGrade]) -> dict[str, Any] | None:
+    """The weakest agent turn and a better way to say it, from the rubric's level-3 examples."""
+    costs: dict[int, tuple[int, str]] = {}
+    for c in criteria:
+        for e in c.evidence:
+            if not e["positive"]:
+                cost, worst = costs.get(e["turn"], (0, c.id))
+                costs[e["turn"]] = (cost + 1, worst if cost else c.id)
+    if costs:
+        turn, (_, criterion_id) = max(costs.items(), key=lambda kv: (kv[1][0], -kv[0]))
+    else:
+        gaps = _improve_first(rubric, criteria)
+        if not gaps or not evidence.turns:
+            return None
+        criterion_id = gaps[0]["id"]
+        turn = min(evidence.turns, key=lambda t: len([s for s in t.detection.signals if s.positive])).turn
+    said = next(t.text for t in evidence.turns if t.turn == turn)
+    criterion = rubric.get(criterion_id)
+    return {"turn": turn, "said": said, "criterion": criterion_id, "better": criterion.best_examples()[0],
+            "source": "rubric example"}

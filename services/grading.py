@@ -1,0 +1,131 @@
+"""Grading use cases: grade a stored session (append-only), grade a transcript, report, history."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from customer.engine import offer_policy
+from db import repository as repo
+from grading.grader import Graded, grade
+from grading.judge import Judge
+from grading.report import GradeReport
+from grading.transcript import GradingContext, Line, Transcript
+from llm.client import openai_chat
+from personas.loader import PersonaCatalog
+from services.views import PracticeError
+from settings import Settings
+
+
+@dataclass(frozen=True)
+class StoredGrade:
+    id: int
+    session_id: int
+    created_at: datetime
+    report: dict[str, Any]
+    judge_raw: str | None
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    session_id: int
+    persona_slug: str
+    persona_name: str
+    difficulty: str
+    started_at: datetime
+    status: str
+    ended_reason: str | None
+    overall: int | None
+    passed: bool | None
+    grade_status: str | None
+
+
+class GradingService:
+    def __init__(self, settings: Settings, catalog: PersonaCatalog, sessions: sessionmaker[Session]) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.sessions = sessions
+
+    def context_for(self, persona: str) -> GradingContext:
+        """Offer limits and language needs from the persona; a free-text hint gives what it can."""
+        known = self.catalog.personas.get(persona)
+        if known is not None:
+            return GradingContext(offer_policy(known), known.style.confused_by_jargon,
+                                  known.style.max_sentence_words)
+        language = any(w in persona.lower() for w in ("language", "english", "esl", "translat"))
+        return GradingContext(None, language, 14 if language else 20)
+
+    def judge(self, mode: str | None = None) -> Judge | None:
+        mode = mode or self.settings.judge
+        if mode == "none":
+            return None
+        if mode != "llm":
+            raise PracticeError(f"Unknown judge '{mode}' (choose none or llm).")
+        if not (self.settings.openai_api_key or self.settings.openai_base_url):
+            raise PracticeError("The LLM judge needs OPENAI_API_KEY or OPENAI_BASE_URL.")
+        return Judge(openai_chat(self.settings, self.settings.judge_model))
+
+    def grade_transcript(self, transcript: Transcript, *, judge: str | None = None) -> Graded:
+        return grade(transcript, self.context_for(transcript.persona), judge=self.judge(judge))
+
+    def grade_session(self, session_id: int, *, judge: str | None = None) -> StoredGrade:
+        """Grade a stored session and append the grade (a regrade adds a row)."""
+        with self.sessions() as db:
+            row = repo.get_session(db, session_id)
+            if row is None:
+                raise PracticeError(f"No chat with id {session_id}.")
+            if not any(m.role == "agent" for m in row.messages):
+                raise PracticeError("There is nothing to grade yet: the chat has no messages from you.")
+            transcript = Transcript(row.persona_slug, tuple(Line(m.role, m.content)  # type: ignore[arg-type]
+                                                          for m in row.messages))
+        graded = self.grade_transcript(transcript, judge=judge)
+        return self._store(session_id, graded)
+
+    def _store(self, session_id: int, graded: Graded) -> StoredGrade:
+        report: GradeReport = graded.report
+        with self.sessions() as db:
+            row = repo.add_grade(
+                db, session_id=session_id, rubric_version=report.rubric_version,
+                grader_version=report.grader_version, judge_model=report.judge.get("model"),
+                judge_status=report.judge["status"], status=report.status, overall=report.overall,
+                passed=report.passed, report_json=json.dumps(report.as_dict(), ensure_ascii=False),
+                judge_raw=graded.judge.raw if graded.judge else None,
+            )
+            return StoredGrade(row.id, session_id, row.created_at, report.as_dict(), row.judge_raw)
+
+    def latest(self, session_id: int) -> StoredGrade | None:
+        with self.sessions() as db:
+            row = repo.latest_grade(db, session_id)
+            if row is None:
+                return None
+            return StoredGrade(row.id, session_id, row.created_at, json.loads(row.report_json), row.judge_raw)
+
+    def report_for(self, session_id: int) -> StoredGrade:
+        """The latest grade of an ended chat, grading it first if it has none yet."""
+        existing = self.latest(session_id)
+        if existing is not None:
+            return existing
+        with self.sessions() as db:
+            row = repo.get_session(db, session_id)
+            if row is None:
+                raise PracticeError(f"No chat with id {session_id}.")
+            if row.status == "active":
+                raise PracticeError("This chat is still going: end it to see your report.")
+        return self.grade_session(session_id)
+
+    def history(self, trainee: str, limit: int = 100) -> list[HistoryItem]:
+        with self.sessions() as db:
+            rows = repo.trainee_history(db, trainee=trainee.strip(), limit=limit)
+            out = []
+            for s, g in rows:
+                persona = self.catalog.personas.get(s.persona_slug)
+                out.append(HistoryItem(
+                    s.id, s.persona_slug, persona.name if persona else s.persona_slug, s.difficulty, s.started_at,
+                    s.status, s.ended_reason, g.overall if g else None, g.passed if g else None,
+                    g.status if g else None,
+                ))
+            return out
