@@ -124,6 +124,7 @@ class Detection:
 
     @property
     def offer_ids(self) -> list[str]:
+        """Ids of the persona's offers found (``generic:<word>`` for offers the persona does not list)."""
         return [s.detail for s in self.signals if s.kind == SignalKind.OFFER and s.detail]
 
 
@@ -162,15 +163,18 @@ def _clauses(text: str) -> Iterable[tuple[int, str]]:
             pos = idx + len(part)
 
 
-def _offers(text: str, policy: OfferPolicy) -> Iterable[Signal]:
+def _offers(text: str, policy: OfferPolicy | None) -> Iterable[Signal]:
+    """Offers, refusals with reasons and concessions; without a policy, limits are unknown and never flagged."""
     reasoned = p.REASON.search(text) is not None
     for start, clause in _clauses(text):
         refused = p.NEGATION.search(clause) is not None
         offered = p.OFFER_VERB.search(clause) is not None
         quote, end = clause.strip(), start + len(clause)
-        for term in policy.terms:
+        matched = False
+        for term in policy.terms if policy else ():
             if not any(re.search(rf"\b{re.escape(k)}", clause, re.IGNORECASE) for k in term.keywords):
                 continue
+            matched = True
             if refused:
                 if reasoned:
                     yield Signal(SignalKind.LIMIT_WITH_REASON, quote, start, end, term.id)
@@ -178,11 +182,14 @@ def _offers(text: str, policy: OfferPolicy) -> Iterable[Signal]:
                 yield Signal(SignalKind.OFFER, quote, start, end, term.id)
                 if not term.allowed:
                     yield Signal(SignalKind.CONCESSION_BEYOND_LIMITS, quote, start, end, term.id)
+        generic = p.GENERIC_OFFER.search(clause)
+        if generic and offered and not refused and not matched and not p.PERCENT.search(clause):
+            yield Signal(SignalKind.OFFER, quote, start, end, f"generic:{generic.group(0).lower()}")
         for m in p.PERCENT.finditer(clause):
             percent = int(m.group(1))
             if offered and not refused:
                 yield Signal(SignalKind.OFFER, quote, start, end, f"discount:{percent}")
-                if percent > policy.max_discount_percent:
+                if policy is not None and percent > policy.max_discount_percent:
                     yield Signal(SignalKind.CONCESSION_BEYOND_LIMITS, quote, start, end,
                                  f"discount:{percent}>{policy.max_discount_percent}")
 
@@ -255,8 +262,7 @@ def detect(
     found += _paraphrase(text, previous_customer)
     found += _questions(text)
     found += _long_sentences(text, max_sentence_words)
-    if policy is not None:
-        found += _offers(text, policy)
+    found += _offers(text, policy)
     found += _refusals(text, found)
     found += _policy_hiding(text, found)
     found += _next_steps(text)

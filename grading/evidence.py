@@ -2,8 +2,8 @@
 
 Same transcript and rubric, same result, every time.  Grader-directed text is
 removed first (see :mod:`grading.manipulation`), and an empathy phrase repeated
-word for word in three or more turns stops counting as empathy and counts as a
-canned line instead.
+word for word in later turns stops counting as empathy and counts as a
+canned line instead (from its second use).
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from grading.detectors import Detection, Signal, SignalKind, detect
+from grading.detectors import NEGATIVE_KINDS, Detection, Signal, SignalKind, detect, sentences
 from grading.manipulation import Attempt, neutralize
 from grading.rubric import MAX_LEVEL, Criterion, Rubric
 from grading.transcript import GradingContext, Transcript
 
 REPEATABLE_EMPATHY = frozenset({SignalKind.APOLOGY, SignalKind.ACKNOWLEDGEMENT, SignalKind.COMMON_GROUND})
-REPEAT_LIMIT = 3
+REPEAT_LIMIT = 2
 NOTES = {
     SignalKind.APOLOGY: "sincere apology",
     SignalKind.NON_APOLOGY: "non-apology (apologises for the customer's feelings, not the problem)",
@@ -101,7 +101,7 @@ def analyse_turns(transcript: Transcript, context: GradingContext) -> tuple[list
 
 
 def _demote_repeats(turns: list[AgentTurn]) -> list[AgentTurn]:
-    """The same empathy phrase in three or more turns is a script: later uses count as canned."""
+    """The same empathy phrase repeated word for word is a script: its repeats count as canned."""
     seen: Counter[str] = Counter()
     out = []
     for turn in turns:
@@ -127,9 +127,18 @@ def _applies(criterion: Criterion, turns: list[AgentTurn], context: GradingConte
     return len(turns) >= rule.min_agent_turns
 
 
+def sentence_around(text: str, start: int) -> str:
+    """The whole sentence holding offset ``start`` (verbatim), for readable evidence."""
+    for offset, sentence in sentences(text):
+        if offset <= start < offset + len(sentence):
+            return sentence.strip()
+    return text.strip()
+
+
 def _evidence(turn: AgentTurn, kind: SignalKind, note: str = "") -> list[Evidence]:
-    return [Evidence(turn.turn, s.quote, s.kind.value, s.positive, note or NOTES[s.kind])
-            for s in turn.detection.of(kind)]
+    quotes = dict.fromkeys(sentence_around(turn.text, s.start) for s in turn.detection.of(kind))
+    positive = kind not in NEGATIVE_KINDS
+    return [Evidence(turn.turn, q, kind.value, positive, note or NOTES[kind]) for q in quotes]
 
 
 def _score_signals(criterion: Criterion, turns: list[AgentTurn]) -> tuple[int, list[Evidence]]:
@@ -174,7 +183,8 @@ def _score_bad_news(turns: list[AgentTurn]) -> tuple[int, list[Evidence]]:
         missing = [name for name, ok in (("no preparation", prepared), ("no reason", explained),
                                          ("no way forward", forward)) if not ok]
         note = "bad news in stages" if not missing else "bad news with " + ", ".join(missing)
-        evidence.append(Evidence(turn.turn, first.quote, SignalKind.REFUSAL.value, not missing, note))
+        quote = sentence_around(turn.text, first.start)
+        evidence.append(Evidence(turn.turn, quote, SignalKind.REFUSAL.value, not missing, note))
     return worst, evidence
 
 

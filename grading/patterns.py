@@ -164,6 +164,10 @@ OFFER_VERB = _rx(
 REASON = _rx(
     r"\bbecause\b", r"\bsince\b", r"\bthe reason\b", r"\bso that\b", r"\bdue to\b", r"\bas (?:the|it|we|this)\b"
 )
+GENERIC_OFFER = _rx(
+    r"\b(?:refund|discount|credit|voucher|replacement|replace|exchange|repair|free|compensat\w*|waive|"
+    r"reimburse\w*|upgrade|loaner|coupon)\b"
+)
 PERCENT = re.compile(r"\b(\d{1,3})\s?(?:%|percent\b|per cent\b)", _I)
 JARGON = _rx(
     r"\bRMA\b", r"\bSLA\b", r"\bETA\b", r"\bescalat\w*", r"\bprovision\w*", r"\bfirmware\b",

@@ -6,7 +6,8 @@ Combining rule (shown with every report):
   * With one, the judge may move a criterion at most one level from the
     deterministic level, and may raise it only when it quotes the transcript
     verbatim in support.
-  * Overall = 100 x sum(weight x level) / sum(weight x 3) over applicable criteria;
+  * Overall = 100 x sum(weight x level) / sum(weight x 3) over applicable criteria,
+    capped by the rubric's critical errors (e.g. a concession beyond the limits);
     passed = overall >= the rubric's pass mark and no manipulation attempt flagged.
 """
 
@@ -20,7 +21,8 @@ from grading.rubric import MAX_LEVEL, Rubric
 
 GRADER_VERSION = "1.0.0"
 COMBINING_RULE = ("Deterministic evidence sets each level; a judge may move it by at most one level and may raise it "
-                  "only with a verbatim quote. Pass = overall >= pass mark and no manipulation attempt.")
+                  "only with a verbatim quote. Critical errors cap the overall. "
+                  "Pass = overall >= pass mark and no manipulation attempt.")
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,12 @@ def build_report(
     criteria = [_grade(result, verdicts.get(result.criterion.id)) for result in evidence.criteria]
     overall = overall_score(criteria)
     flags = [a.flag() for a in evidence.attempts]
+    for critical in rubric.critical:
+        turns = [t.turn for t in evidence.turns if t.detection.has(critical.kind)]
+        if turns:
+            overall = min(overall, critical.cap)
+            flags.append(f"critical: {critical.why} (turn {', '.join(map(str, turns))}; overall capped at "
+                         f"{critical.cap})")
     if not any(c.applicable for c in criteria):
         flags.append("no applicable criteria: nothing to grade")
     for c in criteria:

@@ -90,9 +90,18 @@ class Criterion(Strict):
         return list(self.levels[3].examples)
 
 
+class Critical(Strict):
+    """A signal so serious that the overall score cannot exceed ``cap`` when any agent turn shows it."""
+
+    kind: SignalKind
+    cap: Annotated[int, Field(ge=0, le=100)]
+    why: Text
+
+
 class Rubric(Strict):
     version: int
     pass_mark: Annotated[int, Field(ge=0, le=100)]
+    critical: list[Critical] = []
     criteria: Annotated[list[Criterion], Field(min_length=1)]
 
     @model_validator(mode="after")

@@ -18,6 +18,8 @@ from grading.detectors import SignalKind
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=600)]
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 Lines3 = Annotated[list[Text], Field(min_length=3)]
+#: A keyword that finds an offer or a fact in a message; one character would match almost anything.
+Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=80)]
 DifficultyName = Literal["easy", "normal", "hard"]
 Band = Literal["low", "medium", "high"]
 
@@ -31,7 +33,7 @@ class HiddenFact(Strict):
 
     id: Id
     fact: Text
-    asked_by: Annotated[list[Text], Field(min_length=1)]
+    asked_by: Annotated[list[Keyword], Field(min_length=1)]
     line: Text
 
 
@@ -52,7 +54,7 @@ class OfferOption(Strict):
 
     id: Id
     text: Text
-    keywords: Annotated[list[Text], Field(min_length=1)]
+    keywords: Annotated[list[Keyword], Field(min_length=1)]
     fair: bool = False
     resolves: list[Id] = []
 

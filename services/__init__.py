@@ -2,19 +2,42 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from db.engine import session_factory
 from db.migrate import upgrade
 from personas.loader import load_personas
+from services.grading import GradingService, HistoryItem, StoredGrade
 from services.practice import DIFFICULTIES, PracticeService, TurnStream
 from services.views import MessageView, PersonaCard, PracticeError, SessionSummary, SessionView
 from settings import Settings
 
 
-def build_practice_service(settings: Settings) -> PracticeService:
-    """Migrate the database, load personas and wire the service (call once per process)."""
+@dataclass(frozen=True)
+class Services:
+    """Every use case the pages and command-line tools may call."""
+
+    practice: PracticeService
+    grading: GradingService
+
+    def end_and_grade(self, session_id: int) -> StoredGrade:
+        """The trainee ends the chat; it is graded at once."""
+        self.practice.end(session_id)
+        return self.grading.grade_session(session_id)
+
+
+def build_services(settings: Settings) -> Services:
+    """Migrate the database, load personas and wire the services (call once per process)."""
     upgrade(settings.database_url)
-    return PracticeService(settings, load_personas(settings.personas_dir), session_factory(settings.database_url))
+    catalog = load_personas(settings.personas_dir)
+    sessions = session_factory(settings.database_url)
+    return Services(PracticeService(settings, catalog, sessions), GradingService(settings, catalog, sessions))
 
 
-__all__ = ["DIFFICULTIES", "MessageView", "PersonaCard", "PracticeError", "PracticeService", "SessionSummary",
-           "SessionView", "TurnStream", "build_practice_service"]
+def build_practice_service(settings: Settings) -> PracticeService:
+    return build_services(settings).practice
+
+
+__all__ = ["DIFFICULTIES", "GradingService", "HistoryItem", "MessageView", "PersonaCard", "PracticeError",
+           "PracticeService", "Services", "SessionSummary", "SessionView", "StoredGrade", "TurnStream",
+           "build_practice_service", "build_services"]

@@ -29,6 +29,19 @@ class StoredGrade:
     report: dict[str, Any]
     judge_raw: str | None
 
+    def report_contract(self) -> dict[str, Any]:
+        """The stored report in the ``python -m grading --json`` shape, with the session and grade ids."""
+        r = self.report
+        return {
+            "session_id": self.session_id, "grade_id": self.id, "overall": r["overall"], "passed": r["passed"],
+            "status": r["status"], "pass_mark": r["pass_mark"],
+            "criteria": [{"id": c["id"], "score": c["level"], "max": c["max"], "applicable": c["level"] is not None,
+                          "evidence": c["evidence"]} for c in r["criteria"]],
+            "flags": r["flags"], "judge": r["judge"], "went_well": r["went_well"],
+            "improve_first": r["improve_first"], "better_line": r["better_line"],
+            "rubric_version": r["rubric_version"], "grader_version": r["grader_version"],
+        }
+
 
 @dataclass(frozen=True)
 class HistoryItem:

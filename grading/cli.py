@@ -1,0 +1,88 @@
+"""``python -m grading FILE [FILE ...] | --session ID [--judge none|llm] [--database-url URL] --json``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from clitools import OneLineParser
+from grading.transcript import Transcript, parse_transcript
+
+
+class CliError(Exception):
+    pass
+
+
+def parser() -> argparse.ArgumentParser:
+    p = OneLineParser(prog="python -m grading", description="Grade transcripts against the workshop rubric.")
+    p.add_argument("files", nargs="*", type=Path, help="transcript JSON files")
+    p.add_argument("--session", type=int, help="grade a stored session (and store the grade)")
+    p.add_argument("--judge", choices=["none", "llm"], default=None, help="add the LLM judge pass")
+    p.add_argument("--backend", choices=["openai", "local"], default="openai", help="judge model backend")
+    p.add_argument("--database-url", default=None)
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    return p
+
+
+def read_transcript(path: Path) -> Transcript:
+    try:
+        raw = json.loads(path.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        raise CliError(f"transcript file not found: {path}") from None
+    except UnicodeDecodeError as exc:
+        raise CliError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        return parse_transcript(raw, str(path))
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
+def run(args: argparse.Namespace) -> list[dict[str, Any]]:
+    from services import PracticeError, build_services
+    from settings import Settings
+
+    if bool(args.files) == (args.session is not None):
+        raise CliError("give transcript FILEs or --session ID (one of them)")
+    if args.judge == "llm" and args.backend == "local":
+        raise CliError("the local judge model is not part of this build yet; use --backend openai")
+    transcripts = [read_transcript(p) for p in args.files]
+    overrides: dict[str, Any] = {"database_url": args.database_url} if args.database_url else {}
+    try:
+        settings = Settings(**overrides)
+    except ValueError as exc:
+        raise CliError(str(exc).splitlines()[0]) from None
+    services = build_services(settings)
+    try:
+        if args.session is not None:
+            return [services.grading.grade_session(args.session, judge=args.judge).report_contract()]
+        return [services.grading.grade_transcript(t, judge=args.judge).report.contract() for t in transcripts]
+    except PracticeError as exc:
+        raise CliError(str(exc)) from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        results = run(args)
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for result in results:
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False))
+        else:
+            verdict = "PASS" if result["passed"] else "FAIL"
+            print(f"{result['overall']:>3}/100 {verdict} ({result['status']})")
+            for c in result["criteria"]:
+                score = "n/a" if c["score"] is None else f"{c['score']}/{c['max']}"
+                print(f"    {c['id']:<14} {score}")
+            for flag in result["flags"]:
+                print(f"    flag: {flag}")
+    return 0
