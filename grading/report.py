@@ -142,7 +142,8 @@ def _grade(result: CriterionResult, verdict: JudgeVerdict | None) -> CriterionGr
 
 def _went_well(criteria: list[CriterionGrade]) -> list[dict[str, Any]]:
     out = []
-    for c in sorted(criteria, key=lambda c: -c.weight):
+    # What the agent actively did (quoted evidence) ranks before what they merely avoided.
+    for c in sorted(criteria, key=lambda c: (not any(e["positive"] for e in c.evidence), -c.weight)):
         if c.level == MAX_LEVEL:
             quote = next((e for e in c.evidence if e["positive"]), None)
             out.append({"id": c.id, "name": c.name, "turn": quote["turn"] if quote else None,

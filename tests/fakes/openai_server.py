@@ -23,9 +23,16 @@ class Fault:
     body: str = '{"error": {"message": "injected fault", "type": "server_error"}}'
 
 
+@dataclass
+class Hang:
+    """Answer nothing for ``seconds`` (past the client's timeout), then close."""
+
+    seconds: float
+
+
 class FakeOpenAIServer:
     def __init__(self) -> None:
-        self.replies: deque[str | Fault] = deque()
+        self.replies: deque[str | Fault | Hang] = deque()
         self.requests: list[dict[str, Any]] = []
         self.default = "Fine. Go on."
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -35,7 +42,7 @@ class FakeOpenAIServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
-    def enqueue(self, *replies: str | Fault) -> None:
+    def enqueue(self, *replies: str | Fault | Hang) -> None:
         self.replies.extend(replies)
 
     def __enter__(self) -> FakeOpenAIServer:
@@ -57,6 +64,9 @@ class FakeOpenAIServer:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.requests.append(body)
                 reply = fake.replies.popleft() if fake.replies else fake.default
+                if isinstance(reply, Hang):
+                    time.sleep(reply.seconds)
+                    return
                 if isinstance(reply, Fault):
                     self._send(reply.status, reply.body.encode(), "application/json")
                 elif body.get("stream"):
