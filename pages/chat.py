@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import streamlit as st
 
 from services import DIFFICULTIES, PracticeError, SessionView, TurnStream
-from ui.context import chat_ui, plain, practice_service
+from ui.context import app_services, chat_ui, plain, session_param
+from ui.widgets import AVATARS, transcript
 
-AVATARS = {"agent": ":material/support_agent:", "customer": ":material/person:"}
 BANDS = ((3.5, "fairly calm", "green"), (6.5, "annoyed", "orange"), (10.1, "very angry", "red"))
 ENDINGS = {
     "resolved": ("success", "The customer is satisfied: you resolved the chat."),
@@ -18,12 +18,12 @@ ENDINGS = {
     "agent_ended": ("info", "You ended the chat."),
 }
 
-service = practice_service()
+services = app_services()
+service = services.practice
 ui = chat_ui()
 if ui.session_id is None and "session" in st.query_params:
-    try:
-        ui.session_id = int(st.query_params["session"])
-    except ValueError:
+    ui.session_id = session_param()
+    if ui.session_id is None:
         ui.notice = "The link points to no chat."
 
 
@@ -111,25 +111,24 @@ def meter(view: SessionView) -> None:
                   delta_color="inverse")
 
 
-def transcript(view: SessionView) -> None:
-    for m in view.messages:
-        role = "user" if m.role == "agent" else "assistant"
-        with st.chat_message(role, avatar=AVATARS[m.role]):
-            st.markdown(plain(m.content))
+def open_report(session_id: int) -> None:
+    st.switch_page("pages/report.py", query_params={"session": str(session_id)})
 
 
 def chat(view: SessionView) -> None:
     st.subheader(f"{view.persona_name} · {view.persona_title}")
     st.caption(f"Difficulty: {view.difficulty} · chat #{view.id} · trainee: {view.trainee}")
     meter(view)
-    transcript(view)
+    transcript(view.messages)
     if ui.notice:
         st.warning(ui.notice)
         ui.notice = None
     if not view.active:
         kind, ending = ENDINGS.get(view.ended_reason or "", ("info", "This chat has ended."))
         getattr(st, kind)(ending)
-        again, new = st.columns(2)
+        report, again, new = st.columns(3)
+        if report.button("See your report", type="primary", use_container_width=True):
+            open_report(view.id)
         if again.button("Try this customer again", use_container_width=True):
             run_turn(service.start(trainee=view.trainee, persona_slug=view.persona_slug, difficulty=view.difficulty))
         if new.button("Pick another customer", use_container_width=True):
@@ -141,9 +140,9 @@ def chat(view: SessionView) -> None:
         st.info("The customer has not answered yet.")
         if st.button("Retry the customer's reply", type="primary"):
             run_turn(service.retry(view.id))
-    if st.button("End chat", help="Finish this conversation"):
-        service.end(view.id)
-        st.rerun()
+    if st.button("End chat and see my report", help="Finish this conversation and grade it"):
+        services.end_and_grade(view.id)
+        open_report(view.id)
     limit = service.settings.max_message_chars
     text = st.chat_input(f"Reply to {view.persona_name} (up to {limit:,} characters)", max_chars=limit,
                          disabled=view.awaiting_reply)

@@ -1,4 +1,4 @@
-"""What every page needs: the service (created once per process) and one typed UI-state object."""
+"""What every page needs: the services (created once per process) and one typed UI-state object."""
 
 from __future__ import annotations
 
@@ -7,20 +7,20 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from services import PracticeService, build_practice_service
+from services import Services, build_services
 from settings import get_settings
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
 
 
 @st.cache_resource(show_spinner=False)
-def practice_service() -> PracticeService:
-    return build_practice_service(get_settings())
+def app_services() -> Services:
+    return build_services(get_settings())
 
 
 @dataclass
 class ChatUI:
-    """The chat page's browser-session state (the only object kept in ``st.session_state``)."""
+    """The browser session's state (the only object kept in ``st.session_state``)."""
 
     session_id: int | None = None
     trainee: str = ""
@@ -38,3 +38,9 @@ def plain(text: str) -> str:
     """Escape Markdown so trainee and model text is shown exactly as typed, never interpreted."""
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
     return escaped.replace("\n", "  \n")
+
+
+def session_param() -> int | None:
+    """The ``?session=ID`` in the address, if it is a number."""
+    raw = st.query_params.get("session")
+    return int(raw) if raw is not None and raw.isdigit() else None

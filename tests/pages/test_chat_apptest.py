@@ -14,10 +14,10 @@ from tests.conftest import ROOT
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     from settings import get_settings
-    from ui.context import practice_service
+    from ui.context import app_services
 
     get_settings.cache_clear()
-    practice_service.clear()
+    app_services.clear()
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
 
 
@@ -58,11 +58,15 @@ def test_end_chat_and_resume_from_link(app: AppTest, tmp_path: Path) -> None:
     reloaded.run()
     assert not reloaded.exception
     assert len(reloaded.chat_message) == 3
-    [end] = [b for b in reloaded.button if b.label == "End chat"]
+    [end] = [b for b in reloaded.button if b.label == "End chat and see my report"]
     end.click().run()
-    assert any("You ended the chat" in i.value for i in reloaded.info)
+    assert not reloaded.exception
+    assert reloaded.title[0].value == "Your report"
+    assert reloaded.metric[0].label == "Overall" and reloaded.metric[0].value.endswith("/ 100")
     assert len(reloaded.chat_input) == 0
-    assert [b.label for b in reloaded.button if b.label.startswith("Try this")] == ["Try this customer again"]
+    assert "Try this customer again" in [b.label for b in reloaded.button]
+    cited = [e.label for e in reloaded.expander]
+    assert any(label.startswith("Sincere") or label.startswith("A sincere apology") for label in cited)
 
 
 def test_broken_persona_files_are_listed_and_the_rest_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -73,10 +77,10 @@ def test_broken_persona_files_are_listed_and_the_rest_work(tmp_path: Path, monke
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("PERSONAS_DIR", str(folder))
     from settings import get_settings
-    from ui.context import practice_service
+    from ui.context import app_services
 
     get_settings.cache_clear()
-    practice_service.clear()
+    app_services.clear()
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
     assert not app.exception
     assert app.selectbox[0].value.slug == "hostile"
@@ -84,4 +88,4 @@ def test_broken_persona_files_are_listed_and_the_rest_work(tmp_path: Path, monke
     assert app.expander[0].label == "1 persona file(s) skipped"
     assert "typo.yaml: nmae: Extra inputs are not permitted" in app.expander[0].text[0].value
     get_settings.cache_clear()
-    practice_service.clear()
+    app_services.clear()

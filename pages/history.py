@@ -1,0 +1,48 @@
+"""A trainee's past chats with their scores, a trend, and one-click retry."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.context import app_services, chat_ui
+
+services = app_services()
+ui = chat_ui()
+st.title("My progress")
+ui.trainee = st.text_input("Your name", value=ui.trainee or "trainee", max_chars=80)
+items = services.grading.history(ui.trainee) if ui.trainee.strip() else []
+if not items:
+    st.info("No chats yet. Start one on the practice page.")
+    st.stop()
+
+graded = [i for i in reversed(items) if i.overall is not None]
+if graded:
+    left, right = st.columns(2)
+    left.metric("Latest score", f"{graded[-1].overall}/100",
+                delta=(graded[-1].overall - graded[-2].overall) if len(graded) > 1 else None)  # type: ignore[operator]
+    right.metric("Chats passed", f"{sum(1 for i in graded if i.passed)} of {len(graded)}")
+    st.markdown("#### Score trend")
+    st.line_chart({"chat": [f"#{i.session_id}" for i in graded], "score": [i.overall for i in graded]},
+                  x="chat", y="score", y_label="score (0-100)", height=220)
+
+st.markdown("#### Chats")
+st.dataframe(
+    [{"chat": i.session_id, "customer": i.persona_name, "difficulty": i.difficulty,
+      "started": i.started_at.strftime("%Y-%m-%d %H:%M"), "ended": i.ended_reason or "in progress",
+      "score": i.overall, "passed": i.passed, "grade": i.grade_status or ""} for i in items],
+    hide_index=True, use_container_width=True,
+)
+for i in items[:10]:
+    cols = st.columns([3, 1, 1])
+    cols[0].write(f"#{i.session_id} {i.persona_name} ({i.difficulty})")
+    if i.status == "ended" and cols[1].button("Report", key=f"report-{i.session_id}", use_container_width=True):
+        st.switch_page("pages/report.py", query_params={"session": str(i.session_id)})
+    if i.status == "active" and cols[1].button("Resume", key=f"resume-{i.session_id}", use_container_width=True):
+        ui.session_id = i.session_id
+        st.switch_page("pages/chat.py", query_params={"session": str(i.session_id)})
+    if cols[2].button("Retry", key=f"retry-{i.session_id}", use_container_width=True):
+        turn = services.practice.start(trainee=ui.trainee, persona_slug=i.persona_slug, difficulty=i.difficulty)
+        turn.finish()
+        if turn.session is not None:
+            ui.session_id = turn.session.id
+            st.switch_page("pages/chat.py", query_params={"session": str(turn.session.id)})

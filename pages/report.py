@@ -1,0 +1,102 @@
+"""The grade report for one chat: score, pass/fail, evidence per criterion, what to improve, a better line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from services import PracticeError
+from ui.context import app_services, chat_ui, plain, session_param
+from ui.widgets import transcript
+
+services = app_services()
+ui = chat_ui()
+session_id = session_param()
+st.title("Your report")
+if session_id is None:
+    st.info("Open a report from the chat or from *My progress*.")
+    st.stop()
+try:
+    view = services.practice.get(session_id)
+    stored = services.grading.report_for(session_id)
+except PracticeError as exc:
+    st.error(str(exc))
+    st.stop()
+report: dict[str, Any] = stored.report
+
+st.subheader(f"{view.persona_name} · {view.persona_title}")
+st.caption(f"Chat #{view.id} · {view.difficulty} · trainee: {view.trainee} · graded {stored.created_at:%Y-%m-%d %H:%M}")
+score, verdict, judge = st.columns(3)
+score.metric("Overall", f"{report['overall']} / 100", help=f"Pass mark: {report['pass_mark']}")
+with verdict:
+    if report["passed"]:
+        st.badge("Passed", icon=":material/check_circle:", color="green")
+    else:
+        st.badge("Not passed", icon=":material/cancel:", color="red")
+    st.caption(f"Pass mark {report['pass_mark']}")
+with judge:
+    j = report["judge"]
+    st.caption("Grader: deterministic evidence" + (f" + judge {j['model']} ({j['status']})" if j["model"] else ""))
+    st.caption(plain(report["combining_rule"]))
+if report["status"] == "needs_review":
+    st.warning("This grade needs review: the judge model failed (" + plain(j.get("error", "unknown error")) +
+               "). The score shown is the deterministic evidence only.")
+for flag in report["flags"]:
+    st.warning(plain(flag))
+
+well, improve = st.columns(2)
+with well:
+    st.markdown("#### What went well")
+    if not report["went_well"]:
+        st.write("Nothing reached the top level yet.")
+    for item in report["went_well"]:
+        quote = f" — turn {item['turn']}: “{plain(item['quote'])}”" if item["quote"] else ""
+        st.markdown(f"- **{plain(item['name'])}**{quote}")
+with improve:
+    st.markdown("#### Improve these first")
+    for item in report["improve_first"]:
+        st.markdown(f"- **{plain(item['name'])}** ({item['level']}/3): {plain(item['aim'])}  \n"
+                    f"  e.g. “{plain(item['example'])}”")
+
+better = report["better_line"]
+if better:
+    st.markdown("#### A better way to say it")
+    st.markdown(f"**Turn {better['turn']}, you said:** {plain(better['said'])}")
+    st.markdown(f"**Try:** {plain(better['better'])}")
+    st.caption("Suggested by the judge model." if better["source"] == "judge" else "From the rubric's examples.")
+
+st.markdown("#### Criteria")
+cited: set[int] = set()
+for c in report["criteria"]:
+    level = "not applicable" if c["level"] is None else f"{c['level']}/3"
+    with st.expander(f"{c['name']} — {level}", expanded=False):
+        if c["level"] is None:
+            st.caption("The conversation gave no opportunity for this; it does not count toward the score.")
+        if c.get("judge_reason"):
+            st.caption("Judge: " + plain(c["judge_reason"]))
+        if not c["evidence"]:
+            st.caption("No quoted evidence.")
+        for e in c["evidence"]:
+            cited.add(e["turn"])
+            icon = ":material/check:" if e["positive"] else ":material/close:"
+            st.markdown(f"{icon} Turn {e['turn']}: “{plain(e['quote'])}” — {plain(e['note'])}")
+
+with st.expander("The conversation"):
+    transcript(view.messages, numbered=True, marked=cited)
+if stored.judge_raw:
+    with st.expander("Judge's raw output"):
+        st.code(stored.judge_raw, language="json")
+
+again, history, regrade = st.columns(3)
+if again.button("Try this customer again", type="primary", use_container_width=True):
+    turn = services.practice.start(trainee=view.trainee, persona_slug=view.persona_slug, difficulty=view.difficulty)
+    turn.finish()
+    if turn.session is not None:
+        ui.session_id = turn.session.id
+        st.switch_page("pages/chat.py", query_params={"session": str(turn.session.id)})
+if history.button("My progress", use_container_width=True):
+    st.switch_page("pages/history.py")
+if regrade.button("Regrade", use_container_width=True, help="Grade again with the current rubric (adds a new grade)"):
+    services.grading.grade_session(session_id)
+    st.rerun()

@@ -1,0 +1,23 @@
+"""Rendering pieces shared by pages (no logic: values in, elements out)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import streamlit as st
+
+from services import MessageView
+from ui.context import plain
+
+AVATARS = {"agent": ":material/support_agent:", "customer": ":material/person:"}
+
+
+def transcript(messages: Iterable[MessageView], *, numbered: bool = False, marked: set[int] | None = None) -> None:
+    """The chat as the trainee saw it; ``marked`` turns (1-based positions) are flagged as cited."""
+    for position, m in enumerate(messages, start=1):
+        role = "user" if m.role == "agent" else "assistant"
+        with st.chat_message(role, avatar=AVATARS[m.role]):
+            if numbered:
+                cited = " · cited in the report" if marked and position in marked else ""
+                st.caption(f"Turn {position} · frustration after: {m.frustration:.1f}{cited}")
+            st.markdown(plain(m.content))
