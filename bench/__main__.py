@@ -20,6 +20,10 @@ from db import repository as repo
 from db.engine import session_factory
 from db.migrate import upgrade
 from grading.detectors import detect
+from grading.evidence import evidence_pass
+from grading.grader import grade
+from grading.rubric import load_rubric
+from grading.transcript import GradingContext, Line, Transcript
 from personas import load_personas
 from services import build_practice_service
 from settings import Settings
@@ -87,10 +91,43 @@ def main() -> None:
         rows.append(row("service turn, scripted (store agent, reply, store state)", samples))
         rows.append(("peak Python heap during 25 service turns", f"{peak / 1e6:.2f} MB", "", ""))
 
+    rows += grading_rows(catalog)
+
     width = max(len(r[0]) for r in rows)
     print(f"{'benchmark':<{width}}  {'median':>12}  {'p95':>12}  {'runs':>5}")
     for name, median, p95, runs in rows:
         print(f"{name:<{width}}  {median:>12}  {p95:>12}  {runs:>5}")
+
+
+def transcript_of(turns: int) -> Transcript:
+    """A realistic transcript: the strong hostile agent's lines cycled to ``turns`` agent turns."""
+    lines = (ROOT / "tests" / "data" / "agents" / "hostile.txt").read_text().splitlines()
+    messages = []
+    for i in range(turns):
+        messages += [Line("customer", "You missed two deliveries and nobody called me!"),
+                     Line("agent", lines[i % len(lines)])]
+    return Transcript("hostile", tuple(messages))
+
+
+def grading_rows(catalog: object) -> list[tuple[str, str, str, str]]:
+    from customer.engine import offer_policy
+    from personas import PersonaCatalog
+
+    assert isinstance(catalog, PersonaCatalog)
+    persona = catalog.get("hostile")
+    context = GradingContext(offer_policy(persona), False, persona.style.max_sentence_words)
+    rubric = load_rubric()
+    rows, medians = [], {}
+    for turns in (10, 20, 40, 80):
+        t = transcript_of(turns)
+        samples = timed(lambda t=t: grade(t, context, rubric=rubric), 30)  # type: ignore[misc]
+        medians[turns] = statistics.median(samples)
+        rows.append(row(f"deterministic grading, {turns}-turn transcript", samples))
+    evidence_only = timed(lambda: evidence_pass(transcript_of(40), rubric, context), 30)
+    rows.append(row("  of which evidence pass (detectors + rules), 40 turns", evidence_only))
+    rows.append(("grading time ratio 40/10 turns (4x the text)", f"{medians[40] / medians[10]:.2f}x", "", ""))
+    rows.append(("grading time ratio 80/40 turns (2x the text)", f"{medians[80] / medians[40]:.2f}x", "", ""))
+    return rows
 
 
 if __name__ == "__main__":

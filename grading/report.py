@@ -125,7 +125,7 @@ def build_report(
     passed = overall >= rubric.pass_mark and not evidence.attempts
     return GradeReport(
         overall=overall, passed=passed, pass_mark=rubric.pass_mark, status=status, criteria=criteria, flags=flags,
-        judge=judge, went_well=_went_well(criteria), improve_first=_improve_first(rubric, criteria),
+        judge=judge, went_well=_went_well(rubric, criteria), improve_first=_improve_first(rubric, criteria),
         better_line=judge_rewrite or _better_line(rubric, evidence, criteria), rubric_version=rubric_version,
     )
 
@@ -140,12 +140,14 @@ def _grade(result: CriterionResult, verdict: JudgeVerdict | None) -> CriterionGr
     )
 
 
-def _went_well(criteria: list[CriterionGrade]) -> list[dict[str, Any]]:
+def _went_well(rubric: Rubric, criteria: list[CriterionGrade]) -> list[dict[str, Any]]:
     out = []
     # What the agent actively did (quoted evidence) ranks before what they merely avoided.
     for c in sorted(criteria, key=lambda c: (not any(e["positive"] for e in c.evidence), -c.weight)):
         if c.level == MAX_LEVEL:
-            quote = next((e for e in c.evidence if e["positive"]), None)
+            top = {r.kind.value for r in rubric.get(c.id).evidence.positive if r.level == MAX_LEVEL}
+            positives = [e for e in c.evidence if e["positive"]]
+            quote = next((e for e in positives if e["kind"] in top), positives[0] if positives else None)
             out.append({"id": c.id, "name": c.name, "turn": quote["turn"] if quote else None,
                         "quote": quote["quote"] if quote else None})
     return out[:4]

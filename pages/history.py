@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import altair as alt
+import pandas as pd
 import streamlit as st
 
 from ui.context import app_services, chat_ui
+
+ENDED = {"resolved": "resolved", "walked_away": "customer walked away", "time": "ran out of turns",
+         "agent_ended": "you ended it", None: "in progress"}
 
 services = app_services()
 ui = chat_ui()
@@ -22,13 +27,23 @@ if graded:
                 delta=(graded[-1].overall - graded[-2].overall) if len(graded) > 1 else None)  # type: ignore[operator]
     right.metric("Chats passed", f"{sum(1 for i in graded if i.passed)} of {len(graded)}")
     st.markdown("#### Score trend")
-    st.line_chart({"chat": [f"#{i.session_id}" for i in graded], "score": [i.overall for i in graded]},
-                  x="chat", y="score", y_label="score (0-100)", height=220)
+    points = [{"attempt": n, "score": i.overall, "customer": i.persona_name, "chat": f"#{i.session_id}"}
+              for n, i in enumerate(graded, start=1)]
+    pass_mark = services.grading.pass_mark()
+    line = alt.Chart(pd.DataFrame(points)).mark_line(point=alt.OverlayMarkDef(size=80)).encode(
+        x=alt.X("attempt:O", title="graded chat, oldest first", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("score:Q", title="score", scale=alt.Scale(domain=[0, 100])),
+        tooltip=["chat:N", "customer:N", "score:Q"],
+    )
+    rule = alt.Chart(pd.DataFrame([{"pass": pass_mark}])).mark_rule(strokeDash=[4, 4], color="green").encode(
+        y="pass:Q")
+    st.altair_chart(line + rule, use_container_width=True)
+    st.caption(f"Dashed line: pass mark ({pass_mark}).")
 
 st.markdown("#### Chats")
 st.dataframe(
     [{"chat": i.session_id, "customer": i.persona_name, "difficulty": i.difficulty,
-      "started": i.started_at.strftime("%Y-%m-%d %H:%M"), "ended": i.ended_reason or "in progress",
+      "started": i.started_at.strftime("%Y-%m-%d %H:%M"), "ended": ENDED.get(i.ended_reason, i.ended_reason),
       "score": i.overall, "passed": i.passed, "grade": i.grade_status or ""} for i in items],
     hide_index=True, use_container_width=True,
 )

@@ -14,6 +14,7 @@ from db import repository as repo
 from grading.grader import Graded, grade
 from grading.judge import Judge
 from grading.report import GradeReport
+from grading.rubric import load_rubric
 from grading.transcript import GradingContext, Line, Transcript
 from llm.client import openai_chat
 from personas.loader import PersonaCatalog
@@ -62,6 +63,9 @@ class GradingService:
         self.settings = settings
         self.catalog = catalog
         self.sessions = sessions
+
+    def pass_mark(self) -> int:
+        return load_rubric().pass_mark
 
     def context_for(self, persona: str) -> GradingContext:
         """Offer limits and language needs from the persona; a free-text hint gives what it can."""

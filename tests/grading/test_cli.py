@@ -30,8 +30,8 @@ def test_files_one_json_object_per_line_in_order(tmp_path: Path) -> None:
         assert out["judge"] == {"status": "not_configured", "model": None}
         assert all({"id", "score", "max", "evidence"} <= set(c) for c in out["criteria"])
     assert lines[0]["passed"] and not lines[1]["passed"] and lines[0]["overall"] > lines[1]["overall"]
-    language = [c for c in lines[2]["criteria"] if c["id"] == "language"][0]
-    assert language["score"] == 3 and [c for c in lines[0]["criteria"] if c["id"] == "language"][0]["score"] is None
+    language = next(c for c in lines[2]["criteria"] if c["id"] == "language")
+    assert language["score"] == 3 and next(c for c in lines[0]["criteria"] if c["id"] == "language")["score"] is None
 
 
 def test_session_grade_is_stored_and_regrading_appends(tmp_path: Path) -> None:

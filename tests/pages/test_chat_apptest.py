@@ -89,3 +89,23 @@ def test_broken_persona_files_are_listed_and_the_rest_work(tmp_path: Path, monke
     assert "typo.yaml: nmae: Extra inputs are not permitted" in app.expander[0].text[0].value
     get_settings.cache_clear()
     app_services.clear()
+
+
+def test_history_lists_graded_chats_and_retries_in_one_click(app: AppTest) -> None:
+    app.run()
+    [start] = [b for b in app.button if b.label == "Start new chat"]
+    start.click().run()
+    app.chat_input[0].set_value("Calm down, it's our policy.").run()
+    [end] = [b for b in app.button if b.label == "End chat and see my report"]
+    end.click().run()
+    app.switch_page("pages/history.py").run()
+    assert not app.exception
+    assert app.title[0].value == "My progress"
+    assert app.metric[0].label == "Latest score"
+    table = app.dataframe[0].value
+    assert list(table["chat"]) == [1] and list(table["ended"]) == ["you ended it"]
+    [retry] = [b for b in app.button if b.label == "Retry"]
+    retry.click().run()
+    assert not app.exception
+    assert app.query_params["session"] == "2"
+    assert len(app.chat_message) == 1  # a fresh chat with the same customer, opened
