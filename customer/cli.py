@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
-from clitools import OneLineParser
-
-
-class CliError(Exception):
-    """A one-line error for stderr; the exit code is 2."""
-
-
+from clitools import CliError, OneLineParser, run_cli
 
 
 def parser() -> argparse.ArgumentParser:
@@ -91,18 +84,15 @@ def simulate(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    try:
-        result = simulate(args)
-    except CliError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+def show(args: argparse.Namespace, result: dict[str, Any]) -> None:
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
-    else:
-        for t in result["turns"]:
-            print(f"[{t['frustration']:>4}] {t['role']:>8}: {t['content']}")
-        print(f"session {result['session_id']}: ended_reason={result['ended_reason']} "
-              f"final_frustration={result['final_frustration']}")
-    return 0
+        return
+    for t in result["turns"]:
+        print(f"[{t['frustration']:>4}] {t['role']:>8}: {t['content']}")
+    print(f"session {result['session_id']}: ended_reason={result['ended_reason']} "
+          f"final_frustration={result['final_frustration']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_cli(parser(), argv, simulate, show)

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
-from clitools import OneLineParser
+from clitools import CliError, OneLineParser, run_cli
 from grading.transcript import Transcript, parse_transcript
-
-
-class CliError(Exception):
-    pass
 
 
 def parser() -> argparse.ArgumentParser:
@@ -67,13 +62,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         raise CliError(str(exc)) from None
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    try:
-        results = run(args)
-    except CliError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+def show(args: argparse.Namespace, results: list[dict[str, Any]]) -> None:
     for result in results:
         if args.json:
             print(json.dumps(result, ensure_ascii=False))
@@ -85,4 +74,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"    {c['id']:<14} {score}")
             for flag in result["flags"]:
                 print(f"    flag: {flag}")
-    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_cli(parser(), argv, run, show)
