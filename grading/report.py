@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from grading.detectors import content_words
 from grading.evidence import CriterionResult, EvidencePass
 from grading.rubric import MAX_LEVEL, Rubric
 
@@ -182,6 +183,7 @@ def _better_line(rubric: Rubric, evidence: EvidencePass, criteria: list[Criterio
         criterion_id = gaps[0]["id"]
         turn = min(evidence.turns, key=lambda t: len([s for s in t.detection.signals if s.positive])).turn
     said = next(t.text for t in evidence.turns if t.turn == turn)
-    criterion = rubric.get(criterion_id)
-    return {"turn": turn, "said": said, "criterion": criterion_id, "better": criterion.best_examples()[0],
-            "source": "rubric example"}
+    examples = rubric.get(criterion_id).best_examples()
+    words = content_words(said)
+    better = max(examples, key=lambda e: (len(content_words(e) & words), -examples.index(e)))
+    return {"turn": turn, "said": said, "criterion": criterion_id, "better": better, "source": "rubric example"}
