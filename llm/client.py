@@ -73,19 +73,30 @@ class OpenAIChatModel:
 
     def stream(self, messages: list[ChatMessage], *, max_tokens: int, temperature: float,
                usage: Usage | None = None) -> Iterator[str]:
+        started = finished = False
         try:
             response: Any = self._client.chat.completions.create(
                 model=self.model, messages=_params(messages), max_tokens=max_tokens,
                 temperature=temperature, stream=True, stream_options={"include_usage": True},
             )
             for chunk in response:
+                started = True
                 if usage is not None and getattr(chunk, "usage", None):
                     usage.prompt_tokens = chunk.usage.prompt_tokens or 0
                     usage.completion_tokens = chunk.usage.completion_tokens or 0
-                if chunk.choices and chunk.choices[0].delta and chunk.choices[0].delta.content:
+                if not chunk.choices:
+                    continue
+                if chunk.choices[0].delta and chunk.choices[0].delta.content:
                     yield chunk.choices[0].delta.content
+                finished = finished or chunk.choices[0].finish_reason is not None
+        except openai.APIConnectionError as exc:
+            if started and not isinstance(exc, openai.APITimeoutError):
+                raise LLMError("the connection to the model was lost mid-reply") from exc
+            raise LLMError(_reason(exc, self.timeout)) from exc
         except openai.OpenAIError as exc:
             raise LLMError(_reason(exc, self.timeout)) from exc
+        if not finished:
+            raise LLMError("the reply was cut off before the model finished")
 
     def complete(self, messages: list[ChatMessage], *, max_tokens: int, temperature: float,
                  usage: Usage | None = None, json_schema: dict[str, Any] | None = None) -> str:

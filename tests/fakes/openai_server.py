@@ -9,6 +9,8 @@ the real ``openai`` SDK talks to it unchanged.  Queue replies with
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import threading
 import time
 from collections import deque
@@ -21,6 +23,19 @@ from typing import Any
 class Fault:
     status: int
     body: str = '{"error": {"message": "injected fault", "type": "server_error"}}'
+    headers: dict[str, str] | None = None
+
+
+@dataclass
+class Reset:
+    """Drop the connection (TCP reset) without answering."""
+
+
+@dataclass
+class Cut:
+    """Stream the first half of ``text``, then drop the connection (no finish reason, no [DONE])."""
+
+    text: str
 
 
 @dataclass
@@ -32,7 +47,7 @@ class Hang:
 
 class FakeOpenAIServer:
     def __init__(self) -> None:
-        self.replies: deque[str | Fault | Hang] = deque()
+        self.replies: deque[str | Fault | Hang | Reset | Cut] = deque()
         self.requests: list[dict[str, Any]] = []
         self.default = "Fine. Go on."
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -42,7 +57,7 @@ class FakeOpenAIServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
-    def enqueue(self, *replies: str | Fault | Hang) -> None:
+    def enqueue(self, *replies: str | Fault | Hang | Reset | Cut) -> None:
         self.replies.extend(replies)
 
     def __enter__(self) -> FakeOpenAIServer:
@@ -67,16 +82,26 @@ class FakeOpenAIServer:
                 if isinstance(reply, Hang):
                     time.sleep(reply.seconds)
                     return
+                if isinstance(reply, Reset):
+                    self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.request.close()
+                    return
+                if isinstance(reply, Cut):
+                    self._stream(reply.text, body, cut=True)
+                    return
                 if isinstance(reply, Fault):
-                    self._send(reply.status, reply.body.encode(), "application/json")
+                    self._send(reply.status, reply.body.encode(), "application/json", reply.headers)
                 elif body.get("stream"):
                     self._stream(reply, body)
                 else:
                     self._send(200, json.dumps(self._completion(reply, body)).encode(), "application/json")
 
-            def _send(self, status: int, payload: bytes, content_type: str) -> None:
+            def _send(self, status: int, payload: bytes, content_type: str,
+                      headers: dict[str, str] | None = None) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
@@ -92,18 +117,26 @@ class FakeOpenAIServer:
                               "total_tokens": 100 + len(text.split())},
                 }
 
-            def _stream(self, text: str, body: dict[str, Any]) -> None:
+            def _stream(self, text: str, body: dict[str, Any], cut: bool = False) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
                 words = text.split(" ")
                 for i, word in enumerate(words):
+                    if cut and i == len(words) // 2:
+                        self.wfile.flush()
+                        self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                        self.request.close()
+                        return
                     piece = word if i == len(words) - 1 else word + " "
                     chunk = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0,
                              "model": body["model"],
                              "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                     self.wfile.flush()
+                done = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0, "model": body["model"],
+                        "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+                self.wfile.write(f"data: {json.dumps(done)}\n\n".encode())
                 usage = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0,
                          "model": body["model"], "choices": [],
                          "usage": {"prompt_tokens": 100, "completion_tokens": len(words), "total_tokens": 0}}
