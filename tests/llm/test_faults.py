@@ -60,7 +60,7 @@ def test_hang_past_the_timeout(server: FakeOpenAIServer) -> None:
 def test_stream_cut_halfway_is_an_error_not_a_short_reply(server: FakeOpenAIServer) -> None:
     server.enqueue(Cut("one two three four five six seven eight"))
     received: list[str] = []
-    with pytest.raises(LLMError, match="cut off|lost mid-reply"):
+    with pytest.raises(LLMError, match=r"cut off|lost mid-reply"):
         for piece in chat(server).stream(HI, max_tokens=20, temperature=0):
             received.append(piece)
     assert "".join(received).startswith("one two")
