@@ -31,6 +31,8 @@ class Settings(BaseSettings):
         context_tokens: token budget for the customer prompt (system + history).
         max_message_chars: longest agent message accepted.
         max_turns: agent turns before the customer ends the chat ("time").
+        max_session_tokens: model tokens (in + out) after which a chat is ended politely.
+        price_per_1k_input / price_per_1k_output: optional prices for the cost estimate shown in the chat.
     """
 
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
@@ -49,6 +51,9 @@ class Settings(BaseSettings):
     context_tokens: int = Field(default=3000, ge=500)
     max_message_chars: int = Field(default=4000, ge=100)
     max_turns: int = Field(default=30, ge=1)
+    max_session_tokens: int = Field(default=60_000, ge=1000)
+    price_per_1k_input: float | None = Field(default=None, ge=0)
+    price_per_1k_output: float | None = Field(default=None, ge=0)
     personas_dir: Path = Path(__file__).parent / "personas"
 
     @model_validator(mode="after")

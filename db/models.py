@@ -42,6 +42,8 @@ class PracticeSession(Base):
     status: Mapped[str] = mapped_column(String(20), default="active")
     ended_reason: Mapped[str | None] = mapped_column(String(20))
     state_json: Mapped[str] = mapped_column(Text)
+    tokens_in: Mapped[int] = mapped_column(default=0, server_default="0")
+    tokens_out: Mapped[int] = mapped_column(default=0, server_default="0")
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
 

@@ -40,9 +40,9 @@ def add_message(db: Session, *, session_id: int, role: str, content: str, frustr
 
 def save_state(
     db: Session, *, session_id: int, state_json: str, ended_reason: str | None = None,
-    message: tuple[str, str, float] | None = None,
+    message: tuple[str, str, float] | None = None, tokens: tuple[int, int] = (0, 0),
 ) -> Message | None:
-    """Store the customer's new state, optionally with its message, in one transaction."""
+    """Store the customer's new state, optionally with its message and the tokens it used, in one transaction."""
     row = db.get(PracticeSession, session_id)
     if row is None:
         raise LookupError(f"no session {session_id}")
@@ -53,6 +53,8 @@ def save_state(
                         frustration=frustration)
         db.add(added)
     row.state_json = state_json
+    row.tokens_in += tokens[0]
+    row.tokens_out += tokens[1]
     if ended_reason is not None:
         row.status, row.ended_reason, row.ended_at = "ended", ended_reason, utcnow()
     db.commit()

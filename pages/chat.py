@@ -97,6 +97,17 @@ def sidebar() -> str:
     return difficulty
 
 
+def usage(view: SessionView) -> str:
+    if view.backend == "scripted":
+        return "scripted customer: no model tokens"
+    text = f"tokens: {view.tokens_in:,} in / {view.tokens_out:,} out"
+    settings = service.settings
+    if settings.price_per_1k_input is not None and settings.price_per_1k_output is not None:
+        cost = (view.tokens_in * settings.price_per_1k_input + view.tokens_out * settings.price_per_1k_output) / 1000
+        text += f" (≈ {cost:.4f} in your configured currency)"
+    return text
+
+
 def meter(view: SessionView) -> None:
     left, right = st.columns([4, 1])
     agent_seqs = [i for i, m in enumerate(view.messages) if m.role == "agent"]
@@ -105,7 +116,7 @@ def meter(view: SessionView) -> None:
     with left:
         st.progress(min(1.0, view.frustration / 10), text=f"Customer frustration: {view.frustration:.1f} / 10")
         st.badge(mood, color=color)  # type: ignore[arg-type]
-        st.caption(f"Stage: {view.stage} · turn {view.agent_turns}")
+        st.caption(f"Stage: {view.stage} · turn {view.agent_turns} · {usage(view)}")
     with right:
         st.metric("Frustration", f"{view.frustration:.1f}", delta=round(view.frustration - before_last, 1) or None,
                   delta_color="inverse")

@@ -212,9 +212,18 @@ class PracticeService:
         with self.sessions() as db:
             repo.save_state(db, session_id=session_id, state_json=state.model_dump_json(),
                             ended_reason=state.ended_reason,
-                            message=("customer", reply.text, state.frustration))
+                            message=("customer", reply.text, state.frustration),
+                            tokens=(reply.tokens_in, reply.tokens_out))
         turn.guard = reply.guard
-        turn.session = self.get(session_id)
+        view = self.get(session_id)
+        if view.active and view.tokens_in + view.tokens_out >= self.settings.max_session_tokens:
+            limit = self.settings.max_session_tokens
+            with self.sessions() as db:
+                repo.save_state(db, session_id=session_id, state_json=state.model_dump_json(), ended_reason="time")
+            turn.error = (f"This chat reached its budget of {limit:,} model tokens and has ended. "
+                          "Your report is ready.")
+            view = self.get(session_id)
+        turn.session = view
 
     def _view(self, row: PracticeSession) -> SessionView:
         state = CustomerState.model_validate_json(row.state_json)
@@ -227,6 +236,7 @@ class PracticeService:
             ended_reason=row.ended_reason, frustration=state.frustration, stage=state.stage.value,
             started_at=row.started_at,
             messages=tuple(MessageView(m.seq, m.role, m.content, m.frustration) for m in row.messages),
+            tokens_in=row.tokens_in, tokens_out=row.tokens_out,
         )
 
     def _summary(self, row: PracticeSession) -> SessionSummary:

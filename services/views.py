@@ -43,6 +43,8 @@ class SessionView:
     stage: str
     started_at: datetime
     messages: tuple[MessageView, ...]
+    tokens_in: int = 0
+    tokens_out: int = 0
 
     @property
     def awaiting_reply(self) -> bool:

@@ -27,7 +27,7 @@ def test_migrations_create_the_schema_on_an_empty_file(tmp_path: Path) -> None:
     inspector = inspect(engine)
     assert {"practice_sessions", "messages", "grades", "alembic_version"} <= set(inspector.get_table_names())
     with engine.connect() as conn:
-        assert conn.scalar(text("select version_num from alembic_version")) == "0002"
+        assert conn.scalar(text("select version_num from alembic_version")) == "0003"
         assert conn.scalar(text("PRAGMA journal_mode")) == "wal"
         assert conn.scalar(text("PRAGMA foreign_keys")) == 1
         assert conn.scalar(text("PRAGMA busy_timeout")) == 5000

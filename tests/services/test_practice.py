@@ -125,3 +125,23 @@ def test_model_failure_keeps_the_agent_message_and_retry_answers_once(
     assert after.messages[-1].content == "It's FS-88412. Write it down this time."
     with pytest.raises(PracticeError, match="Nothing to retry"):
         service.retry(view.id)
+
+
+def test_tokens_are_counted_per_session_and_the_budget_ends_the_chat(settings: Settings) -> None:
+    with FakeOpenAIServer() as server:
+        service = build_practice_service(settings.model_copy(update={
+            "llm_backend": "openai", "openai_base_url": server.base_url, "max_retries": 0,
+            "max_session_tokens": 1000}))
+        server.enqueue("You missed my delivery twice!")  # the fake reports 100 prompt tokens per call
+        view = service.start(trainee="ann", persona_slug="hostile", seed=1).finish()
+        assert view is not None and (view.tokens_in, view.tokens_out) == (100, 5)
+        for n in range(2, 12):
+            turn = service.send(view.id, "I'm sorry. What's your order number?")
+            view = turn.finish()
+            assert view is not None
+            if not view.active:
+                break
+        assert n == 10  # 10 replies x (100 + 3) tokens crosses 1,000
+        assert view.ended_reason == "time" and view.tokens_in == 1000
+        assert turn.error is not None and "budget of 1,000 model tokens" in turn.error
+        assert view.messages[-1].role == "customer"  # the last reply was kept, nothing cut
