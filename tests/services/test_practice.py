@@ -135,13 +135,13 @@ def test_tokens_are_counted_per_session_and_the_budget_ends_the_chat(settings: S
         server.enqueue("You missed my delivery twice!")  # the fake reports 100 prompt tokens per call
         view = service.start(trainee="ann", persona_slug="hostile", seed=1).finish()
         assert view is not None and (view.tokens_in, view.tokens_out) == (100, 5)
-        for n in range(2, 12):
+        sent = 0
+        while view.active and sent < 12:
             turn = service.send(view.id, "I'm sorry. What's your order number?")
+            sent += 1
             view = turn.finish()
             assert view is not None
-            if not view.active:
-                break
-        assert n == 10  # 10 replies x (100 + 3) tokens crosses 1,000
+        assert sent == 9  # the opening + 9 replies = 10 x 100 prompt tokens reaches 1,000
         assert view.ended_reason == "time" and view.tokens_in == 1000
         assert turn.error is not None and "budget of 1,000 model tokens" in turn.error
         assert view.messages[-1].role == "customer"  # the last reply was kept, nothing cut
