@@ -7,5 +7,6 @@ page = st.navigation([
     st.Page("pages/chat.py", title="Practice chat", icon=":material/chat:", default=True),
     st.Page("pages/history.py", title="My progress", icon=":material/trending_up:"),
     st.Page("pages/report.py", title="Report", icon=":material/grading:"),
+    st.Page("pages/admin_settings.py", title="Settings", icon=":material/settings:"),
 ])
 page.run()

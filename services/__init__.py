@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from db.engine import session_factory
 from db.migrate import upgrade
 from personas.loader import load_personas
+from services.admin import AdminService, ConnectionResult
 from services.grading import GradingService, HistoryItem, StoredGrade
 from services.practice import DIFFICULTIES, PracticeService, TurnStream
 from services.views import MessageView, PersonaCard, PracticeError, SessionSummary, SessionView
@@ -19,6 +20,7 @@ class Services:
 
     practice: PracticeService
     grading: GradingService
+    admin: AdminService
 
     def end_and_grade(self, session_id: int) -> StoredGrade:
         """The trainee ends the chat; it is graded at once."""
@@ -31,13 +33,16 @@ def build_services(settings: Settings) -> Services:
     upgrade(settings.database_url)
     catalog = load_personas(settings.personas_dir)
     sessions = session_factory(settings.database_url)
-    return Services(PracticeService(settings, catalog, sessions), GradingService(settings, catalog, sessions))
+    return Services(PracticeService(settings, catalog, sessions), GradingService(settings, catalog, sessions),
+                    AdminService(settings))
 
 
 def build_practice_service(settings: Settings) -> PracticeService:
     return build_services(settings).practice
 
 
-__all__ = ["DIFFICULTIES", "GradingService", "HistoryItem", "MessageView", "PersonaCard", "PracticeError",
-           "PracticeService", "Services", "SessionSummary", "SessionView", "StoredGrade", "TurnStream",
-           "build_practice_service", "build_services"]
+__all__ = [
+    "DIFFICULTIES", "AdminService", "ConnectionResult", "GradingService", "HistoryItem", "MessageView",
+    "PersonaCard", "PracticeError", "PracticeService", "Services", "SessionSummary", "SessionView", "StoredGrade",
+    "TurnStream", "build_practice_service", "build_services",
+]

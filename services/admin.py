@@ -1,0 +1,55 @@
+"""Admin use cases: what is configured, and a one-click connection test of the models."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy.engine import make_url
+
+from llm.client import LLMError, openai_chat
+from settings import Settings
+
+
+@dataclass(frozen=True)
+class ConnectionResult:
+    target: str
+    ok: bool
+    detail: str
+    latency_ms: float | None = None
+
+
+class AdminService:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def configuration(self) -> dict[str, str]:
+        """The live configuration, with secrets shown only as set / not set."""
+        s = self.settings
+        return {
+            "Customer backend": s.llm_backend,
+            "Customer model": "none (scripted lines)" if s.llm_backend == "scripted" else s.customer_model,
+            "Judge": "none (deterministic evidence only)" if s.judge == "none" else f"LLM judge: {s.judge_model}",
+            "Model endpoint": s.openai_base_url or ("OpenAI" if s.openai_api_key else "not configured"),
+            "API key": "set" if s.openai_api_key else "not set",
+            "Database": make_url(s.database_url).render_as_string(hide_password=True),
+            "Timeout / retries": f"{s.request_timeout:g} s / {s.max_retries}",
+            "Limits": f"{s.max_message_chars:,} characters a message, {s.max_turns} turns, "
+                      f"{s.max_session_tokens:,} tokens a chat",
+        }
+
+    def test_connection(self, target: str) -> ConnectionResult:
+        """Send a one-word request to the customer or judge model and time it."""
+        s = self.settings
+        uses_model = s.llm_backend == "openai" if target == "customer" else s.judge == "llm"
+        if not uses_model:
+            return ConnectionResult(target, True, "no model is used for this role; nothing to test")
+        model = s.customer_model if target == "customer" else s.judge_model
+        start = time.perf_counter()
+        try:
+            reply = openai_chat(s, model).complete([{"role": "user", "content": "Say OK."}], max_tokens=5,
+                                                   temperature=0)
+        except LLMError as exc:
+            return ConnectionResult(target, False, str(exc))
+        elapsed = (time.perf_counter() - start) * 1000
+        return ConnectionResult(target, True, f"{model} answered {reply.strip()[:40]!r}", elapsed)
