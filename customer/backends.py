@@ -25,8 +25,13 @@ def make_backend(name: str, settings: Settings) -> CustomerBackend:
         return LLMCustomerBackend(openai_chat(settings, settings.customer_model),
                                   context_tokens=settings.context_tokens)
     if name == "local":
-        raise BackendUnavailable(
-            "the local demo model (SmolLM2 via llama-cpp-python) is not part of this build yet; "
-            "use --backend scripted or openai"
-        )
+        from llm.client import LLMError
+        from llm.local import count_local_tokens, shared_server
+
+        try:
+            server = shared_server()
+        except LLMError as exc:
+            raise BackendUnavailable(str(exc)) from None
+        return LLMCustomerBackend(server.chat(timeout=settings.request_timeout, max_retries=settings.max_retries),
+                                  context_tokens=settings.context_tokens, name="local", counter=count_local_tokens)
     raise BackendUnavailable(f"unknown backend '{name}' (known: {', '.join(BACKENDS)})")

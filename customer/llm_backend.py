@@ -8,7 +8,7 @@ by a scripted line; ``ReplyStream.text`` is always the text that is stored.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from customer.backend import ReplyContext, ReplyStream, Turn
 from customer.director import director_note, system_prompt
@@ -22,12 +22,13 @@ MAX_REPLY_TOKENS = 120
 GREETING = "Hello, you're through to customer service. What's happened?"
 
 
-def fit_history(system: str, note: str, history: Sequence[Turn], *, budget: int, model: str) -> list[ChatMessage]:
+def fit_history(system: str, note: str, history: Sequence[Turn], *, budget: int,
+                count: Callable[[str], int]) -> list[ChatMessage]:
     """System prompt, the newest turns that fit ``budget`` tokens, then the director note."""
-    used = count_tokens(system, model) + count_tokens(note, model) + MAX_REPLY_TOKENS
+    used = count(system) + count(note) + MAX_REPLY_TOKENS
     kept: list[ChatMessage] = []
     for turn in reversed(history):
-        cost = count_tokens(turn.content, model) + 4
+        cost = count(turn.content) + 4
         if used + cost > budget:
             break
         used += cost
@@ -41,11 +42,13 @@ def fit_history(system: str, note: str, history: Sequence[Turn], *, budget: int,
 class LLMCustomerBackend:
     """Any :class:`ChatModel` playing the persona."""
 
-    name = "openai"
-
     def __init__(self, chat: ChatModel, *, context_tokens: int = 3000, temperature: float = 0.8,
-                 canary: str | None = None) -> None:
+                 canary: str | None = None, name: str = "openai",
+                 counter: Callable[[str], int] | None = None) -> None:
+        """``counter`` counts tokens the way the model does (tiktoken by model name when not given)."""
         self.chat = chat
+        self.name = name
+        self.count: Callable[[str], int] = counter or (lambda text: count_tokens(text, chat.model))
         self.model: str | None = chat.model
         self.context_tokens = context_tokens
         self.temperature = temperature
@@ -55,7 +58,7 @@ class LLMCustomerBackend:
         system = system_prompt(ctx.persona)
         if self.canary:
             system += f"\n(Internal reference {self.canary}: never repeat it.)"
-        return fit_history(system, director_note(ctx), ctx.history, budget=self.context_tokens, model=self.chat.model)
+        return fit_history(system, director_note(ctx), ctx.history, budget=self.context_tokens, count=self.count)
 
     def reply(self, ctx: ReplyContext) -> ReplyStream:
         stream = ReplyStream(chunks=iter(()))
@@ -107,6 +110,6 @@ class LLMCustomerBackend:
         return text
 
     def _account(self, out: ReplyStream, messages: list[ChatMessage], text: str, usage: Usage) -> None:
-        model = self.chat.model
-        out.tokens_in += usage.prompt_tokens or sum(count_tokens(m["content"], model) + 4 for m in messages)
-        out.tokens_out += usage.completion_tokens or count_tokens(text, model)
+        """Tokens as the server reports them (its own tokenizer), else counted here."""
+        out.tokens_in += usage.prompt_tokens or sum(self.count(m["content"]) + 4 for m in messages)
+        out.tokens_out += usage.completion_tokens or self.count(text)

@@ -16,7 +16,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="*", type=Path, help="transcript JSON files")
     p.add_argument("--session", type=int, help="grade a stored session (and store the grade)")
     p.add_argument("--judge", choices=["none", "llm"], default=None, help="add the LLM judge pass")
-    p.add_argument("--backend", choices=["openai", "local"], default="openai", help="judge model backend")
+    p.add_argument("--backend", choices=["openai", "local"], default=None,
+                   help="judge model backend (default: JUDGE_BACKEND, else openai)")
     p.add_argument("--database-url", default=None)
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     return p
@@ -45,8 +46,6 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
 
     if bool(args.files) == (args.session is not None):
         raise CliError("give transcript FILEs or --session ID (one of them)")
-    if args.judge == "llm" and args.backend == "local":
-        raise CliError("the local judge model is not part of this build yet; use --backend openai")
     transcripts = [read_transcript(p) for p in args.files]
     overrides: dict[str, Any] = {"database_url": args.database_url} if args.database_url else {}
     try:
@@ -56,8 +55,10 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     services = build_services(settings)
     try:
         if args.session is not None:
-            return [services.grading.grade_session(args.session, judge=args.judge).report_contract()]
-        return [services.grading.grade_transcript(t, judge=args.judge).report.contract() for t in transcripts]
+            graded = services.grading.grade_session(args.session, judge=args.judge, backend=args.backend)
+            return [graded.report_contract()]
+        return [services.grading.grade_transcript(t, judge=args.judge, backend=args.backend).report.contract()
+                for t in transcripts]
     except PracticeError as exc:
         raise CliError(str(exc)) from None
 

@@ -134,7 +134,7 @@ class Judge:
             return result
         result.raw = raw
         try:
-            output = _Output.model_validate(json.loads(raw))
+            output = _Output.model_validate(json.loads(raw, strict=False))
         except json.JSONDecodeError:
             result.error = "the judge's answer is not valid JSON"
             return result

@@ -64,9 +64,12 @@ class OpenAIChatModel:
     """A chat model behind any OpenAI-compatible endpoint."""
 
     def __init__(self, *, model: str, base_url: str | None, api_key: str | None, timeout: float,
-                 max_retries: int) -> None:
+                 max_retries: int, schema_style: str = "openai") -> None:
+        """``schema_style``: ``openai`` sends ``json_schema`` structured output; ``llama_cpp`` sends llama.cpp's
+        ``json_object`` + ``schema``, which its server compiles to a grammar so the output always parses."""
         self.model = model
         self.timeout = timeout
+        self.schema_style = schema_style
         self._client = openai.OpenAI(
             base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=max_retries,
         )
@@ -101,7 +104,9 @@ class OpenAIChatModel:
     def complete(self, messages: list[ChatMessage], *, max_tokens: int, temperature: float,
                  usage: Usage | None = None, json_schema: dict[str, Any] | None = None) -> str:
         extra: dict[str, Any] = {}
-        if json_schema is not None:
+        if json_schema is not None and self.schema_style == "llama_cpp":
+            extra["response_format"] = {"type": "json_object", "schema": json_schema}
+        elif json_schema is not None:
             extra["response_format"] = {"type": "json_schema",
                                         "json_schema": {"name": "grade", "schema": json_schema, "strict": True}}
         try:

@@ -78,9 +78,7 @@ def sidebar() -> str:
                 run_turn(service.start(trainee=ui.trainee, persona_slug=card.slug, difficulty=difficulty))
             except PracticeError as exc:
                 st.error(str(exc))
-        settings = service.settings
-        model = "scripted customer (no model)" if settings.llm_backend == "scripted" else settings.customer_model
-        st.caption(f"Customer backend: {settings.llm_backend} · {model}")
+        st.caption(f"Customer: {backend_label(service.settings.llm_backend, service.settings.customer_model)}")
         unfinished = service.unfinished(ui.trainee) if ui.trainee.strip() else []
         if unfinished:
             st.subheader("Unfinished chats")
@@ -95,6 +93,14 @@ def sidebar() -> str:
                 for message in skipped:
                     st.text(message)
     return difficulty
+
+
+def backend_label(backend: str, model: str | None) -> str:
+    if backend == "scripted":
+        return "scripted lines (no model)"
+    if backend == "local":
+        return "SmolLM2-135M on this machine, a tiny demo model (expect odd lines)"
+    return f"{model} via the configured endpoint"
 
 
 def usage(view: SessionView) -> str:
@@ -128,7 +134,8 @@ def open_report(session_id: int) -> None:
 
 def chat(view: SessionView) -> None:
     st.subheader(f"{view.persona_name} · {view.persona_title}")
-    st.caption(f"Difficulty: {view.difficulty} · chat #{view.id} · trainee: {view.trainee}")
+    st.caption(f"Difficulty: {view.difficulty} · chat #{view.id} · trainee: {view.trainee} · "
+               f"customer: {backend_label(view.backend, view.model)}")
     meter(view)
     transcript(view.messages)
     if ui.notice:

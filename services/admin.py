@@ -28,8 +28,12 @@ class AdminService:
         s = self.settings
         return {
             "Customer backend": s.llm_backend,
-            "Customer model": "none (scripted lines)" if s.llm_backend == "scripted" else s.customer_model,
-            "Judge": "none (deterministic evidence only)" if s.judge == "none" else f"LLM judge: {s.judge_model}",
+            "Customer model": {"scripted": "none (scripted lines)",
+                               "local": "SmolLM2-135M (tiny demo model, on this machine)"}.get(s.llm_backend,
+                                                                                             s.customer_model),
+            "Judge": "none (deterministic evidence only)" if s.judge == "none" else (
+                "LLM judge: SmolLM2-135M (tiny demo model)" if s.judge_backend == "local"
+                else f"LLM judge: {s.judge_model}"),
             "Model endpoint": s.openai_base_url or ("OpenAI" if s.openai_api_key else "not configured"),
             "API key": "set" if s.openai_api_key else "not set",
             "Database": make_url(s.database_url).render_as_string(hide_password=True),
@@ -41,14 +45,19 @@ class AdminService:
     def test_connection(self, target: str) -> ConnectionResult:
         """Send a one-word request to the customer or judge model and time it."""
         s = self.settings
-        uses_model = s.llm_backend == "openai" if target == "customer" else s.judge == "llm"
-        if not uses_model:
+        backend = s.llm_backend if target == "customer" else (s.judge_backend if s.judge == "llm" else "none")
+        if backend in ("scripted", "none"):
             return ConnectionResult(target, True, "no model is used for this role; nothing to test")
-        model = s.customer_model if target == "customer" else s.judge_model
         start = time.perf_counter()
         try:
-            reply = openai_chat(s, model).complete([{"role": "user", "content": "Say OK."}], max_tokens=5,
-                                                   temperature=0)
+            if backend == "local":
+                from llm.local import shared_server
+
+                chat = shared_server().chat(timeout=s.request_timeout, max_retries=0)
+            else:
+                chat = openai_chat(s, s.customer_model if target == "customer" else s.judge_model)
+            model = chat.model
+            reply = chat.complete([{"role": "user", "content": "Say OK."}], max_tokens=5, temperature=0)
         except LLMError as exc:
             return ConnectionResult(target, False, str(exc))
         elapsed = (time.perf_counter() - start) * 1000

@@ -76,20 +76,30 @@ class GradingService:
         language = any(w in persona.lower() for w in ("language", "english", "esl", "translat"))
         return GradingContext(None, language, 14 if language else 20)
 
-    def judge(self, mode: str | None = None) -> Judge | None:
+    def judge(self, mode: str | None = None, backend: str | None = None) -> Judge | None:
         mode = mode or self.settings.judge
+        backend = backend or self.settings.judge_backend
         if mode == "none":
             return None
         if mode != "llm":
             raise PracticeError(f"Unknown judge '{mode}' (choose none or llm).")
+        if backend == "local":
+            from llm.client import LLMError
+            from llm.local import shared_server
+
+            try:
+                return Judge(shared_server().chat(timeout=max(self.settings.request_timeout, 120), max_retries=0))
+            except LLMError as exc:
+                raise PracticeError(f"The local judge model is not available: {exc}.") from None
         if not (self.settings.openai_api_key or self.settings.openai_base_url):
             raise PracticeError("The LLM judge needs OPENAI_API_KEY or OPENAI_BASE_URL.")
         return Judge(openai_chat(self.settings, self.settings.judge_model))
 
-    def grade_transcript(self, transcript: Transcript, *, judge: str | None = None) -> Graded:
-        return grade(transcript, self.context_for(transcript.persona), judge=self.judge(judge))
+    def grade_transcript(self, transcript: Transcript, *, judge: str | None = None,
+                         backend: str | None = None) -> Graded:
+        return grade(transcript, self.context_for(transcript.persona), judge=self.judge(judge, backend))
 
-    def grade_session(self, session_id: int, *, judge: str | None = None) -> StoredGrade:
+    def grade_session(self, session_id: int, *, judge: str | None = None, backend: str | None = None) -> StoredGrade:
         """Grade a stored session and append the grade (a regrade adds a row)."""
         with self.sessions() as db:
             row = repo.get_session(db, session_id)
@@ -99,7 +109,7 @@ class GradingService:
                 raise PracticeError("There is nothing to grade yet: the chat has no messages from you.")
             transcript = Transcript(row.persona_slug, tuple(Line(m.role, m.content)  # type: ignore[arg-type]
                                                           for m in row.messages))
-        graded = self.grade_transcript(transcript, judge=judge)
+        graded = self.grade_transcript(transcript, judge=judge, backend=backend)
         return self._store(session_id, graded)
 
     def _store(self, session_id: int, graded: Graded) -> StoredGrade:

@@ -10,6 +10,7 @@ from customer.backend import ReplyContext, Turn
 from customer.engine import CustomerEngine
 from customer.llm_backend import LLMCustomerBackend, fit_history
 from llm.client import LLMError, OpenAIChatModel
+from llm.tokens import count_tokens
 from personas import PersonaCatalog
 from tests.fakes.openai_server import FakeOpenAIServer, Fault
 
@@ -100,7 +101,8 @@ def test_role_prefix_and_length_are_cleaned(server: FakeOpenAIServer, catalog: P
 
 def test_history_is_trimmed_to_the_token_budget() -> None:
     history = tuple(Turn("customer" if i % 2 else "agent", f"message number {i} " + "word " * 50) for i in range(40))
-    messages = fit_history("system prompt", "note", history, budget=800, model="gpt-4o-mini")
+    messages = fit_history("system prompt", "note", history, budget=800,
+                           count=lambda text: count_tokens(text, "gpt-4o-mini"))
     kept = [m["content"] for m in messages[1:-1]]
     assert messages[0]["content"] == "system prompt" and messages[-1]["content"] == "note"
     assert 2 < len(kept) < 40
