@@ -7,6 +7,7 @@ here asserts a time: the table is for reading and for the issue notes.
 from __future__ import annotations
 
 import statistics
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -92,6 +93,10 @@ def main() -> None:
         rows.append(("peak Python heap during 25 service turns", f"{peak / 1e6:.2f} MB", "", ""))
 
     rows += grading_rows(catalog)
+    if "--no-local" not in sys.argv:
+        from bench.local_model import local_rows
+
+        rows += local_rows()
 
     width = max(len(r[0]) for r in rows)
     print(f"{'benchmark':<{width}}  {'median':>12}  {'p95':>12}  {'runs':>5}")

