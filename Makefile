@@ -10,7 +10,7 @@ PIP := $(PY) -m pip
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run run-local test lint bench install install-dev install-local chromium clean
+.PHONY: run run-local test lint bench install install-dev install-local chromium postgres clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+# The storage and service suites also run on PostgreSQL at 127.0.0.1:5432 (trust auth on this machine kind):
+# start the local cluster if it is installed but stopped.
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || { command -v pg_ctlcluster >/dev/null && \
+		$(SUDO) pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -1) main start; } || true
+	@pg_isready -h 127.0.0.1 -p 5432 || echo "PostgreSQL is not reachable on 127.0.0.1:5432: the PostgreSQL tests will fail"
+
 run: install
 	$(PY) -m db upgrade
 	$(VENV)/bin/streamlit run app.py --server.port 8501
@@ -43,8 +50,8 @@ run-local: install-local
 	$(PY) -m db upgrade
 	LLM_BACKEND=local $(VENV)/bin/streamlit run app.py --server.port 8501
 
-test: install-dev install-local chromium
-	$(PY) -m pytest
+test: install-dev install-local chromium postgres
+	REQUIRE_POSTGRES=1 $(PY) -m pytest
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from personas import PersonaCatalog, load_personas
 from services import PracticeService, build_practice_service
@@ -29,9 +33,48 @@ def catalog() -> PersonaCatalog:
     return load_personas(ROOT / "personas")
 
 
+#: The PostgreSQL server the storage and service suites also run on (trust auth on this machine kind).
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def _postgres_reachable() -> bool:
+    try:
+        with create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3}).connect():
+            return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a new database on the PostgreSQL server (dropped afterwards).
+
+    PostgreSQL is required when ``REQUIRE_POSTGRES=1`` (``make test`` sets it); elsewhere it is skipped if the
+    server cannot be reached."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'data' / 'practice.db'}"
+        return
+    if not _postgres_reachable():
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required but not reachable at {PG_ADMIN_URL}")
+        pytest.skip("PostgreSQL not reachable")
+    name = f"practice_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    yield url
+    from db.engine import cached_engine
+
+    cached_engine(url).dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data")
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=database_url)
 
 
 @pytest.fixture
