@@ -1,12 +1,27 @@
-"""Streamlit entry point: page setup and navigation only."""
+"""Streamlit entry point: page setup and navigation (which pages a role sees) only."""
 
 import streamlit as st
 
+from ui.context import chat_ui, current_actor
+from ui.login import render_login
+
 st.set_page_config(page_title="Difficult-customer practice", page_icon="🎧", layout="wide")
-page = st.navigation([
-    st.Page("pages/chat.py", title="Practice chat", icon=":material/chat:", default=True),
-    st.Page("pages/history.py", title="My progress", icon=":material/trending_up:"),
-    st.Page("pages/report.py", title="Report", icon=":material/grading:"),
-    st.Page("pages/admin_settings.py", title="Settings", icon=":material/settings:"),
-])
-page.run()
+actor = current_actor()
+if actor is None:
+    render_login()
+else:
+    pages = [
+        st.Page("pages/chat.py", title="Practice chat", icon=":material/chat:", default=True),
+        st.Page("pages/history.py", title="My progress", icon=":material/trending_up:"),
+        st.Page("pages/report.py", title="Report", icon=":material/grading:"),
+    ]
+    if actor.role == "admin":
+        pages.append(st.Page("pages/admin_settings.py", title="Settings", icon=":material/settings:"))
+    page = st.navigation(pages)
+    with st.sidebar:
+        st.caption(f"Logged in as **{actor.username}** ({actor.role})")
+        if st.button("Log out"):
+            chat_ui().user_id = None
+            chat_ui().session_id = None
+            st.rerun()
+    page.run()

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
         max_message_chars: longest agent message accepted.
         max_turns: agent turns before the customer ends the chat ("time").
         max_session_tokens: model tokens (in + out) after which a chat is ended politely.
+        trainer_scope: trainers see every trainee (``all``) or only those in their own team (``team``).
         price_per_1k_input / price_per_1k_output: optional prices for the cost estimate shown in the chat.
     """
 
@@ -54,6 +55,7 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(default=4000, ge=100)
     max_turns: int = Field(default=30, ge=1)
     max_session_tokens: int = Field(default=60_000, ge=1000)
+    trainer_scope: Literal["all", "team"] = "all"
     price_per_1k_input: float | None = Field(default=None, ge=0)
     price_per_1k_output: float | None = Field(default=None, ge=0)
     personas_dir: Path = Path(__file__).parent / "personas"

@@ -26,10 +26,11 @@ from grading.grader import grade
 from grading.rubric import load_rubric
 from grading.transcript import GradingContext, Line, Transcript
 from personas import load_personas
-from services import build_practice_service
+from services import Actor, build_practice_service
 from settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
+SYSTEM = Actor.system()
 AGENT_LINE = ("I'm so sorry, Derek. So you stayed home twice and nobody came. Could you give me your order number? "
               "I'll personally book a priority slot on Saturday and call you back within 2 hours.")
 
@@ -83,10 +84,10 @@ def main() -> None:
         settings = Settings(data_dir=Path(tmp) / "svc")
         service = build_practice_service(settings)
         tracemalloc.start()
-        view = service.start(trainee="bench", persona_slug="hostile", seed=1).finish()
+        view = service.start(SYSTEM, trainee="bench", persona_slug="hostile", seed=1).finish()
         assert view is not None
         line = "Could you explain that again, please?"
-        samples = timed(lambda: service.send(view.id, line).finish(), 25)
+        samples = timed(lambda: service.send(SYSTEM, view.id, line).finish(), 25)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         rows.append(row("service turn, scripted (store agent, reply, store state)", samples))

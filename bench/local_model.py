@@ -94,7 +94,7 @@ def _growth_rows(label: str, series: list[tuple[float, float]]) -> Row:
 
 def _guard_rate(lines_per_persona: int = 5) -> tuple[Counter[str], int]:
     """Run every persona's strong agent through the practice service on the local model; count guard verdicts."""
-    from services import build_practice_service
+    from services import Actor, build_practice_service
     from settings import Settings
 
     guard: Counter[str] = Counter()
@@ -104,11 +104,11 @@ def _guard_rate(lines_per_persona: int = 5) -> tuple[Counter[str], int]:
         for path in sorted((ROOT / "tests" / "data" / "agents").glob("*.txt")):
             if path.stem == "rude":
                 continue
-            view = service.start(trainee="bench", persona_slug=path.stem, seed=1).finish()
+            view = service.start(Actor.system(), trainee="bench", persona_slug=path.stem, seed=1).finish()
             for line in path.read_text().splitlines()[:lines_per_persona]:
                 if view is None or not view.active:
                     break
-                turn = service.send(view.id, line)
+                turn = service.send(Actor.system(), view.id, line)
                 view = turn.finish()
                 replies += 1
                 if turn.guard:

@@ -47,7 +47,7 @@ def read_agent_lines(path: Path, max_chars: int) -> list[str]:
 
 
 def simulate(args: argparse.Namespace) -> dict[str, Any]:
-    from services import PracticeError, build_practice_service
+    from services import Actor, PracticeError, build_practice_service
     from settings import Settings
 
     overrides: dict[str, Any] = {}
@@ -57,7 +57,7 @@ def simulate(args: argparse.Namespace) -> dict[str, Any]:
     lines = read_agent_lines(args.agent_lines, settings.max_message_chars)
     service = build_practice_service(settings)
     try:
-        turn = service.start(trainee="simulate", persona_slug=args.persona, difficulty=args.difficulty,
+        turn = service.start(Actor.system(), trainee="simulate", persona_slug=args.persona, difficulty=args.difficulty,
                              seed=args.seed, backend=args.backend)
         view = turn.finish()
         for line in lines:
@@ -65,7 +65,7 @@ def simulate(args: argparse.Namespace) -> dict[str, Any]:
                 raise CliError(turn.error)
             if view is None or not view.active:
                 break
-            turn = service.send(view.id, line)
+            turn = service.send(Actor.system(), view.id, line)
             view = turn.finish()
         if turn.error:
             raise CliError(turn.error)

@@ -1,7 +1,9 @@
-"""``python -m db upgrade | export --format json|csv`` (each with ``--database-url URL``)."""
+"""``python -m db upgrade | export --format json|csv | create-user --username U --role R --password-stdin``
+(each with ``--database-url URL``)."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,7 +22,12 @@ def main(argv: list[str] | None = None) -> int:
     up = sub.add_parser("upgrade", help="apply all migrations")
     ex = sub.add_parser("export", help="print all sessions")
     ex.add_argument("--format", choices=["json", "csv"], required=True)
-    for p in (up, ex):
+    cu = sub.add_parser("create-user", help="create an account (the password is read from standard input)")
+    cu.add_argument("--username", required=True)
+    cu.add_argument("--role", choices=["trainee", "trainer", "admin"], required=True)
+    cu.add_argument("--team", default=None)
+    cu.add_argument("--password-stdin", action="store_true", required=True)
+    for p in (up, ex, cu):
         p.add_argument("--database-url", default=None)
     args = parser.parse_args(argv)
     url = args.database_url or Settings().database_url
@@ -29,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "upgrade":
             print(f"database at head: {url}", file=sys.stderr)
             return 0
+        if args.command == "create-user":
+            return _create_user(url, args)
         with session_factory(url)() as db:
             sys.stdout.write(export_json(db) if args.format == "json" else export_csv(db))
             if args.format == "json":
@@ -36,6 +45,22 @@ def main(argv: list[str] | None = None) -> int:
     except SQLAlchemyError as exc:
         print(f"error: database {url}: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _create_user(url: str, args: argparse.Namespace) -> int:
+    from db.engine import session_factory
+    from services.auth import Actor, AuthService
+    from services.views import PracticeError
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user = AuthService(session_factory(url)).create_user(Actor.system(), username=args.username, role=args.role,
+                                                             password=password, team=args.team)
+    except PracticeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"created {user.role} '{user.username}' (id {user.id})", file=sys.stderr)
     return 0
 
 

@@ -27,10 +27,26 @@ class Base(DeclarativeBase):
     pass
 
 
+class User(Base):
+    """An account. Passwords are stored only as argon2 hashes."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    role: Mapped[str] = mapped_column(String(10))
+    team: Mapped[str | None] = mapped_column(String(60))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class PracticeSession(Base):
     __tablename__ = "practice_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     trainee: Mapped[str] = mapped_column(String(80), index=True)
     persona_slug: Mapped[str] = mapped_column(String(40))
     persona_version: Mapped[str] = mapped_column(String(32))
@@ -51,6 +67,7 @@ class PracticeSession(Base):
         back_populates="session", order_by="Message.seq", cascade="all, delete-orphan"
     )
     grades: Mapped[list[Grade]] = relationship(back_populates="session", order_by="Grade.id")
+    user: Mapped[User | None] = relationship()
 
     __table_args__ = (Index("ix_sessions_trainee_status", "trainee", "status", "started_at"),)
 

@@ -11,11 +11,11 @@ from db.models import Grade, Message, PracticeSession, utcnow
 
 
 def create_session(
-    db: Session, *, trainee: str, persona_slug: str, persona_version: str, difficulty: str,
+    db: Session, *, trainee: str, user_id: int | None = None, persona_slug: str, persona_version: str, difficulty: str,
     seed: int, backend: str, model: str | None, state_json: str, mode: str = "practice",
 ) -> PracticeSession:
     row = PracticeSession(
-        trainee=trainee, persona_slug=persona_slug, persona_version=persona_version,
+        user_id=user_id, trainee=trainee, persona_slug=persona_slug, persona_version=persona_version,
         difficulty=difficulty, seed=seed, backend=backend, model=model, state_json=state_json,
         mode=mode, status="active",
     )
@@ -68,11 +68,14 @@ def get_session(db: Session, session_id: int) -> PracticeSession | None:
 
 
 def list_sessions(
-    db: Session, *, trainee: str | None = None, status: str | None = None, limit: int = 50,
+    db: Session, *, trainee: str | None = None, user_id: int | None = None, status: str | None = None,
+    limit: int = 50,
 ) -> Sequence[PracticeSession]:
     query = select(PracticeSession).order_by(PracticeSession.started_at.desc(), PracticeSession.id.desc())
     if trainee is not None:
         query = query.where(PracticeSession.trainee == trainee)
+    if user_id is not None:
+        query = query.where(PracticeSession.user_id == user_id)
     if status is not None:
         query = query.where(PracticeSession.status == status)
     return db.scalars(query.limit(limit)).all()

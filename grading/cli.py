@@ -41,7 +41,7 @@ def read_transcript(path: Path) -> Transcript:
 
 
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
-    from services import PracticeError, build_services
+    from services import Actor, PracticeError, build_services
     from settings import Settings
 
     if bool(args.files) == (args.session is not None):
@@ -55,7 +55,8 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     services = build_services(settings)
     try:
         if args.session is not None:
-            graded = services.grading.grade_session(args.session, judge=args.judge, backend=args.backend)
+            graded = services.grading.grade_session(Actor.system(), args.session, judge=args.judge,
+                                                    backend=args.backend)
             return [graded.report_contract()]
         return [services.grading.grade_transcript(t, judge=args.judge, backend=args.backend).report.contract()
                 for t in transcripts]

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import streamlit as st
 
 from services import DIFFICULTIES, PracticeError, SessionView, TurnStream
-from ui.context import app_services, chat_ui, plain, session_param
+from ui.context import app_services, chat_ui, plain, require_actor, session_param
 from ui.widgets import AVATARS, transcript
 
 BANDS = ((3.5, "fairly calm", "green"), (6.5, "annoyed", "orange"), (10.1, "very angry", "red"))
@@ -21,6 +21,7 @@ ENDINGS = {
 services = app_services()
 service = services.practice
 ui = chat_ui()
+actor = require_actor()
 if ui.session_id is None and "session" in st.query_params:
     ui.session_id = session_param()
     if ui.session_id is None:
@@ -58,7 +59,7 @@ def persona_cards(difficulty: str) -> None:
                 label = f"Start ({difficulty}, frustration {card.start_frustration[difficulty]:.0f}/10)"
                 if st.button(label, key=f"start-{card.slug}", use_container_width=True):
                     try:
-                        run_turn(service.start(trainee=ui.trainee, persona_slug=card.slug, difficulty=difficulty))
+                        run_turn(service.start(actor, persona_slug=card.slug, difficulty=difficulty))
                     except PracticeError as exc:
                         st.error(str(exc))
 
@@ -66,7 +67,6 @@ def persona_cards(difficulty: str) -> None:
 def sidebar() -> str:
     with st.sidebar:
         st.header("New chat")
-        ui.trainee = st.text_input("Your name", value=ui.trainee or "trainee", max_chars=80)
         cards = service.personas()
         card = st.selectbox("Customer", cards, format_func=lambda c: c.title)
         difficulty = st.radio("Difficulty", DIFFICULTIES, index=1, horizontal=True)
@@ -75,11 +75,11 @@ def sidebar() -> str:
             st.caption(f"Starts at frustration {card.start_frustration[difficulty]:.0f}/10.")
         if st.button("Start new chat", type="primary", use_container_width=True, disabled=card is None):
             try:
-                run_turn(service.start(trainee=ui.trainee, persona_slug=card.slug, difficulty=difficulty))
+                run_turn(service.start(actor, persona_slug=card.slug, difficulty=difficulty))
             except PracticeError as exc:
                 st.error(str(exc))
         st.caption(f"Customer: {backend_label(service.settings.llm_backend, service.settings.customer_model)}")
-        unfinished = service.unfinished(ui.trainee) if ui.trainee.strip() else []
+        unfinished = service.unfinished(actor)
         if unfinished:
             st.subheader("Unfinished chats")
             for s in unfinished:
@@ -148,7 +148,7 @@ def chat(view: SessionView) -> None:
         if report.button("See your report", type="primary", use_container_width=True):
             open_report(view.id)
         if again.button("Try this customer again", use_container_width=True):
-            run_turn(service.start(trainee=view.trainee, persona_slug=view.persona_slug, difficulty=view.difficulty))
+            run_turn(service.start(actor, persona_slug=view.persona_slug, difficulty=view.difficulty))
         if new.button("Pick another customer", use_container_width=True):
             ui.session_id = None
             st.query_params.clear()
@@ -157,9 +157,9 @@ def chat(view: SessionView) -> None:
     if view.awaiting_reply:
         st.info("The customer has not answered yet.")
         if st.button("Retry the customer's reply", type="primary"):
-            run_turn(service.retry(view.id))
+            run_turn(service.retry(actor, view.id))
     if st.button("End chat and see my report", help="Finish this conversation and grade it"):
-        services.end_and_grade(view.id)
+        services.end_and_grade(actor, view.id)
         open_report(view.id)
     limit = service.settings.max_message_chars
     text = st.chat_input(f"Reply to {view.persona_name} (up to {limit:,} characters)", max_chars=limit,
@@ -168,7 +168,7 @@ def chat(view: SessionView) -> None:
         with st.chat_message("user", avatar=AVATARS["agent"]):
             st.markdown(plain(text))
         try:
-            run_turn(service.send(view.id, text))
+            run_turn(service.send(actor, view.id, text))
         except PracticeError as exc:
             st.error(str(exc))
 
@@ -184,7 +184,7 @@ if ui.session_id is None:
     persona_cards(chosen_difficulty)
 else:
     try:
-        chat(service.get(ui.session_id))
+        chat(service.get(actor, ui.session_id))
     except PracticeError as exc:
         st.error(str(exc))
         ui.session_id = None

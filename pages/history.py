@@ -6,16 +6,25 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from ui.context import app_services, chat_ui
+from services import PracticeError
+from ui.context import app_services, chat_ui, require_actor
 
 ENDED = {"resolved": "resolved", "walked_away": "customer walked away", "time": "ran out of turns",
          "agent_ended": "you ended it", None: "in progress"}
 
 services = app_services()
 ui = chat_ui()
-st.title("My progress")
-ui.trainee = st.text_input("Your name", value=ui.trainee or "trainee", max_chars=80)
-items = services.grading.history(ui.trainee) if ui.trainee.strip() else []
+actor = require_actor()
+st.title("My progress" if actor.role == "trainee" else "Progress")
+trainee = actor.username
+if actor.is_staff:
+    trainee = st.text_input("Trainee", value=actor.username, max_chars=40,
+                            help="Staff can look at any trainee in their scope.").strip().lower()
+try:
+    items = services.grading.history(actor, trainee)
+except PracticeError as exc:
+    st.error(str(exc))
+    st.stop()
 if not items:
     st.info("No chats yet. Start one on the practice page.")
     st.stop()
@@ -52,11 +61,12 @@ for i in items[:10]:
     cols[0].write(f"#{i.session_id} {i.persona_name} ({i.difficulty})")
     if i.status == "ended" and cols[1].button("Report", key=f"report-{i.session_id}", use_container_width=True):
         st.switch_page("pages/report.py", query_params={"session": str(i.session_id)})
-    if i.status == "active" and cols[1].button("Resume", key=f"resume-{i.session_id}", use_container_width=True):
+    if i.status == "active" and trainee == actor.username and cols[1].button(
+            "Resume", key=f"resume-{i.session_id}", use_container_width=True):
         ui.session_id = i.session_id
         st.switch_page("pages/chat.py", query_params={"session": str(i.session_id)})
     if cols[2].button("Retry", key=f"retry-{i.session_id}", use_container_width=True):
-        turn = services.practice.start(trainee=ui.trainee, persona_slug=i.persona_slug, difficulty=i.difficulty)
+        turn = services.practice.start(actor, persona_slug=i.persona_slug, difficulty=i.difficulty)
         turn.finish()
         if turn.session is not None:
             ui.session_id = turn.session.id

@@ -7,19 +7,20 @@ from typing import Any
 import streamlit as st
 
 from services import PracticeError
-from ui.context import app_services, chat_ui, plain, session_param
+from ui.context import app_services, chat_ui, plain, require_actor, session_param
 from ui.widgets import transcript
 
 services = app_services()
 ui = chat_ui()
+actor = require_actor()
 session_id = session_param()
 st.title("Your report")
 if session_id is None:
     st.info("Open a report from the chat or from *My progress*.")
     st.stop()
 try:
-    view = services.practice.get(session_id)
-    stored = services.grading.report_for(session_id)
+    view = services.practice.get(actor, session_id)
+    stored = services.grading.report_for(actor, session_id)
 except PracticeError as exc:
     st.error(str(exc))
     st.stop()
@@ -90,7 +91,7 @@ if stored.judge_raw:
 
 again, history, regrade = st.columns(3)
 if again.button("Try this customer again", type="primary", use_container_width=True):
-    turn = services.practice.start(trainee=view.trainee, persona_slug=view.persona_slug, difficulty=view.difficulty)
+    turn = services.practice.start(actor, persona_slug=view.persona_slug, difficulty=view.difficulty)
     turn.finish()
     if turn.session is not None:
         ui.session_id = turn.session.id
@@ -98,5 +99,5 @@ if again.button("Try this customer again", type="primary", use_container_width=T
 if history.button("My progress", use_container_width=True):
     st.switch_page("pages/history.py")
 if regrade.button("Regrade", use_container_width=True, help="Grade again with the current rubric (adds a new grade)"):
-    services.grading.grade_session(session_id)
+    services.grading.grade_session(actor, session_id)
     st.rerun()

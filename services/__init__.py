@@ -8,6 +8,7 @@ from db.engine import session_factory
 from db.migrate import upgrade
 from personas.loader import load_personas
 from services.admin import AdminService, ConnectionResult
+from services.auth import ROLES, AccessDenied, Actor, AuthService
 from services.grading import GradingService, HistoryItem, StoredGrade
 from services.practice import DIFFICULTIES, PracticeService, TurnStream
 from services.views import MessageView, PersonaCard, PracticeError, SessionSummary, SessionView
@@ -21,11 +22,12 @@ class Services:
     practice: PracticeService
     grading: GradingService
     admin: AdminService
+    auth: AuthService
 
-    def end_and_grade(self, session_id: int) -> StoredGrade:
+    def end_and_grade(self, actor: Actor, session_id: int) -> StoredGrade:
         """The trainee ends the chat; it is graded at once."""
-        self.practice.end(session_id)
-        return self.grading.grade_session(session_id)
+        self.practice.end(actor, session_id)
+        return self.grading.grade_session(actor, session_id)
 
 
 def build_services(settings: Settings) -> Services:
@@ -34,7 +36,7 @@ def build_services(settings: Settings) -> Services:
     catalog = load_personas(settings.personas_dir)
     sessions = session_factory(settings.database_url)
     return Services(PracticeService(settings, catalog, sessions), GradingService(settings, catalog, sessions),
-                    AdminService(settings))
+                    AdminService(settings), AuthService(sessions))
 
 
 def build_practice_service(settings: Settings) -> PracticeService:
@@ -42,7 +44,24 @@ def build_practice_service(settings: Settings) -> PracticeService:
 
 
 __all__ = [
-    "DIFFICULTIES", "AdminService", "ConnectionResult", "GradingService", "HistoryItem", "MessageView",
-    "PersonaCard", "PracticeError", "PracticeService", "Services", "SessionSummary", "SessionView", "StoredGrade",
-    "TurnStream", "build_practice_service", "build_services",
+    "DIFFICULTIES",
+    "ROLES",
+    "AccessDenied",
+    "Actor",
+    "AdminService",
+    "AuthService",
+    "ConnectionResult",
+    "GradingService",
+    "HistoryItem",
+    "MessageView",
+    "PersonaCard",
+    "PracticeError",
+    "PracticeService",
+    "Services",
+    "SessionSummary",
+    "SessionView",
+    "StoredGrade",
+    "TurnStream",
+    "build_practice_service",
+    "build_services",
 ]

@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from sqlalchemy.engine import make_url
 
 from llm.client import LLMError, openai_chat
+from services.auth import AccessDenied, Actor
 from settings import Settings
+
+
+def _admin_only(actor: Actor) -> None:
+    if actor.role not in ("admin", "system"):
+        raise AccessDenied("Only an admin can see or test the settings.")
 
 
 @dataclass(frozen=True)
@@ -23,8 +29,9 @@ class AdminService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def configuration(self) -> dict[str, str]:
-        """The live configuration, with secrets shown only as set / not set."""
+    def configuration(self, actor: Actor) -> dict[str, str]:
+        """The live configuration, with secrets shown only as set / not set (admins only)."""
+        _admin_only(actor)
         s = self.settings
         return {
             "Customer backend": s.llm_backend,
@@ -42,8 +49,9 @@ class AdminService:
                       f"{s.max_session_tokens:,} tokens a chat",
         }
 
-    def test_connection(self, target: str) -> ConnectionResult:
-        """Send a one-word request to the customer or judge model and time it."""
+    def test_connection(self, actor: Actor, target: str) -> ConnectionResult:
+        """Send a one-word request to the customer or judge model and time it (admins only)."""
+        _admin_only(actor)
         s = self.settings
         backend = s.llm_backend if target == "customer" else (s.judge_backend if s.judge == "llm" else "none")
         if backend in ("scripted", "none"):

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from customer.engine import offer_policy
 from db import repository as repo
+from db.models import User
 from grading.grader import Graded, grade
 from grading.judge import Judge
 from grading.report import GradeReport
@@ -18,6 +20,8 @@ from grading.rubric import load_rubric
 from grading.transcript import GradingContext, Line, Transcript
 from llm.client import openai_chat
 from personas.loader import PersonaCatalog
+from services.access import can_read, can_see_trainee, require
+from services.auth import AccessDenied, Actor
 from services.views import PracticeError
 from settings import Settings
 
@@ -99,12 +103,12 @@ class GradingService:
                          backend: str | None = None) -> Graded:
         return grade(transcript, self.context_for(transcript.persona), judge=self.judge(judge, backend))
 
-    def grade_session(self, session_id: int, *, judge: str | None = None, backend: str | None = None) -> StoredGrade:
-        """Grade a stored session and append the grade (a regrade adds a row)."""
+    def grade_session(self, actor: Actor, session_id: int, *, judge: str | None = None,
+                      backend: str | None = None) -> StoredGrade:
+        """Grade a stored session and append the grade (a regrade adds a row): its trainee, or staff."""
         with self.sessions() as db:
             row = repo.get_session(db, session_id)
-            if row is None:
-                raise PracticeError(f"No chat with id {session_id}.")
+            row = require(row, session_id, row is not None and can_read(actor, row, self.settings))
             if not any(m.role == "agent" for m in row.messages):
                 raise PracticeError("There is nothing to grade yet: the chat has no messages from you.")
             transcript = Transcript(row.persona_slug, tuple(Line(m.role, m.content)  # type: ignore[arg-type]
@@ -124,29 +128,34 @@ class GradingService:
             )
             return StoredGrade(row.id, session_id, row.created_at, report.as_dict(), row.judge_raw)
 
-    def latest(self, session_id: int) -> StoredGrade | None:
+    def latest(self, actor: Actor, session_id: int) -> StoredGrade | None:
         with self.sessions() as db:
+            session = repo.get_session(db, session_id)
+            require(session, session_id, session is not None and can_read(actor, session, self.settings))
             row = repo.latest_grade(db, session_id)
             if row is None:
                 return None
             return StoredGrade(row.id, session_id, row.created_at, json.loads(row.report_json), row.judge_raw)
 
-    def report_for(self, session_id: int) -> StoredGrade:
+    def report_for(self, actor: Actor, session_id: int) -> StoredGrade:
         """The latest grade of an ended chat, grading it first if it has none yet."""
-        existing = self.latest(session_id)
+        existing = self.latest(actor, session_id)
         if existing is not None:
             return existing
         with self.sessions() as db:
             row = repo.get_session(db, session_id)
-            if row is None:
-                raise PracticeError(f"No chat with id {session_id}.")
-            if row.status == "active":
+            if row is not None and row.status == "active":
                 raise PracticeError("This chat is still going: end it to see your report.")
-        return self.grade_session(session_id)
+        return self.grade_session(actor, session_id)
 
-    def history(self, trainee: str, limit: int = 100) -> list[HistoryItem]:
+    def history(self, actor: Actor, trainee: str | None = None, limit: int = 100) -> list[HistoryItem]:
+        """A trainee's chats with scores: your own, or (staff) a trainee in scope."""
+        name = (trainee or actor.username).strip()
         with self.sessions() as db:
-            rows = repo.trainee_history(db, trainee=trainee.strip(), limit=limit)
+            owner = db.scalar(select(User).where(User.username == name))
+            if not can_see_trainee(actor, name, owner.team if owner else None, self.settings):
+                raise AccessDenied(f"No trainee '{name}' you can see.")
+            rows = repo.trainee_history(db, trainee=name, limit=limit)
             out = []
             for s, g in rows:
                 persona = self.catalog.personas.get(s.persona_slug)

@@ -24,6 +24,8 @@ from db.models import PracticeSession
 from llm.client import LLMError
 from personas.loader import PersonaCatalog, version_hash
 from personas.schema import Persona
+from services.access import can_change, can_read, require
+from services.auth import Actor
 from services.views import MessageView, PersonaCard, PracticeError, SessionSummary, SessionView
 from settings import Settings
 
@@ -83,10 +85,13 @@ class PracticeService:
             raise PracticeError(str(exc.args[0])) from None
 
     # -- sessions -------------------------------------------------------------------------
-    def start(self, *, trainee: str, persona_slug: str, difficulty: str = "normal", seed: int | None = None,
-              backend: str | None = None) -> TurnStream:
-        """Create a session and stream the customer's opening line."""
-        trainee = trainee.strip()
+    def start(self, actor: Actor, *, persona_slug: str, difficulty: str = "normal", seed: int | None = None,
+              backend: str | None = None, trainee: str | None = None) -> TurnStream:
+        """Create a session owned by ``actor`` and stream the customer's opening line.
+
+        ``trainee`` (a display name) is honoured only for the operator's tools; people practise as themselves.
+        """
+        trainee = (trainee if actor.role == "system" and trainee else actor.username).strip()
         if not trainee:
             raise PracticeError("Enter your name before starting a chat.")
         if len(trainee) > 80:
@@ -100,7 +105,7 @@ class PracticeService:
         state = engine.initial_state()
         with self.sessions() as db:
             row = repo.create_session(
-                db, trainee=trainee, persona_slug=persona.slug, persona_version=version_hash(persona),
+                db, user_id=actor.id, trainee=trainee, persona_slug=persona.slug, persona_version=version_hash(persona),
                 difficulty=difficulty, seed=secrets.randbelow(2**31) if seed is None else seed,
                 backend=backend_name, model=customer.model, state_json=state.model_dump_json(),
             )
@@ -108,7 +113,7 @@ class PracticeService:
         ctx = ReplyContext(persona, state, None, (), seed_used)
         return self._stream(session_id, ctx, customer)
 
-    def send(self, session_id: int, text: str) -> TurnStream:
+    def send(self, actor: Actor, session_id: int, text: str) -> TurnStream:
         """Store the agent's message, then stream the customer's reply."""
         cleaned = text.strip()
         if not cleaned:
@@ -120,7 +125,7 @@ class PracticeService:
                 "Nothing was sent: shorten it and send again."
             )
         with self.sessions() as db:
-            row = self._active(db, session_id)
+            row = self._active(db, actor, session_id)
             if not row.messages:
                 raise PracticeError("The customer has not opened the chat yet: retry the opening first.")
             if row.messages[-1].role == "agent":
@@ -134,10 +139,10 @@ class PracticeService:
             customer = self._backend(row.backend)
         return self._stream(session_id, ctx, customer)
 
-    def retry(self, session_id: int) -> TurnStream:
+    def retry(self, actor: Actor, session_id: int) -> TurnStream:
         """Produce the customer's missing reply (after a model failure or a crash)."""
         with self.sessions() as db:
-            row = self._active(db, session_id)
+            row = self._active(db, actor, session_id)
             persona, engine, state = self._load(row)
             customer = self._backend(row.backend)
             if not row.messages:
@@ -149,25 +154,26 @@ class PracticeService:
             ctx = ReplyContext(persona, outcome.state, outcome, self._history(row), row.seed)
         return self._stream(session_id, ctx, customer)
 
-    def end(self, session_id: int) -> SessionView:
+    def end(self, actor: Actor, session_id: int) -> SessionView:
         """The trainee ends the chat."""
         with self.sessions() as db:
-            row = self._active(db, session_id)
+            row = self._active(db, actor, session_id)
             _, engine, state = self._load(row)
             new = engine.end_by_agent(state)
             repo.save_state(db, session_id=row.id, state_json=new.model_dump_json(), ended_reason="agent_ended")
-        return self.get(session_id)
+        return self.get(actor, session_id)
 
-    def get(self, session_id: int) -> SessionView:
+    def get(self, actor: Actor, session_id: int) -> SessionView:
         with self.sessions() as db:
             row = repo.get_session(db, session_id)
-            if row is None:
-                raise PracticeError(f"No chat with id {session_id}.")
-            return self._view(row)
+            return self._view(require(row, session_id, row is not None and can_read(actor, row, self.settings)))
 
-    def unfinished(self, trainee: str, limit: int = 10) -> list[SessionSummary]:
+    def unfinished(self, actor: Actor, limit: int = 10) -> list[SessionSummary]:
+        """The actor's own unfinished chats."""
+        if actor.id is None:
+            return []
         with self.sessions() as db:
-            rows = repo.list_sessions(db, trainee=trainee.strip(), status="active", limit=limit)
+            rows = repo.list_sessions(db, user_id=actor.id, status="active", limit=limit)
             return [self._summary(r) for r in rows]
 
     # -- internals ------------------------------------------------------------------------
@@ -177,10 +183,9 @@ class PracticeService:
         except BackendUnavailable as exc:
             raise PracticeError(f"The customer backend is not available: {exc}.") from None
 
-    def _active(self, db: Session, session_id: int) -> PracticeSession:
+    def _active(self, db: Session, actor: Actor, session_id: int) -> PracticeSession:
         row = repo.get_session(db, session_id)
-        if row is None:
-            raise PracticeError(f"No chat with id {session_id}.")
+        row = require(row, session_id, row is not None and can_change(actor, row))
         if row.status != "active":
             raise PracticeError("This chat has ended. Start a new one to keep practising.")
         return row
@@ -205,7 +210,7 @@ class PracticeService:
             yield from reply
         except LLMError as exc:
             turn.error = f"The customer did not answer: {exc}. Your message is saved; press Retry."
-            turn.session = self.get(session_id)
+            turn.session = self._get(session_id)
             return
         state = ctx.state.model_copy(deep=True)
         state.used_lines += reply.used_lines
@@ -215,15 +220,22 @@ class PracticeService:
                             message=("customer", reply.text, state.frustration),
                             tokens=(reply.tokens_in, reply.tokens_out))
         turn.guard = reply.guard
-        view = self.get(session_id)
+        view = self._get(session_id)
         if view.active and view.tokens_in + view.tokens_out >= self.settings.max_session_tokens:
             limit = self.settings.max_session_tokens
             with self.sessions() as db:
                 repo.save_state(db, session_id=session_id, state_json=state.model_dump_json(), ended_reason="time")
             turn.error = (f"This chat reached its budget of {limit:,} model tokens and has ended. "
                           "Your report is ready.")
-            view = self.get(session_id)
+            view = self._get(session_id)
         turn.session = view
+
+    def _get(self, session_id: int) -> SessionView:
+        """Internal read after a write the caller was already allowed to make."""
+        with self.sessions() as db:
+            row = repo.get_session(db, session_id)
+            assert row is not None
+            return self._view(row)
 
     def _view(self, row: PracticeSession) -> SessionView:
         state = CustomerState.model_validate_json(row.state_json)

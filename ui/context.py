@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from services import Services, build_services
+from services import Actor, Services, build_services
 from settings import get_settings
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
@@ -23,7 +23,7 @@ class ChatUI:
     """The browser session's state (the only object kept in ``st.session_state``)."""
 
     session_id: int | None = None
-    trainee: str = ""
+    user_id: int | None = None
     notice: str | None = None
 
 
@@ -32,6 +32,20 @@ def chat_ui() -> ChatUI:
         st.session_state["chat_ui"] = ChatUI()
     ui: ChatUI = st.session_state["chat_ui"]
     return ui
+
+
+def current_actor() -> Actor | None:
+    """The logged-in user, re-read from the database on every run (a deleted account is logged out)."""
+    ui = chat_ui()
+    return app_services().auth.actor(ui.user_id) if ui.user_id is not None else None
+
+
+def require_actor() -> Actor:
+    actor = current_actor()
+    if actor is None:
+        st.warning("Please log in.")
+        st.stop()
+    return actor
 
 
 def plain(text: str) -> str:

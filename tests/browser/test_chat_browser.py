@@ -63,6 +63,12 @@ def test_send_a_message_and_see_the_customer_reply(app_url: str, tmp_path: Path)
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(app_url)
+        page.get_by_text("Create the first admin account").wait_for(timeout=30_000)
+        fields = page.locator('[data-testid="stTextInputRootElement"] input')
+        fields.nth(0).fill("root")
+        fields.nth(1).fill("admin-password")
+        fields.nth(2).fill("admin-password")
+        page.get_by_role("button", name="Create admin and log in").click()
         page.get_by_role("button", name="Start new chat").click()
         messages = page.locator('[data-testid="stChatMessage"]')
         messages.first.wait_for(timeout=30_000)
@@ -77,7 +83,11 @@ def test_send_a_message_and_see_the_customer_reply(app_url: str, tmp_path: Path)
         assert "FS-88412" in texts[2]
         assert "session=1" in page.url
         page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
-        page.reload()
+        page.reload()  # a new browser session: log in again, and the link brings the chat back
+        page.get_by_role("button", name="Log in").wait_for(timeout=30_000)
+        fields.nth(0).fill("root")
+        fields.nth(1).fill("admin-password")
+        page.get_by_role("button", name="Log in").click()
         page.wait_for_function("document.querySelectorAll('[data-testid=stChatMessage]').length >= 3",
                                timeout=30_000)
         assert "FS-88412" in messages.all_inner_texts()[2]

@@ -10,8 +10,11 @@ import pytest
 
 from llm.client import LLMError, OpenAIChatModel
 from services import PracticeService, build_practice_service
+from services.auth import Actor
 from settings import Settings
 from tests.fakes.openai_server import Cut, FakeOpenAIServer, Fault, Hang, Reset
+
+SYSTEM = Actor.system()
 
 HI = [{"role": "user", "content": "hi"}]
 
@@ -79,16 +82,16 @@ def test_a_failed_reply_keeps_the_agent_message_and_retry_does_not_duplicate(
     llm_practice: PracticeService, server: FakeOpenAIServer, fault: object,
 ) -> None:
     server.enqueue("Where is my washing machine?")
-    view = llm_practice.start(trainee="ann", persona_slug="hostile", seed=1).finish()
+    view = llm_practice.start(SYSTEM, trainee="ann", persona_slug="hostile", seed=1).finish()
     assert view is not None
     server.enqueue(fault)  # type: ignore[arg-type]
-    turn = llm_practice.send(view.id, "I'm sorry. What's your order number?")
+    turn = llm_practice.send(SYSTEM, view.id, "I'm sorry. What's your order number?")
     list(turn)
     assert turn.error is not None and "Your message is saved" in turn.error
-    stored = llm_practice.get(view.id)
+    stored = llm_practice.get(SYSTEM, view.id)
     assert [m.role for m in stored.messages] == ["customer", "agent"] and stored.awaiting_reply
     server.enqueue("It's FS-88412.")
-    after = llm_practice.retry(view.id).finish()
+    after = llm_practice.retry(SYSTEM, view.id).finish()
     assert after is not None
     assert [(m.role, m.content) for m in after.messages][1:] == [
         ("agent", "I'm sorry. What's your order number?"), ("customer", "It's FS-88412.")]

@@ -13,6 +13,9 @@ import pytest
 
 from llm import local
 from llm.client import Usage
+from services.auth import Actor
+
+SYSTEM = Actor.system()
 
 pytestmark = pytest.mark.skipif(not local.available(), reason="local model not installed (make run-local)")
 
@@ -75,10 +78,10 @@ def test_the_customer_stays_in_character_through_the_practice_service(
 
     monkeypatch.setattr(local, "_shared", server)
     service = build_practice_service(Settings(data_dir=tmp_path, llm_backend="local"))
-    view = service.start(trainee="ann", persona_slug="hostile", seed=1).finish()
+    view = service.start(SYSTEM, trainee="ann", persona_slug="hostile", seed=1).finish()
     assert view is not None and view.backend == "local" and view.model == local.MODEL_ALIAS
     for line in ["I'm so sorry. Could you give me your order number?", "How can I help you today?"]:
-        turn = service.send(view.id, line)
+        turn = service.send(SYSTEM, view.id, line)
         view = turn.finish()
         assert view is not None and turn.error is None
         reply = view.messages[-1].content

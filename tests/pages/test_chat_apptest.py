@@ -10,15 +10,25 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import ROOT
 
 
+def logged_in(app: AppTest, user_id: int) -> AppTest:
+    from ui.context import ChatUI
+
+    app.session_state["chat_ui"] = ChatUI(user_id=user_id)
+    return app
+
+
 @pytest.fixture
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The app, logged in as a trainee 'ann' (id 1) on a fresh database."""
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-    from settings import get_settings
+    from services import Actor, build_services
+    from settings import Settings, get_settings
     from ui.context import app_services
 
     get_settings.cache_clear()
     app_services.clear()
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    build_services(Settings()).auth.create_user(Actor.system(), username="ann", role="trainee", password="ann-secret")
+    return logged_in(AppTest.from_file(str(ROOT / "app.py"), default_timeout=30), 1)
 
 
 def test_start_chat_send_and_see_the_meter_move(app: AppTest) -> None:
@@ -53,7 +63,7 @@ def test_end_chat_and_resume_from_link(app: AppTest, tmp_path: Path) -> None:
     [start] = [b for b in app.button if b.label == "Start new chat"]
     start.click().run()
     app.chat_input[0].set_value("I'm so sorry. What's your order number?").run()
-    reloaded = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    reloaded = logged_in(AppTest.from_file(str(ROOT / "app.py"), default_timeout=30), 1)
     reloaded.query_params["session"] = "1"
     reloaded.run()
     assert not reloaded.exception
@@ -76,12 +86,14 @@ def test_broken_persona_files_are_listed_and_the_rest_work(tmp_path: Path, monke
     (folder / "typo.yaml").write_text("slug: typo\nnmae: Oops\n")
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("PERSONAS_DIR", str(folder))
-    from settings import get_settings
+    from services import Actor, build_services
+    from settings import Settings, get_settings
     from ui.context import app_services
 
     get_settings.cache_clear()
     app_services.clear()
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    build_services(Settings()).auth.create_user(Actor.system(), username="ann", role="trainee", password="ann-secret")
+    app = logged_in(AppTest.from_file(str(ROOT / "app.py"), default_timeout=30), 1).run()
     assert not app.exception
     assert app.selectbox[0].value.slug == "hostile"
     assert [b.key for b in app.button if (b.key or "").startswith("start-")] == ["start-hostile"]
@@ -109,3 +121,32 @@ def test_history_lists_graded_chats_and_retries_in_one_click(app: AppTest) -> No
     assert not app.exception
     assert app.query_params["session"] == "2"
     assert len(app.chat_message) == 1  # a fresh chat with the same customer, opened
+
+
+
+def test_first_run_creates_the_admin_then_login_and_lockout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    from settings import get_settings
+    from ui.context import app_services
+
+    get_settings.cache_clear()
+    app_services.clear()
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    assert app.subheader[0].value == "Create the first admin account"
+    app.text_input[0].set_value("Root")
+    app.text_input[1].set_value("admin-password")
+    app.text_input[2].set_value("admin-password")
+    app.button[0].click().run()
+    assert not app.exception
+    assert "Logged in as **root** (admin)" in [c.value for c in app.sidebar.caption]
+    fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    assert fresh.subheader[0].value == "Log in"
+    for attempt in range(5):
+        fresh.text_input[0].set_value("root")
+        fresh.text_input[1].set_value(f"wrong-{attempt}")
+        fresh.button[0].click().run()
+        assert fresh.error[0].value == "Wrong username or password."
+    fresh.text_input[0].set_value("root")
+    fresh.text_input[1].set_value("admin-password")
+    fresh.button[0].click().run()
+    assert fresh.error[0].value.startswith("Too many failed attempts")

@@ -13,10 +13,11 @@ import json
 import tempfile
 from pathlib import Path
 
-from services import build_services
+from services import Actor, build_services
 from settings import Settings
 
 HERE = Path(__file__).parent
+SYSTEM = Actor.system()
 STRONG = HERE.parent / "agents"
 
 
@@ -38,12 +39,12 @@ def build() -> list[Path]:
     with tempfile.TemporaryDirectory() as tmp:
         services = build_services(Settings(data_dir=Path(tmp)))
         for persona, label, path in sources():
-            view = services.practice.start(trainee="calibration", persona_slug=persona, seed=1).finish()
+            view = services.practice.start(SYSTEM, trainee="calibration", persona_slug=persona, seed=1).finish()
             assert view is not None
             for line in path.read_text().splitlines():
                 if not line.strip() or not view.active:
                     continue
-                view = services.practice.send(view.id, line).finish()
+                view = services.practice.send(SYSTEM, view.id, line).finish()
                 assert view is not None
             target = HERE / f"{persona}.{label}.json"
             messages = [{"role": m.role, "content": m.content} for m in view.messages]

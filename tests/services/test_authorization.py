@@ -1,0 +1,143 @@
+"""Every role against every action, on both databases: forbidden cells are refused by the services themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from services import AccessDenied, Actor, PracticeError, Services, build_services
+from settings import Settings
+from tests.conftest import agent_lines
+
+SYSTEM = Actor.system()
+
+
+@pytest.fixture(params=["team", "all"])
+def world(request: pytest.FixtureRequest, settings: Settings) -> dict[str, Any]:
+    services = build_services(settings.model_copy(update={"trainer_scope": request.param}))
+    make = services.auth.create_user
+    people = {
+        "ann": make(SYSTEM, username="ann", role="trainee", password="password-1", team="red"),
+        "bob": make(SYSTEM, username="bob", role="trainee", password="password-2", team="blue"),
+        "tina": make(SYSTEM, username="tina", role="trainer", password="password-3", team="red"),
+        "root": make(SYSTEM, username="root", role="admin", password="password-4"),
+    }
+    chats = {}
+    for owner in ("ann", "bob"):
+        view = services.practice.start(people[owner], persona_slug="hostile", seed=1).finish()
+        assert view is not None
+        services.practice.send(people[owner], view.id, agent_lines("hostile")[0]).finish()
+        chats[owner] = view.id
+    return {"services": services, "people": people, "chats": chats, "scope": request.param}
+
+
+def actions(s: Services, chat: int) -> dict[str, Callable[[Actor], object]]:
+    return {
+        "read chat": lambda a: s.practice.get(a, chat),
+        "send message": lambda a: s.practice.send(a, chat, "Could you tell me more?").finish(),
+        "retry reply": lambda a: s.practice.retry(a, chat),
+        "grade / report": lambda a: s.grading.grade_session(a, chat),
+        "latest grade": lambda a: s.grading.latest(a, chat),
+    }
+
+
+def expected(role: str, me: str, owner: str, action: str, scope: str) -> bool:
+    mine = me == owner
+    if action in ("send message", "retry reply"):
+        return mine
+    if role == "admin" or mine:
+        return True
+    return role == "trainer" and (scope == "all" or owner == "ann")  # tina is in ann's team
+
+
+@pytest.mark.parametrize("me", ["ann", "bob", "tina", "root"])
+@pytest.mark.parametrize("owner", ["ann", "bob"])
+def test_session_matrix(world: dict[str, Any], me: str, owner: str) -> None:
+    actor = world["people"][me]
+    for action, call in actions(world["services"], world["chats"][owner]).items():
+        allowed = expected(actor.role, me, owner, action, world["scope"])
+        if allowed:
+            try:
+                call(actor)
+            except AccessDenied:
+                pytest.fail(f"{me} ({actor.role}) was refused '{action}' on {owner}'s chat")
+            except PracticeError as exc:  # allowed, but the chat's state says no (e.g. nothing to retry)
+                assert "retry" in str(exc).lower() or "answered" in str(exc).lower(), exc
+        else:
+            with pytest.raises(AccessDenied, match=r"No chat with id"):
+                call(actor)
+
+
+def test_a_missing_chat_reads_like_a_forbidden_one(world: dict[str, Any]) -> None:
+    services, ann = world["services"], world["people"]["ann"]
+    with pytest.raises(PracticeError) as missing:
+        services.practice.get(ann, 9999)
+    with pytest.raises(AccessDenied) as forbidden:
+        services.practice.get(ann, world["chats"]["bob"])
+    assert str(missing.value).replace("9999", "N") == str(forbidden.value).replace(str(world["chats"]["bob"]), "N")
+
+
+@pytest.mark.parametrize("me", ["ann", "bob", "tina", "root"])
+def test_history_matrix(world: dict[str, Any], me: str) -> None:
+    services, actor = world["services"], world["people"][me]
+    for trainee in ("ann", "bob"):
+        allowed = me == trainee or actor.role == "admin" or (
+            actor.role == "trainer" and (world["scope"] == "all" or trainee == "ann"))
+        if allowed:
+            assert [h.session_id for h in services.grading.history(actor, trainee)] == [world["chats"][trainee]]
+        else:
+            with pytest.raises(AccessDenied):
+                services.grading.history(actor, trainee)
+
+
+@pytest.mark.parametrize("me", ["ann", "bob", "tina", "root"])
+def test_admin_only_actions(world: dict[str, Any], me: str) -> None:
+    services, actor = world["services"], world["people"][me]
+    admin_calls: dict[str, Callable[[], object]] = {
+        "see settings": lambda: services.admin.configuration(actor),
+        "test connection": lambda: services.admin.test_connection(actor, "customer"),
+        "list accounts": lambda: services.auth.users(actor),
+        "create account": lambda: services.auth.create_user(actor, username=f"new-{me}", role="trainee",
+                                                            password="password-9"),
+    }
+    for call in admin_calls.values():
+        if actor.role == "admin":
+            call()
+        else:
+            with pytest.raises(AccessDenied):
+                call()
+
+
+def test_only_the_first_account_can_be_created_without_an_admin(settings: Settings) -> None:
+    services = build_services(settings)
+    with pytest.raises(AccessDenied):
+        services.auth.create_user(None, username="sneaky", role="trainee", password="password-1")
+    first = services.auth.create_user(None, username="first", role="admin", password="password-1")
+    assert first.role == "admin"
+    with pytest.raises(AccessDenied):
+        services.auth.create_user(None, username="second", role="admin", password="password-1")
+
+
+def test_passwords_are_argon2_hashes_and_lockout_resets_on_success(settings: Settings) -> None:
+    from sqlalchemy import select
+
+    from db.models import User
+
+    services = build_services(settings)
+    services.auth.create_user(SYSTEM, username="ann", role="trainee", password="password-1")
+    with services.auth.sessions() as db:
+        stored = db.scalar(select(User.password_hash).where(User.username == "ann"))
+    assert stored is not None and stored.startswith("$argon2id$") and "password-1" not in stored
+    for _ in range(4):
+        with pytest.raises(PracticeError, match="Wrong username or password"):
+            services.auth.login("ann", "nope")
+    assert services.auth.login("ANN", "password-1").username == "ann"  # resets the counter
+    for _ in range(5):
+        with pytest.raises(PracticeError, match="Wrong username or password"):
+            services.auth.login("ann", "nope")
+    with pytest.raises(PracticeError, match="Too many failed attempts"):
+        services.auth.login("ann", "password-1")
+    with pytest.raises(PracticeError, match="Wrong username or password"):
+        services.auth.login("nobody", "password-1")
