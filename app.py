@@ -15,6 +15,8 @@ else:
         st.Page("pages/history.py", title="My progress", icon=":material/trending_up:"),
         st.Page("pages/report.py", title="Report", icon=":material/grading:"),
     ]
+    if actor.role in ("trainer", "admin"):
+        pages.append(st.Page("pages/review.py", title="Review", icon=":material/fact_check:"))
     if actor.role == "admin":
         pages.append(st.Page("pages/admin_settings.py", title="Settings", icon=":material/settings:"))
     page = st.navigation(pages)

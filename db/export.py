@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -15,9 +16,9 @@ CSV_COLUMNS = ["session_id", "persona", "user", "mode", "difficulty", "started_a
                "content", "frustration", "created_at"]
 
 
-def sessions_as_dicts(db: Session) -> list[dict[str, Any]]:
+def sessions_as_dicts(db: Session, ids: Sequence[int] | None = None) -> list[dict[str, Any]]:
     out = []
-    for s in all_sessions_with_messages(db):
+    for s in all_sessions_with_messages(db, ids):
         out.append({
             "id": s.id, "persona": s.persona_slug, "persona_version": s.persona_version, "user": s.trainee,
             "mode": s.mode, "difficulty": s.difficulty, "backend": s.backend, "model": s.model,
@@ -38,15 +39,15 @@ def sessions_as_dicts(db: Session) -> list[dict[str, Any]]:
     return out
 
 
-def export_json(db: Session) -> str:
-    return json.dumps({"sessions": sessions_as_dicts(db)}, ensure_ascii=False, indent=1)
+def export_json(db: Session, ids: Sequence[int] | None = None) -> str:
+    return json.dumps({"sessions": sessions_as_dicts(db, ids)}, ensure_ascii=False, indent=1)
 
 
-def export_csv(db: Session) -> str:
+def export_csv(db: Session, ids: Sequence[int] | None = None) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for s in sessions_as_dicts(db):
+    for s in sessions_as_dicts(db, ids):
         for m in s["messages"]:
             writer.writerow({
                 "session_id": s["id"], "persona": s["persona"], "user": s["user"], "mode": s["mode"],

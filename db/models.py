@@ -103,6 +103,7 @@ class Grade(Base):
     status: Mapped[str] = mapped_column(String(20))
     overall: Mapped[int]
     passed: Mapped[bool]
+    flags_count: Mapped[int] = mapped_column(default=0, server_default="0")
     report_json: Mapped[str] = mapped_column(Text)
     judge_raw: Mapped[str | None] = mapped_column(Text)
 

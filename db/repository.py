@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from db.models import Grade, Message, PracticeSession, utcnow
+from db.models import Grade, Message, PracticeSession, User, utcnow
 
 
 def create_session(
@@ -81,23 +83,78 @@ def list_sessions(
     return db.scalars(query.limit(limit)).all()
 
 
-def all_sessions_with_messages(db: Session) -> Sequence[PracticeSession]:
+def all_sessions_with_messages(db: Session, ids: Sequence[int] | None = None) -> Sequence[PracticeSession]:
     query = select(PracticeSession).order_by(PracticeSession.id).options(
         selectinload(PracticeSession.messages), selectinload(PracticeSession.grades))
+    if ids is not None:
+        query = query.where(PracticeSession.id.in_(list(ids)))
     return db.scalars(query).all()
 
 
 def add_grade(
     db: Session, *, session_id: int, rubric_version: str, grader_version: str, judge_model: str | None,
     judge_status: str, status: str, overall: int, passed: bool, report_json: str, judge_raw: str | None,
+    flags_count: int = 0,
 ) -> Grade:
     """Append a grade (never updates an earlier one)."""
     row = Grade(session_id=session_id, rubric_version=rubric_version, grader_version=grader_version,
                 judge_model=judge_model, judge_status=judge_status, status=status, overall=overall, passed=passed,
-                report_json=report_json, judge_raw=judge_raw)
+                report_json=report_json, judge_raw=judge_raw, flags_count=flags_count)
     db.add(row)
     db.commit()
     return row
+
+
+def latest_grade_ids() -> Any:
+    """Subquery: each graded session's newest grade id."""
+    return select(Grade.session_id, func.max(Grade.id).label("grade_id")).group_by(Grade.session_id).subquery()
+
+
+def browse_sessions(
+    db: Session, *, team: str | None = None, trainee: str | None = None, personas: Sequence[str] = (),
+    difficulty: str | None = None, mode: str | None = None, started_from: datetime | None = None,
+    started_to: datetime | None = None, score_min: int | None = None, score_max: int | None = None,
+    flagged: bool = False, sort: str = "newest", offset: int = 0, limit: int = 50,
+) -> tuple[list[tuple[PracticeSession, User | None, Grade | None]], int]:
+    """One page of sessions with their user and latest grade, filtered in SQL; and the total that matched."""
+    latest = latest_grade_ids()
+    query = (
+        select(PracticeSession, User, Grade)
+        .outerjoin(User, User.id == PracticeSession.user_id)
+        .outerjoin(latest, latest.c.session_id == PracticeSession.id)
+        .outerjoin(Grade, Grade.id == latest.c.grade_id)
+    )
+    conditions = []
+    if team is not None:
+        conditions.append(User.team == team)
+    if trainee:
+        conditions.append(PracticeSession.trainee == trainee)
+    if personas:
+        conditions.append(PracticeSession.persona_slug.in_(list(personas)))
+    if difficulty:
+        conditions.append(PracticeSession.difficulty == difficulty)
+    if mode:
+        conditions.append(PracticeSession.mode == mode)
+    if started_from is not None:
+        conditions.append(PracticeSession.started_at >= started_from)
+    if started_to is not None:
+        conditions.append(PracticeSession.started_at < started_to)
+    if score_min is not None:
+        conditions.append(Grade.overall >= score_min)
+    if score_max is not None:
+        conditions.append(Grade.overall <= score_max)
+    if flagged:
+        conditions.append(or_(Grade.flags_count > 0, Grade.status == "needs_review"))
+    query = query.where(*conditions)
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    orders: dict[str, tuple[Any, ...]] = {
+        "newest": (PracticeSession.started_at.desc(), PracticeSession.id.desc()),
+        "oldest": (PracticeSession.started_at.asc(), PracticeSession.id.asc()),
+        "lowest score": (Grade.overall.asc().nulls_last(), PracticeSession.id.desc()),
+        "highest score": (Grade.overall.desc().nulls_last(), PracticeSession.id.desc()),
+    }
+    rows = db.execute(query.order_by(*orders[sort]).offset(offset).limit(limit)).all()
+    return [(s, u, g) for s, u, g in rows], total
 
 
 def latest_grade(db: Session, session_id: int) -> Grade | None:
@@ -110,8 +167,7 @@ def grades_for(db: Session, session_id: int) -> Sequence[Grade]:
 
 def trainee_history(db: Session, *, trainee: str, limit: int = 100) -> Sequence[tuple[PracticeSession, Grade | None]]:
     """A trainee's sessions, newest first, each with its latest grade (or None)."""
-    latest = (select(Grade.session_id, func.max(Grade.id).label("grade_id")).group_by(Grade.session_id)
-              .subquery())
+    latest = latest_grade_ids()
     query = (
         select(PracticeSession, Grade)
         .outerjoin(latest, latest.c.session_id == PracticeSession.id)

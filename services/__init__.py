@@ -11,6 +11,7 @@ from services.admin import AdminService, ConnectionResult
 from services.auth import ROLES, AccessDenied, Actor, AuthService
 from services.grading import GradingService, HistoryItem, StoredGrade
 from services.practice import DIFFICULTIES, PracticeService, TurnStream
+from services.review import SORTS, ReviewFilters, ReviewService
 from services.views import MessageView, PersonaCard, PracticeError, SessionSummary, SessionView
 from settings import Settings
 
@@ -23,6 +24,7 @@ class Services:
     grading: GradingService
     admin: AdminService
     auth: AuthService
+    review: ReviewService
 
     def end_and_grade(self, actor: Actor, session_id: int) -> StoredGrade:
         """The trainee ends the chat; it is graded at once."""
@@ -36,7 +38,7 @@ def build_services(settings: Settings) -> Services:
     catalog = load_personas(settings.personas_dir)
     sessions = session_factory(settings.database_url)
     return Services(PracticeService(settings, catalog, sessions), GradingService(settings, catalog, sessions),
-                    AdminService(settings), AuthService(sessions))
+                    AdminService(settings), AuthService(sessions), ReviewService(settings, catalog, sessions))
 
 
 def build_practice_service(settings: Settings) -> PracticeService:
@@ -46,6 +48,7 @@ def build_practice_service(settings: Settings) -> PracticeService:
 __all__ = [
     "DIFFICULTIES",
     "ROLES",
+    "SORTS",
     "AccessDenied",
     "Actor",
     "AdminService",
@@ -57,6 +60,8 @@ __all__ = [
     "PersonaCard",
     "PracticeError",
     "PracticeService",
+    "ReviewFilters",
+    "ReviewService",
     "Services",
     "SessionSummary",
     "SessionView",

@@ -124,7 +124,7 @@ class GradingService:
                 grader_version=report.grader_version, judge_model=report.judge.get("model"),
                 judge_status=report.judge["status"], status=report.status, overall=report.overall,
                 passed=report.passed, report_json=json.dumps(report.as_dict(), ensure_ascii=False),
-                judge_raw=graded.judge.raw if graded.judge else None,
+                judge_raw=graded.judge.raw if graded.judge else None, flags_count=len(report.flags),
             )
             return StoredGrade(row.id, session_id, row.created_at, report.as_dict(), row.judge_raw)
 

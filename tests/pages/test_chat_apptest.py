@@ -150,3 +150,23 @@ def test_first_run_creates_the_admin_then_login_and_lockout(tmp_path: Path, monk
     fresh.text_input[1].set_value("admin-password")
     fresh.button[0].click().run()
     assert fresh.error[0].value.startswith("Too many failed attempts")
+
+
+def test_review_page_for_a_trainer(app: AppTest) -> None:
+    from services import Actor, build_services
+    from settings import Settings
+
+    services = build_services(Settings())
+    tina = services.auth.create_user(Actor.system(), username="tina", role="trainer", password="tina-secret")
+    app.run()
+    [start] = [b for b in app.button if b.label == "Start new chat"]
+    start.click().run()  # ann practises once
+    trainer = logged_in(AppTest.from_file(str(ROOT / "app.py"), default_timeout=30), tina.id or 0)
+    trainer.switch_page("pages/review.py").run()
+    assert not trainer.exception
+    assert trainer.title[0].value == "Review transcripts"
+    assert trainer.caption[0].value.startswith("1 transcripts match")
+    assert list(trainer.dataframe[0].value["trainee"]) == ["ann"]
+    app.switch_page("pages/review.py").run()  # not in a trainee's navigation; forced anyway, the service refuses
+    assert [e.value for e in app.error] == ["Only trainers and admins can review transcripts."]
+    assert len(app.dataframe) == 0
