@@ -110,3 +110,18 @@ class Grade(Base):
     session: Mapped[PracticeSession] = relationship(back_populates="grades")
 
     __table_args__ = (Index("ix_grades_session_created", "session_id", "created_at"),)
+
+
+class GradeOverride(Base):
+    """A trainer's correction of one criterion of one grade. Append-only; the grade itself is never changed."""
+
+    __tablename__ = "grade_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grade_id: Mapped[int] = mapped_column(ForeignKey("grades.id", ondelete="RESTRICT"), index=True)
+    criterion_id: Mapped[str] = mapped_column(String(40))
+    level: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text)
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    by_username: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

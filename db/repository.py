@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from db.models import Grade, Message, PracticeSession, User, utcnow
+from db.models import Grade, GradeOverride, Message, PracticeSession, User, utcnow
 
 
 def create_session(
@@ -155,6 +155,19 @@ def browse_sessions(
     }
     rows = db.execute(query.order_by(*orders[sort]).offset(offset).limit(limit)).all()
     return [(s, u, g) for s, u, g in rows], total
+
+
+def add_override(db: Session, *, grade_id: int, criterion_id: str, level: int, reason: str,
+                 by_user_id: int | None, by_username: str) -> GradeOverride:
+    row = GradeOverride(grade_id=grade_id, criterion_id=criterion_id, level=level, reason=reason,
+                        by_user_id=by_user_id, by_username=by_username)
+    db.add(row)
+    db.commit()
+    return row
+
+
+def overrides_for(db: Session, grade_id: int) -> Sequence[GradeOverride]:
+    return db.scalars(select(GradeOverride).where(GradeOverride.grade_id == grade_id).order_by(GradeOverride.id)).all()
 
 
 def latest_grade(db: Session, session_id: int) -> Grade | None:

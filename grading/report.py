@@ -67,6 +67,7 @@ class GradeReport:
     improve_first: list[dict[str, Any]]
     better_line: dict[str, Any] | None
     rubric_version: str
+    overall_cap: int | None = None
     grader_version: str = GRADER_VERSION
     combining_rule: str = COMBINING_RULE
 
@@ -94,12 +95,15 @@ def combine_level(deterministic: int | None, verdict: JudgeVerdict | None) -> in
     return level
 
 
+def weighted_overall(weighted_levels: list[tuple[float, int | None]]) -> int:
+    """100 x sum(weight x level) / sum(weight x 3) over the applicable (non-None) levels."""
+    applicable = [(w, lv) for w, lv in weighted_levels if lv is not None]
+    total = sum(w * MAX_LEVEL for w, _ in applicable)
+    return round(100 * sum(w * lv for w, lv in applicable) / total) if total else 0
+
+
 def overall_score(criteria: list[CriterionGrade]) -> int:
-    applicable = [c for c in criteria if c.level is not None]
-    total = sum(c.weight * MAX_LEVEL for c in applicable)
-    if not total:
-        return 0
-    return round(100 * sum(c.weight * (c.level or 0) for c in applicable) / total)
+    return weighted_overall([(c.weight, c.level) for c in criteria])
 
 
 def build_report(
@@ -110,9 +114,11 @@ def build_report(
     criteria = [_grade(result, verdicts.get(result.criterion.id)) for result in evidence.criteria]
     overall = overall_score(criteria)
     flags = [a.flag() for a in evidence.attempts]
+    cap: int | None = None
     for critical in rubric.critical:
         turns = [t.turn for t in evidence.turns if t.detection.has(critical.kind)]
         if turns:
+            cap = critical.cap if cap is None else min(cap, critical.cap)
             overall = min(overall, critical.cap)
             flags.append(f"critical: {critical.why} (turn {', '.join(map(str, turns))}; overall capped at "
                          f"{critical.cap})")
@@ -128,7 +134,31 @@ def build_report(
         overall=overall, passed=passed, pass_mark=rubric.pass_mark, status=status, criteria=criteria, flags=flags,
         judge=judge, went_well=_went_well(rubric, criteria), improve_first=_improve_first(rubric, criteria),
         better_line=judge_rewrite or _better_line(rubric, evidence, criteria), rubric_version=rubric_version,
+        overall_cap=cap,
     )
+
+
+def apply_overrides(report: dict[str, Any], overrides: list[dict[str, Any]], pass_mark: int) -> dict[str, Any]:
+    """The report as corrected by trainers: newest override per criterion wins; overall and pass recomputed here.
+
+    The stored grade is never changed; each overridden criterion keeps its original level beside the new one.
+    """
+    if not overrides:
+        return report
+    latest = {o["criterion_id"]: o for o in sorted(overrides, key=lambda o: o["id"])}
+    out = {**report, "criteria": [dict(c) for c in report["criteria"]], "overrides": overrides}
+    for c in out["criteria"]:
+        o = latest.get(c["id"])
+        if o is not None:
+            c["override"] = {"original": c["level"], "level": o["level"], "by": o["by"], "reason": o["reason"],
+                             "at": o["at"]}
+            c["level"] = o["level"]
+    overall = weighted_overall([(c["weight"], c["level"]) for c in out["criteria"]])
+    if report.get("overall_cap") is not None:
+        overall = min(overall, report["overall_cap"])
+    manipulated = any(f.startswith("grader manipulation") for f in report["flags"])
+    out["overall"], out["passed"] = overall, overall >= pass_mark and not manipulated
+    return out
 
 
 def _grade(result: CriterionResult, verdict: JudgeVerdict | None) -> CriterionGrade:

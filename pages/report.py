@@ -67,13 +67,34 @@ if better:
     st.markdown(f"**Try:** {plain(better['better'])}")
     st.caption("Suggested by the judge model." if better["source"] == "judge" else "From the rubric's examples.")
 
+st.markdown("#### Frustration over the conversation")
+st.line_chart({"turn": list(range(1, len(view.messages) + 1)), "frustration": [m.frustration for m in view.messages]},
+              x="turn", y="frustration", height=180)
+
 st.markdown("#### Criteria")
 cited: set[int] = set()
 for c in report["criteria"]:
     level = "not applicable" if c["level"] is None else f"{c['level']}/3"
+    if c.get("override"):
+        level += " (overridden)"
     with st.expander(f"{c['name']} — {level}", expanded=False):
         if c["level"] is None:
             st.caption("The conversation gave no opportunity for this; it does not count toward the score.")
+        if c.get("override"):
+            o = c["override"]
+            st.info(plain(f"Overridden by {o['by']} from {o['original']}/3 to {o['level']}/3: {o['reason']}"))
+        if actor.is_staff:
+            with st.form(f"override-{c['id']}"):
+                new_level = st.selectbox("Correct the level", [0, 1, 2, 3], index=c["level"] or 0,
+                                         key=f"level-{c['id']}")
+                reason = st.text_input("Reason (required)", max_chars=2000, key=f"reason-{c['id']}")
+                if st.form_submit_button("Override"):
+                    try:
+                        services.grading.override(actor, session_id, criterion_id=c["id"], level=new_level,
+                                                  reason=reason)
+                        st.rerun()
+                    except PracticeError as exc:
+                        st.error(str(exc))
         if c.get("judge_reason"):
             st.caption("Judge: " + plain(c["judge_reason"]))
         if not c["evidence"]:

@@ -15,7 +15,7 @@ from db import repository as repo
 from db.models import User
 from grading.grader import Graded, grade
 from grading.judge import Judge
-from grading.report import GradeReport
+from grading.report import GradeReport, apply_overrides
 from grading.rubric import load_rubric
 from grading.transcript import GradingContext, Line, Transcript
 from llm.client import openai_chat
@@ -129,13 +129,40 @@ class GradingService:
             return StoredGrade(row.id, session_id, row.created_at, report.as_dict(), row.judge_raw)
 
     def latest(self, actor: Actor, session_id: int) -> StoredGrade | None:
+        """The newest grade, with trainers' overrides applied (the stored grade itself is never changed)."""
         with self.sessions() as db:
             session = repo.get_session(db, session_id)
             require(session, session_id, session is not None and can_read(actor, session, self.settings))
             row = repo.latest_grade(db, session_id)
             if row is None:
                 return None
-            return StoredGrade(row.id, session_id, row.created_at, json.loads(row.report_json), row.judge_raw)
+            overrides = [{"id": o.id, "criterion_id": o.criterion_id, "level": o.level, "reason": o.reason,
+                          "by": o.by_username, "at": o.created_at.isoformat()} for o in repo.overrides_for(db, row.id)]
+            report = apply_overrides(json.loads(row.report_json), overrides, load_rubric().pass_mark)
+            return StoredGrade(row.id, session_id, row.created_at, report, row.judge_raw)
+
+    def override(self, actor: Actor, session_id: int, *, criterion_id: str, level: int, reason: str) -> StoredGrade:
+        """A trainer corrects one criterion of the newest grade, with a reason (stored as a new row)."""
+        if actor.role not in ("trainer", "admin", "system"):
+            raise AccessDenied("Only trainers and admins can override a grade.")
+        reason = reason.strip()
+        if not reason:
+            raise PracticeError("Give a reason for the override.")
+        if len(reason) > 2000:
+            raise PracticeError("Keep the reason under 2,000 characters.")
+        if criterion_id not in {c.id for c in load_rubric().criteria}:
+            raise PracticeError(f"Unknown criterion '{criterion_id}'.")
+        if level not in (0, 1, 2, 3):
+            raise PracticeError("A level is 0, 1, 2 or 3.")
+        current = self.latest(actor, session_id)
+        if current is None:
+            raise PracticeError("This chat has no grade to override yet.")
+        with self.sessions() as db:
+            repo.add_override(db, grade_id=current.id, criterion_id=criterion_id, level=level, reason=reason,
+                              by_user_id=actor.id, by_username=actor.username)
+        result = self.latest(actor, session_id)
+        assert result is not None
+        return result
 
     def report_for(self, actor: Actor, session_id: int) -> StoredGrade:
         """The latest grade of an ended chat, grading it first if it has none yet."""

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from db.models import Grade
-from services import PracticeError, Services, build_services
+from services import AccessDenied, PracticeError, Services, build_services
 from services.auth import Actor
 from settings import Settings
 from tests.conftest import agent_lines
@@ -68,3 +68,40 @@ def test_history_lists_scores_newest_first(services: Services) -> None:
     assert [h.session_id for h in history] == [strong, weak]
     assert history[0].passed and not history[1].passed
     assert history[0].overall > history[1].overall  # type: ignore[operator]
+
+
+def test_trainer_override_is_a_new_row_keeps_the_original_and_recomputes_pass(services: Services) -> None:
+    from sqlalchemy import select as sql_select
+
+    from db.models import Grade as GradeRow
+    from db.models import GradeOverride
+
+    tina = services.auth.create_user(SYSTEM, username="tina", role="trainer", password="password-3")
+    ann = services.auth.create_user(SYSTEM, username="ann", role="trainee", password="password-1")
+    view = services.practice.start(ann, persona_slug="hostile", seed=1).finish()
+    assert view is not None
+    for line in agent_lines("hostile"):
+        if view is None or not view.active:
+            break
+        view = services.practice.send(ann, view.id, line).finish()
+    assert view is not None
+    original = services.grading.report_for(ann, view.id)
+    assert original.report["passed"] and original.report["overall"] >= 80
+    with pytest.raises(AccessDenied):
+        services.grading.override(ann, view.id, criterion_id="apology", level=0, reason="I disagree")
+    with pytest.raises(PracticeError, match="Give a reason"):
+        services.grading.override(tina, view.id, criterion_id="apology", level=0, reason="  ")
+    with pytest.raises(PracticeError, match="Unknown criterion"):
+        services.grading.override(tina, view.id, criterion_id="charm", level=0, reason="x")
+    for criterion in ("apology", "ownership", "limits", "paraphrase"):
+        corrected = services.grading.override(tina, view.id, criterion_id=criterion, level=0,
+                                              reason="the apology and the plan were for a different order")
+    levels = {c["id"]: c for c in corrected.report["criteria"]}
+    assert levels["apology"]["level"] == 0 and levels["apology"]["override"]["original"] == 3
+    assert levels["apology"]["override"]["by"] == "tina"
+    assert corrected.report["overall"] < original.report["overall"] and not corrected.report["passed"]
+    assert services.grading.latest(ann, view.id).report["overall"] == corrected.report["overall"]  # type: ignore[union-attr]
+    with services.grading.sessions() as db:
+        stored = db.scalar(sql_select(GradeRow).where(GradeRow.id == original.id))
+        assert stored is not None and stored.overall == original.report["overall"] and stored.passed
+        assert len(db.scalars(sql_select(GradeOverride)).all()) == 4
