@@ -27,7 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     cu.add_argument("--role", choices=["trainee", "trainer", "admin"], required=True)
     cu.add_argument("--team", default=None)
     cu.add_argument("--password-stdin", action="store_true", required=True)
-    for p in (up, ex, cu):
+    sd = sub.add_parser("seed", help="build a large realistic data set (for benchmarks)")
+    sd.add_argument("--sessions", type=int, default=100_000)
+    sd.add_argument("--messages-per-session", type=int, default=10)
+    for p in (up, ex, cu, sd):
         p.add_argument("--database-url", default=None)
     args = parser.parse_args(argv)
     url = args.database_url or Settings().database_url
@@ -38,6 +41,13 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "create-user":
             return _create_user(url, args)
+        if args.command == "seed":
+            from db.engine import cached_engine
+            from db.seed import seed
+
+            counts = seed(cached_engine(url), sessions=args.sessions, messages_per_session=args.messages_per_session)
+            print(", ".join(f"{v:,} {k}" for k, v in counts.items()), file=sys.stderr)
+            return 0
         with session_factory(url)() as db:
             sys.stdout.write(export_json(db) if args.format == "json" else export_csv(db))
             if args.format == "json":

@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -58,6 +59,11 @@ class PracticeSession(Base):
     status: Mapped[str] = mapped_column(String(20), default="active")
     ended_reason: Mapped[str | None] = mapped_column(String(20))
     state_json: Mapped[str] = mapped_column(Text)
+    #: The newest grade, copied here when it is appended so the transcript browser filters one indexed table.
+    latest_grade_id: Mapped[int | None] = mapped_column(ForeignKey("grades.id", use_alter=True,
+                                                                   name="fk_sessions_latest_grade"))
+    latest_overall: Mapped[int | None]
+    latest_flagged: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     tokens_in: Mapped[int] = mapped_column(default=0, server_default="0")
     tokens_out: Mapped[int] = mapped_column(default=0, server_default="0")
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -66,7 +72,8 @@ class PracticeSession(Base):
     messages: Mapped[list[Message]] = relationship(
         back_populates="session", order_by="Message.seq", cascade="all, delete-orphan"
     )
-    grades: Mapped[list[Grade]] = relationship(back_populates="session", order_by="Grade.id")
+    grades: Mapped[list[Grade]] = relationship(back_populates="session", order_by="Grade.id",
+                                               foreign_keys="Grade.session_id")
     user: Mapped[User | None] = relationship()
 
     __table_args__ = (Index("ix_sessions_trainee_status", "trainee", "status", "started_at"),)
@@ -107,7 +114,7 @@ class Grade(Base):
     report_json: Mapped[str] = mapped_column(Text)
     judge_raw: Mapped[str | None] = mapped_column(Text)
 
-    session: Mapped[PracticeSession] = relationship(back_populates="grades")
+    session: Mapped[PracticeSession] = relationship(back_populates="grades", foreign_keys=[session_id])
 
     __table_args__ = (Index("ix_grades_session_created", "session_id", "created_at"),)
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from db.models import Grade, GradeOverride, Message, PracticeSession, User, utcnow
@@ -101,13 +101,21 @@ def add_grade(
                 judge_model=judge_model, judge_status=judge_status, status=status, overall=overall, passed=passed,
                 report_json=report_json, judge_raw=judge_raw, flags_count=flags_count)
     db.add(row)
+    db.flush()
+    session = db.get(PracticeSession, session_id)
+    if session is not None:
+        session.latest_grade_id, session.latest_overall = row.id, overall
+        session.latest_flagged = flags_count > 0 or status == "needs_review"
     db.commit()
     return row
 
 
-def latest_grade_ids() -> Any:
-    """Subquery: each graded session's newest grade id."""
-    return select(Grade.session_id, func.max(Grade.id).label("grade_id")).group_by(Grade.session_id).subquery()
+def set_latest_overall(db: Session, *, session_id: int, overall: int) -> None:
+    """After a trainer's override, the browser filters on the corrected score."""
+    session = db.get(PracticeSession, session_id)
+    if session is not None:
+        session.latest_overall = overall
+        db.commit()
 
 
 def browse_sessions(
@@ -116,17 +124,11 @@ def browse_sessions(
     started_to: datetime | None = None, score_min: int | None = None, score_max: int | None = None,
     flagged: bool = False, sort: str = "newest", offset: int = 0, limit: int = 50,
 ) -> tuple[list[tuple[PracticeSession, User | None, Grade | None]], int]:
-    """One page of sessions with their user and latest grade, filtered in SQL; and the total that matched."""
-    latest = latest_grade_ids()
-    query = (
-        select(PracticeSession, User, Grade)
-        .outerjoin(User, User.id == PracticeSession.user_id)
-        .outerjoin(latest, latest.c.session_id == PracticeSession.id)
-        .outerjoin(Grade, Grade.id == latest.c.grade_id)
-    )
-    conditions = []
+    """One page of sessions with their user and latest grade, filtered in SQL on one indexed table; and the
+    total that matched."""
+    conditions: list[Any] = []
     if team is not None:
-        conditions.append(User.team == team)
+        conditions.append(PracticeSession.user_id.in_(select(User.id).where(User.team == team)))
     if trainee:
         conditions.append(PracticeSession.trainee == trainee)
     if personas:
@@ -140,21 +142,28 @@ def browse_sessions(
     if started_to is not None:
         conditions.append(PracticeSession.started_at < started_to)
     if score_min is not None:
-        conditions.append(Grade.overall >= score_min)
+        conditions.append(PracticeSession.latest_overall >= score_min)
     if score_max is not None:
-        conditions.append(Grade.overall <= score_max)
+        conditions.append(PracticeSession.latest_overall <= score_max)
     if flagged:
-        conditions.append(or_(Grade.flags_count > 0, Grade.status == "needs_review"))
-    query = query.where(*conditions)
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+        conditions.append(PracticeSession.latest_flagged.is_(True))
+    total = db.scalar(select(func.count(PracticeSession.id)).where(*conditions)) or 0
     orders: dict[str, tuple[Any, ...]] = {
         "newest": (PracticeSession.started_at.desc(), PracticeSession.id.desc()),
         "oldest": (PracticeSession.started_at.asc(), PracticeSession.id.asc()),
-        "lowest score": (Grade.overall.asc().nulls_last(), PracticeSession.id.desc()),
-        "highest score": (Grade.overall.desc().nulls_last(), PracticeSession.id.desc()),
+        "lowest score": (PracticeSession.latest_overall.asc().nulls_last(), PracticeSession.id.asc()),
+        "highest score": (PracticeSession.latest_overall.desc().nulls_last(), PracticeSession.id.desc()),
     }
-    rows = db.execute(query.order_by(*orders[sort]).offset(offset).limit(limit)).all()
-    return [(s, u, g) for s, u, g in rows], total
+    page = (select(PracticeSession.id).where(*conditions).order_by(*orders[sort]).offset(offset).limit(limit)
+            .subquery())
+    query = (
+        select(PracticeSession, User, Grade)
+        .join(page, page.c.id == PracticeSession.id)
+        .outerjoin(User, User.id == PracticeSession.user_id)
+        .outerjoin(Grade, Grade.id == PracticeSession.latest_grade_id)
+        .order_by(*orders[sort])
+    )
+    return [(s, u, g) for s, u, g in db.execute(query).all()], total
 
 
 def add_override(db: Session, *, grade_id: int, criterion_id: str, level: int, reason: str,
@@ -180,11 +189,9 @@ def grades_for(db: Session, session_id: int) -> Sequence[Grade]:
 
 def trainee_history(db: Session, *, trainee: str, limit: int = 100) -> Sequence[tuple[PracticeSession, Grade | None]]:
     """A trainee's sessions, newest first, each with its latest grade (or None)."""
-    latest = latest_grade_ids()
     query = (
         select(PracticeSession, Grade)
-        .outerjoin(latest, latest.c.session_id == PracticeSession.id)
-        .outerjoin(Grade, Grade.id == latest.c.grade_id)
+        .outerjoin(Grade, Grade.id == PracticeSession.latest_grade_id)
         .where(PracticeSession.trainee == trainee)
         .order_by(PracticeSession.started_at.desc(), PracticeSession.id.desc())
         .limit(limit)

@@ -162,6 +162,8 @@ class GradingService:
                               by_user_id=actor.id, by_username=actor.username)
         result = self.latest(actor, session_id)
         assert result is not None
+        with self.sessions() as db:
+            repo.set_latest_overall(db, session_id=session_id, overall=result.report["overall"])
         return result
 
     def report_for(self, actor: Actor, session_id: int) -> StoredGrade:
