@@ -14,6 +14,7 @@ else:
         st.Page("pages/chat.py", title="Practice chat", icon=":material/chat:", default=True),
         st.Page("pages/history.py", title="My progress", icon=":material/trending_up:"),
         st.Page("pages/report.py", title="Report", icon=":material/grading:"),
+        st.Page("pages/analytics.py", title="Analytics", icon=":material/insights:"),
     ]
     if actor.role in ("trainer", "admin"):
         pages.append(st.Page("pages/review.py", title="Review", icon=":material/fact_check:"))

@@ -8,6 +8,7 @@ from db.engine import session_factory
 from db.migrate import upgrade
 from personas.loader import load_personas
 from services.admin import AdminService, ConnectionResult
+from services.analytics import AnalyticsService
 from services.auth import ROLES, AccessDenied, Actor, AuthService
 from services.grading import GradingService, HistoryItem, StoredGrade
 from services.practice import DIFFICULTIES, PracticeService, TurnStream
@@ -25,6 +26,7 @@ class Services:
     admin: AdminService
     auth: AuthService
     review: ReviewService
+    analytics: AnalyticsService
 
     def end_and_grade(self, actor: Actor, session_id: int) -> StoredGrade:
         """The trainee ends the chat; it is graded at once."""
@@ -38,7 +40,8 @@ def build_services(settings: Settings) -> Services:
     catalog = load_personas(settings.personas_dir)
     sessions = session_factory(settings.database_url)
     return Services(PracticeService(settings, catalog, sessions), GradingService(settings, catalog, sessions),
-                    AdminService(settings), AuthService(sessions), ReviewService(settings, catalog, sessions))
+                    AdminService(settings), AuthService(sessions), ReviewService(settings, catalog, sessions),
+                    AnalyticsService(settings, sessions))
 
 
 def build_practice_service(settings: Settings) -> PracticeService:

@@ -170,3 +170,17 @@ def test_review_page_for_a_trainer(app: AppTest) -> None:
     app.switch_page("pages/review.py").run()  # not in a trainee's navigation; forced anyway, the service refuses
     assert [e.value for e in app.error] == ["Only trainers and admins can review transcripts."]
     assert len(app.dataframe) == 0
+
+
+def test_analytics_page_shows_charts_with_downloadable_data(app: AppTest) -> None:
+    app.run()
+    [start] = [b for b in app.button if b.label == "Start new chat"]
+    start.click().run()
+    app.chat_input[0].set_value("I'm so sorry. What's your order number?").run()
+    [end] = [b for b in app.button if b.label == "End chat and see my report"]
+    end.click().run()
+    app.switch_page("pages/analytics.py").run()
+    assert not app.exception
+    assert app.subheader[0].value == "Trainee: ann"
+    downloads = [e for e in app.get("download_button")]
+    assert len(downloads) == 3  # trend, criterion profile, sessions per week
