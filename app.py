@@ -8,7 +8,8 @@ from ui.login import render_login
 st.set_page_config(page_title="Difficult-customer practice", page_icon="🎧", layout="wide")
 actor = current_actor()
 if actor is None:
-    render_login()
+    # Always through st.navigation: without it Streamlit would list every file in pages/ (legacy mode).
+    st.navigation([st.Page(render_login, title="Log in", url_path="login")], position="hidden").run()
 else:
     pages = [
         st.Page("pages/chat.py", title="Practice chat", icon=":material/chat:", default=True),
