@@ -64,6 +64,8 @@ class PracticeSession(Base):
                                                                    name="fk_sessions_latest_grade"))
     latest_overall: Mapped[int | None]
     latest_flagged: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    exemplar_by: Mapped[str | None] = mapped_column(String(40))
+    exemplar_note: Mapped[str | None] = mapped_column(Text)
     tokens_in: Mapped[int] = mapped_column(default=0, server_default="0")
     tokens_out: Mapped[int] = mapped_column(default=0, server_default="0")
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -129,6 +131,20 @@ class GradeOverride(Base):
     criterion_id: Mapped[str] = mapped_column(String(40))
     level: Mapped[int]
     reason: Mapped[str] = mapped_column(Text)
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    by_username: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TurnComment(Base):
+    """A trainer's comment on one turn of a transcript (the trainee sees it on their report)."""
+
+    __tablename__ = "turn_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("practice_sessions.id", ondelete="CASCADE"), index=True)
+    turn: Mapped[int]
+    body: Mapped[str] = mapped_column(Text)
     by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     by_username: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -122,7 +122,7 @@ def browse_sessions(
     db: Session, *, team: str | None = None, trainee: str | None = None, personas: Sequence[str] = (),
     difficulty: str | None = None, mode: str | None = None, started_from: datetime | None = None,
     started_to: datetime | None = None, score_min: int | None = None, score_max: int | None = None,
-    flagged: bool = False, sort: str = "newest", offset: int = 0, limit: int = 50,
+    flagged: bool = False, exemplars: bool = False, sort: str = "newest", offset: int = 0, limit: int = 50,
 ) -> tuple[list[tuple[PracticeSession, User | None, Grade | None]], int]:
     """One page of sessions with their user and latest grade, filtered in SQL on one indexed table; and the
     total that matched."""
@@ -147,6 +147,8 @@ def browse_sessions(
         conditions.append(PracticeSession.latest_overall <= score_max)
     if flagged:
         conditions.append(PracticeSession.latest_flagged.is_(True))
+    if exemplars:
+        conditions.append(PracticeSession.exemplar_by.is_not(None))
     total = db.scalar(select(func.count(PracticeSession.id)).where(*conditions)) or 0
     orders: dict[str, tuple[Any, ...]] = {
         "newest": (PracticeSession.started_at.desc(), PracticeSession.id.desc()),

@@ -104,8 +104,25 @@ for c in report["criteria"]:
             icon = ":material/check:" if e["positive"] else ":material/close:"
             st.markdown(f"{icon} Turn {e['turn']}: “{plain(e['quote'])}” — {plain(e['note'])}")
 
-with st.expander("The conversation"):
-    transcript(view.messages, numbered=True, marked=cited)
+comments = services.review.comments(actor, session_id)
+with st.expander(f"The conversation ({sum(len(v) for v in comments.values())} trainer comments)",
+                 expanded=bool(comments)):
+    transcript(view.messages, numbered=True, marked=cited, comments=comments)
+if actor.is_staff:
+    with st.form("comment"):
+        st.markdown("**Comment on a turn**")
+        turn_number = st.number_input("Turn", min_value=1, max_value=max(1, len(view.messages)), value=1)
+        body = st.text_area("Comment", max_chars=4000)
+        if st.form_submit_button("Add comment"):
+            try:
+                services.review.comment(actor, session_id, turn=int(turn_number), body=body)
+                st.rerun()
+            except PracticeError as exc:
+                st.error(str(exc))
+    exemplar = st.toggle("Exemplar for the team", value=view.id in services.review.exemplar_ids(actor, [view.id]))
+    if exemplar != (view.id in services.review.exemplar_ids(actor, [view.id])):
+        services.review.mark_exemplar(actor, session_id, exemplar=exemplar)
+        st.rerun()
 if stored.judge_raw:
     with st.expander("Judge's raw output"):
         st.code(stored.judge_raw, language="json")

@@ -26,6 +26,7 @@ with st.form("filters"):
     dates = g.date_input("Started between", value=(date.today() - timedelta(days=90), date.today()))
     scores = h.slider("Score", 0, 100, (0, 100))
     flagged = i.checkbox("Flagged or needs review only")
+    exemplars = i.checkbox("Exemplars only")
     size = i.selectbox("Rows per page", [25, 50, 100], index=1)
     st.form_submit_button("Apply filters")
 page_number = st.number_input("Page", min_value=1, value=1, step=1)
@@ -35,7 +36,7 @@ filters = ReviewFilters(
     difficulty=None if difficulty == "any" else difficulty, mode=None if mode == "any" else mode,
     started_from=start, started_to=end,
     score_min=scores[0] if scores != (0, 100) else None, score_max=scores[1] if scores != (0, 100) else None,
-    flagged=flagged, sort=sort,
+    flagged=flagged, exemplars=exemplars, sort=sort,
 )
 try:
     result = services.review.browse(actor, filters, page=int(page_number), size=int(size))
@@ -46,7 +47,8 @@ pages = max(1, -(-result.total // result.size))
 st.caption(f"{result.total:,} transcripts match · page {result.page} of {pages}")
 table = [{"chat": r.session_id, "trainee": r.trainee, "team": r.team or "", "customer": cards.get(r.persona, r.persona),
           "difficulty": r.difficulty, "mode": r.mode, "started": r.started_at.strftime("%Y-%m-%d %H:%M"),
-          "score": r.overall, "passed": r.passed, "flags": r.flags, "grade": r.grade_status or ""}
+          "score": r.overall, "passed": r.passed, "flags": r.flags, "grade": r.grade_status or "",
+          "exemplar": r.exemplar}
          for r in result.rows]
 selection = st.dataframe(table, hide_index=True, use_container_width=True, on_select="rerun",
                          selection_mode="multi-row", key="review-table")

@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import repository as repo
 from db.export import export_csv, export_json
+from db.models import PracticeSession, TurnComment
 from personas.loader import PersonaCatalog
-from services.access import can_read
+from services.access import can_read, require
 from services.auth import AccessDenied, Actor
+from services.views import PracticeError
 from settings import Settings
 
 SORTS = ("newest", "oldest", "lowest score", "highest score")
@@ -30,6 +33,7 @@ class ReviewFilters:
     score_min: int | None = None
     score_max: int | None = None
     flagged: bool = False
+    exemplars: bool = False
     sort: str = "newest"
 
 
@@ -47,6 +51,7 @@ class ReviewRow:
     passed: bool | None
     flags: int
     grade_status: str | None
+    exemplar: bool = False
 
 
 @dataclass
@@ -89,12 +94,12 @@ class ReviewService:
                 started_to=(datetime.combine(filters.started_to, time()) + timedelta(days=1)
                             if filters.started_to else None),
                 score_min=filters.score_min, score_max=filters.score_max, flagged=filters.flagged,
-                sort=filters.sort, offset=(page - 1) * size, limit=size,
+                exemplars=filters.exemplars, sort=filters.sort, offset=(page - 1) * size, limit=size,
             )
             out = [
                 ReviewRow(s.id, s.trainee, u.team if u else None, s.persona_slug, s.difficulty, s.mode, s.started_at,
                           s.status, g.overall if g else None, g.passed if g else None, g.flags_count if g else 0,
-                          g.status if g else None)
+                          g.status if g else None, s.exemplar_by is not None)
                 for s, u, g in rows
             ]
         return ReviewPage(out, total, page, size)
@@ -108,3 +113,48 @@ class ReviewService:
                 if row is None or not can_read(actor, row, self.settings):
                     raise AccessDenied(f"No chat with id {session_id}.")
             return export_json(db, session_ids) if fmt == "json" else export_csv(db, session_ids)
+
+    def _readable(self, db: Session, actor: Actor, session_id: int) -> PracticeSession:
+        row = repo.get_session(db, session_id)
+        return require(row, session_id, row is not None and can_read(actor, row, self.settings))
+
+    def comment(self, actor: Actor, session_id: int, *, turn: int, body: str) -> None:
+        """A trainer comments on one turn (1-based position in the transcript)."""
+        self._team_scope(actor, None)
+        body = body.strip()
+        if not body:
+            raise PracticeError("Write a comment first.")
+        if len(body) > 4000:
+            raise PracticeError("Keep comments under 4,000 characters.")
+        with self.sessions() as db:
+            row = self._readable(db, actor, session_id)
+            if not 1 <= turn <= len(row.messages):
+                raise PracticeError(f"This transcript has turns 1 to {len(row.messages)}.")
+            db.add(TurnComment(session_id=session_id, turn=turn, body=body, by_user_id=actor.id,
+                               by_username=actor.username))
+            db.commit()
+
+    def comments(self, actor: Actor, session_id: int) -> dict[int, list[tuple[str, str]]]:
+        """Comments by turn: (who, text). Anyone who may read the transcript (its trainee included) sees them."""
+        with self.sessions() as db:
+            self._readable(db, actor, session_id)
+            rows = db.scalars(select(TurnComment).where(TurnComment.session_id == session_id)
+                              .order_by(TurnComment.id)).all()
+            out: dict[int, list[tuple[str, str]]] = {}
+            for c in rows:
+                out.setdefault(c.turn, []).append((c.by_username, c.body))
+            return out
+
+    def exemplar_ids(self, actor: Actor, session_ids: list[int]) -> set[int]:
+        with self.sessions() as db:
+            rows = db.scalars(select(PracticeSession).where(PracticeSession.id.in_(session_ids),
+                                                            PracticeSession.exemplar_by.is_not(None))).all()
+            return {r.id for r in rows if can_read(actor, r, self.settings)}
+
+    def mark_exemplar(self, actor: Actor, session_id: int, *, exemplar: bool, note: str = "") -> None:
+        self._team_scope(actor, None)
+        with self.sessions() as db:
+            row = self._readable(db, actor, session_id)
+            row.exemplar_by = actor.username if exemplar else None
+            row.exemplar_note = note.strip() or None if exemplar else None
+            db.commit()

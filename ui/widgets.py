@@ -12,8 +12,10 @@ from ui.context import plain
 AVATARS = {"agent": ":material/support_agent:", "customer": ":material/person:"}
 
 
-def transcript(messages: Iterable[MessageView], *, numbered: bool = False, marked: set[int] | None = None) -> None:
-    """The chat as the trainee saw it; ``marked`` turns (1-based positions) are flagged as cited."""
+def transcript(messages: Iterable[MessageView], *, numbered: bool = False, marked: set[int] | None = None,
+               comments: dict[int, list[tuple[str, str]]] | None = None) -> None:
+    """The chat as the trainee saw it; ``marked`` turns (1-based positions) are flagged as cited, and trainers'
+    ``comments`` appear under their turn."""
     for position, m in enumerate(messages, start=1):
         role = "user" if m.role == "agent" else "assistant"
         with st.chat_message(role, avatar=AVATARS[m.role]):
@@ -21,3 +23,5 @@ def transcript(messages: Iterable[MessageView], *, numbered: bool = False, marke
                 cited = " · cited in the report" if marked and position in marked else ""
                 st.caption(f"Turn {position} · frustration after: {m.frustration:.1f}{cited}")
             st.markdown(plain(m.content))
+            for who, text in (comments or {}).get(position, []):
+                st.info(plain(f"{who}: {text}"), icon=":material/comment:")

@@ -87,3 +87,28 @@ def test_export_selected_as_csv_and_json(world: dict[str, Any]) -> None:
     assert all(s["grades"] and s["messages"] for s in data["sessions"])
     rows = list(csv.DictReader(io.StringIO(review.export(SYSTEM, chosen, "csv"))))
     assert {int(r["session_id"]) for r in rows} == set(chosen)
+
+
+def test_comments_and_exemplars(world: dict[str, Any]) -> None:
+    from services import PracticeError
+
+    services, people, chats = world["services"], world["people"], world["chats"]
+    review, tina, ann, bob = services.review, people["tina"], people["ann"], people["bob"]
+    chat = chats["ann:hostile"]
+    review.comment(tina, chat, turn=2, body="Great apology: specific and early.")
+    review.comment(tina, chat, turn=2, body="<b>Next time</b> recap before asking.")
+    assert review.comments(ann, chat) == {2: [("tina", "Great apology: specific and early."),
+                                              ("tina", "<b>Next time</b> recap before asking.")]}
+    with pytest.raises(AccessDenied):
+        review.comment(ann, chat, turn=2, body="self-praise")
+    with pytest.raises(AccessDenied):
+        review.comments(bob, chat)
+    with pytest.raises(PracticeError, match="turns 1 to"):
+        review.comment(tina, chat, turn=999, body="x")
+    with pytest.raises(PracticeError, match="Write a comment"):
+        review.comment(tina, chat, turn=1, body="   ")
+    review.mark_exemplar(tina, chat, exemplar=True, note="model apology")
+    assert ids(review.browse(SYSTEM, ReviewFilters(exemplars=True))) == {chat}
+    assert review.exemplar_ids(tina, [chat, chats["ann:provocateur"]]) == {chat}
+    review.mark_exemplar(tina, chat, exemplar=False)
+    assert review.browse(SYSTEM, ReviewFilters(exemplars=True)).total == 0
