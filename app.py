@@ -7,9 +7,13 @@ from ui.login import render_login
 
 st.set_page_config(page_title="Difficult-customer practice", page_icon="🎧", layout="wide")
 actor = current_actor()
+PATHS = ("chat", "history", "report", "analytics", "review", "admin_settings")
 if actor is None:
-    # Always through st.navigation: without it Streamlit would list every file in pages/ (legacy mode).
-    st.navigation([st.Page(render_login, title="Log in", url_path="login")], position="hidden").run()
+    # Always through st.navigation (without it Streamlit lists every file in pages/), and every page's address
+    # shows the login form, so a deep link such as /report?session=5 opens that page once logged in.
+    login_pages = [st.Page(render_login, title="Log in", url_path="login", default=True)]
+    login_pages += [st.Page(render_login, title="Log in", url_path=path) for path in PATHS]
+    st.navigation(login_pages, position="hidden").run()
 else:
     pages = [
         st.Page("pages/chat.py", title="Practice chat", icon=":material/chat:", default=True),

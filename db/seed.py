@@ -29,7 +29,9 @@ def seed(engine: Engine, *, sessions: int = 100_000, messages_per_session: int =
          teams: int = 20, seed: int = 7) -> dict[str, int]:
     rng = random.Random(seed)
     now = datetime(2026, 11, 1)
-    report = json.dumps({"criteria": [], "flags": [], "seeded": True})
+    criteria = [("acknowledge", "Listening and acknowledging", 2.0), ("apology", "A sincere apology", 1.5),
+                ("ownership", "Ownership with clear next steps and a time", 2.0),
+                ("limits", "Setting limits with a reason and an alternative", 2.0)]
     with engine.begin() as conn:
         conn.execute(insert(User), [
             {"username": f"trainee{i:04d}", "role": "trainee", "team": f"team{i % teams:02d}",
@@ -53,7 +55,10 @@ def seed(engine: Engine, *, sessions: int = 100_000, messages_per_session: int =
                 rng.choice(["easy", "normal", "normal", "hard"]), "mode": "certification" if rng.random() < 0.1
                 else "practice", "seed": sid, "backend": "scripted", "model": None,
                 "status": "ended" if ended else "active", "ended_reason": "resolved" if ended else None,
-                "state_json": "{}", "tokens_in": 0, "tokens_out": 0, "started_at": started,
+                "state_json": json.dumps({"frustration": 2.0 if ended else 6.0,
+                                          "stage": "closed" if ended else "demanding",
+                                          "ended_reason": "resolved" if ended else None}),
+                "tokens_in": 0, "tokens_out": 0, "started_at": started,
                 "ended_at": started + timedelta(minutes=8) if ended else None,
             })
             for seq in range(1, messages_per_session + 1):
@@ -63,8 +68,20 @@ def seed(engine: Engine, *, sessions: int = 100_000, messages_per_session: int =
                                      "frustration": round(rng.uniform(0, 10), 1),
                                      "created_at": started + timedelta(seconds=30 * seq)})
             if ended:
-                overall = max(0, min(100, int(rng.gauss(62, 18))))
+                levels = [rng.choice([0, 1, 2, 2, 3, 3]) for _ in criteria]
+                overall = round(100 * sum(w * lv for (_, _, w), lv in zip(criteria, levels, strict=True))
+                                / sum(w * 3 for _, _, w in criteria))
                 flags = 1 if rng.random() < 0.03 else 0
+                report = json.dumps({
+                    "overall": overall, "passed": overall >= 70, "pass_mark": 70, "status": "final",
+                    "criteria": [{"id": cid, "name": name, "weight": w, "level": lv, "deterministic_level": lv,
+                                  "evidence": [], "judge_level": None, "judge_reason": None, "judge_quotes": [],
+                                  "max": 3} for (cid, name, w), lv in zip(criteria, levels, strict=True)],
+                    "flags": ["seeded data: flagged for review"] if flags else [], "judge": {
+                        "status": "not_configured", "model": None}, "went_well": [], "improve_first": [],
+                    "better_line": None, "rubric_version": "seeded", "overall_cap": None,
+                    "grader_version": "seeded", "combining_rule": "seeded data",
+                })
                 grade_rows.append({"session_id": sid, "created_at": started + timedelta(minutes=9),
                                    "rubric_version": "seeded", "grader_version": "seeded", "judge_model": None,
                                    "judge_status": "not_configured", "status": "final", "overall": overall,

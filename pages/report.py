@@ -14,17 +14,19 @@ services = app_services()
 ui = chat_ui()
 actor = require_actor()
 session_id = session_param()
-st.title("Your report")
 if session_id is None:
+    st.title("Report")
     st.info("Open a report from the chat or from *My progress*.")
     st.stop()
 try:
     view = services.practice.get(actor, session_id)
     stored = services.grading.report_for(actor, session_id)
 except PracticeError as exc:
+    st.title("Report")
     st.error(str(exc))
     st.stop()
 report: dict[str, Any] = stored.report
+st.title("Your report" if view.trainee == actor.username else f"Report: {view.trainee}")
 
 st.subheader(f"{view.persona_name} · {view.persona_title}")
 st.caption(f"Chat #{view.id} · {view.difficulty} · trainee: {view.trainee} · graded {stored.created_at:%Y-%m-%d %H:%M}")
