@@ -84,3 +84,17 @@ def service(settings: Settings) -> PracticeService:
 
 def agent_lines(name: str) -> list[str]:
     return [line for line in (AGENTS / f"{name}.txt").read_text().splitlines() if line.strip()]
+
+
+def make_people(services: object) -> dict[str, object]:
+    """The role-matrix cast: trainees ann (team red) and bob (blue), trainer tina (red), admin root."""
+    from services import Actor
+
+    make = services.auth.create_user  # type: ignore[attr-defined]
+    system = Actor.system()
+    return {
+        "ann": make(system, username="ann", role="trainee", password="password-1", team="red"),
+        "bob": make(system, username="bob", role="trainee", password="password-2", team="blue"),
+        "tina": make(system, username="tina", role="trainer", password="password-3", team="red"),
+        "root": make(system, username="root", role="admin", password="password-4"),
+    }

@@ -17,6 +17,16 @@ def logged_in(app: AppTest, user_id: int) -> AppTest:
     return app
 
 
+def practise_once(app: AppTest, line: str) -> AppTest:
+    """Start a chat with the default customer, send ``line``, end it (which opens the report)."""
+    app.run()
+    [start] = [b for b in app.button if b.label == "Start new chat"]
+    start.click().run()
+    app.chat_input[0].set_value(line).run()
+    [end] = [b for b in app.button if b.label == "End chat and see my report"]
+    return end.click().run()
+
+
 @pytest.fixture
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     """The app, logged in as a trainee 'ann' (id 1) on a fresh database."""
@@ -104,12 +114,7 @@ def test_broken_persona_files_are_listed_and_the_rest_work(tmp_path: Path, monke
 
 
 def test_history_lists_graded_chats_and_retries_in_one_click(app: AppTest) -> None:
-    app.run()
-    [start] = [b for b in app.button if b.label == "Start new chat"]
-    start.click().run()
-    app.chat_input[0].set_value("Calm down, it's our policy.").run()
-    [end] = [b for b in app.button if b.label == "End chat and see my report"]
-    end.click().run()
+    practise_once(app, "Calm down, it's our policy.")
     app.switch_page("pages/history.py").run()
     assert not app.exception
     assert app.title[0].value == "My progress"
@@ -173,12 +178,7 @@ def test_review_page_for_a_trainer(app: AppTest) -> None:
 
 
 def test_analytics_page_shows_charts_with_downloadable_data(app: AppTest) -> None:
-    app.run()
-    [start] = [b for b in app.button if b.label == "Start new chat"]
-    start.click().run()
-    app.chat_input[0].set_value("I'm so sorry. What's your order number?").run()
-    [end] = [b for b in app.button if b.label == "End chat and see my report"]
-    end.click().run()
+    practise_once(app, "I'm so sorry. What's your order number?")
     app.switch_page("pages/analytics.py").run()
     assert not app.exception
     assert app.subheader[0].value == "Trainee: ann"

@@ -9,7 +9,7 @@ import pytest
 
 from services import AccessDenied, Actor, PracticeError, Services, build_services
 from settings import Settings
-from tests.conftest import agent_lines
+from tests.conftest import agent_lines, make_people
 
 SYSTEM = Actor.system()
 
@@ -17,13 +17,7 @@ SYSTEM = Actor.system()
 @pytest.fixture(params=["team", "all"])
 def world(request: pytest.FixtureRequest, settings: Settings) -> dict[str, Any]:
     services = build_services(settings.model_copy(update={"trainer_scope": request.param}))
-    make = services.auth.create_user
-    people = {
-        "ann": make(SYSTEM, username="ann", role="trainee", password="password-1", team="red"),
-        "bob": make(SYSTEM, username="bob", role="trainee", password="password-2", team="blue"),
-        "tina": make(SYSTEM, username="tina", role="trainer", password="password-3", team="red"),
-        "root": make(SYSTEM, username="root", role="admin", password="password-4"),
-    }
+    people = make_people(services)
     chats = {}
     for owner in ("ann", "bob"):
         view = services.practice.start(people[owner], persona_slug="hostile", seed=1).finish()
