@@ -35,6 +35,14 @@ class Settings(BaseSettings):
         max_session_tokens: model tokens (in + out) after which a chat is ended politely.
         trainer_scope: trainers see every trainee (``all``) or only those in their own team (``team``).
         price_per_1k_input / price_per_1k_output: optional prices for the cost estimate shown in the chat.
+        sso_provider: the ``[auth.<name>]`` provider in secrets.toml to sign on with (None: the ``[auth]`` one).
+        sso_admins / sso_trainers: who gets which role after single sign-on (``st.login``): e-mail addresses
+            or group names (from the ``sso_groups_claim`` of the identity token); everyone else is a trainee.
+        sso_domains: e-mail domains allowed to sign on (empty: any verified address).
+        sso_team_claim: the identity-token claim that names the user's team (e.g. ``department``), if any.
+        db_pool_size / db_pool_overflow: database connections kept open / allowed beyond that, per process.
+        db_pool_timeout: seconds a request waits for a free connection before the user is told the database is
+            busy.
     """
 
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
@@ -59,6 +67,15 @@ class Settings(BaseSettings):
     price_per_1k_input: float | None = Field(default=None, ge=0)
     price_per_1k_output: float | None = Field(default=None, ge=0)
     personas_dir: Path = Path(__file__).parent / "personas"
+    sso_provider: str | None = None
+    sso_admins: list[str] = []
+    sso_trainers: list[str] = []
+    sso_domains: list[str] = []
+    sso_groups_claim: str = "groups"
+    sso_team_claim: str | None = None
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_pool_overflow: int = Field(default=20, ge=0, le=200)
+    db_pool_timeout: float = Field(default=10.0, gt=0)
 
     @model_validator(mode="after")
     def _derive_and_check(self) -> Settings:

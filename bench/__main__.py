@@ -94,6 +94,10 @@ def main() -> None:
         rows.append(("peak Python heap during 25 service turns", f"{peak / 1e6:.2f} MB", "", ""))
 
     rows += grading_rows(catalog)
+    if "--no-load" not in sys.argv:
+        from bench.load import load_rows
+
+        rows += load_rows()
     if "--no-queries" not in sys.argv:
         from bench.queries import query_rows
 

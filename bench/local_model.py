@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from customer.backend import ReplyContext, Turn
+from customer.backends import PROCESS_CANARY
 from customer.engine import CustomerEngine
 from customer.llm_backend import LLMCustomerBackend
 from llm import local
@@ -66,7 +67,8 @@ class _Conversation:
 def _growth(server: local.LocalModelServer, sessions: int, turns: int) -> list[list[tuple[float, float]]]:
     """(TTFT, total) per turn for ``sessions`` trainees whose turns interleave; 32-token replies."""
     chat = server.chat()
-    backend = LLMCustomerBackend(chat, name="local", counter=local.count_local_tokens, context_tokens=3500)
+    backend = LLMCustomerBackend(chat, name="local", counter=local.count_local_tokens, context_tokens=3500,
+                                 canary=PROCESS_CANARY)
     convs = [_Conversation(backend, seed) for seed in range(sessions)]
     out: list[list[tuple[float, float]]] = [[] for _ in convs]
     for n in range(turns):
@@ -122,7 +124,7 @@ def _overhead(server: local.LocalModelServer, runs: int = 7) -> list[Row]:
     from llama_cpp.llama_cache import LlamaRAMCache
 
     chat = server.chat()
-    backend = LLMCustomerBackend(chat, name="local", counter=local.count_local_tokens)
+    backend = LLMCustomerBackend(chat, name="local", counter=local.count_local_tokens, canary=PROCESS_CANARY)
     conv = _Conversation(backend, 0)
     messages = conv.next_messages(0)
     results: dict[str, tuple[list[float], list[float]]] = {}

@@ -57,6 +57,14 @@ def _measure(url: str, label: str, sessions: int) -> list[Row]:
         rows.append((f"[{label}] {name}", f"{median:.1f} ms", f"{p95:.1f} ms", "15"))
     median, p95 = _median_ms(lambda: services.grading.history(admin, "trainee0042"))
     rows.append((f"[{label}] trainee trend query", f"{median:.1f} ms", f"{p95:.1f} ms", "15"))
+    from db.audit import verify
+
+    with services.grading.sessions() as db:
+        start = time.perf_counter()
+        checked, problem = verify(db)
+        elapsed = time.perf_counter() - start
+    rows.append((f"[{label}] verify-audit ({checked:,} rows, {'intact' if problem is None else problem})",
+                 f"{elapsed:.1f} s", "", "1"))
     return rows
 
 

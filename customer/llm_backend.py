@@ -71,19 +71,30 @@ class LLMCustomerBackend:
         usage = Usage()
         held, sent, aborted = "", False, False
         pieces: list[str] = []
+        #: After the first HOLD_BACK_CHARS, the newest characters are still held back so that a canary split
+        #: across chunks is caught before any of it reaches the screen.
+        keep = len(self.canary) - 1 if self.canary else 0
         for chunk in self.chat.stream(messages, max_tokens=MAX_REPLY_TOKENS, temperature=self.temperature,
                                       usage=usage):
             pieces.append(chunk)
-            if sent:
-                yield chunk
-                continue
             held += chunk
+            if sent:
+                if self.canary and self.canary in "".join(pieces):
+                    aborted = True
+                    break
+                if len(held) > keep:
+                    yield held[:len(held) - keep]
+                    held = held[len(held) - keep:]
+                continue
             if len(held) >= HOLD_BACK_CHARS:
                 if violation(held, prompt=prompt, canary=self.canary):
                     aborted = True
                     break
                 sent = True
-                yield held
+                yield held[:len(held) - keep]
+                held = held[len(held) - keep:]
+        if sent and not aborted and held:
+            yield held
         text = clean("".join(pieces), ctx.persona.name)
         reason = violation(text, prompt=prompt, canary=self.canary) or ("assistant talk" if aborted else None)
         if not sent and reason is None:

@@ -1,5 +1,8 @@
-"""``python -m db upgrade | export --format json|csv | create-user --username U --role R --password-stdin``
-(each with ``--database-url URL``)."""
+"""``python -m db upgrade | export --format json|csv | create-user --username U --role R --password-stdin |
+verify-audit | verify-certificate CODE | seed`` (each with ``--database-url URL``).
+
+``verify-audit`` exits 0 when the hash chain and every audited row match, 1 naming the first row that does not;
+``verify-certificate`` exits 0 for a valid code, 1 otherwise; 2 on bad input (as every command here)."""
 
 from __future__ import annotations
 
@@ -30,7 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     sd = sub.add_parser("seed", help="build a large realistic data set (for benchmarks)")
     sd.add_argument("--sessions", type=int, default=100_000)
     sd.add_argument("--messages-per-session", type=int, default=10)
-    for p in (up, ex, cu, sd):
+    va = sub.add_parser("verify-audit", help="check the audit hash chain against the grades, overrides and roles")
+    vc = sub.add_parser("verify-certificate", help="check a certificate's verification code")
+    vc.add_argument("code")
+    for p in (up, ex, cu, sd, va, vc):
         p.add_argument("--database-url", default=None)
     args = parser.parse_args(argv)
     url = args.database_url or Settings().database_url
@@ -41,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "create-user":
             return _create_user(url, args)
+        if args.command == "verify-audit":
+            return _verify_audit(url)
+        if args.command == "verify-certificate":
+            return _verify_certificate(url, args.code)
         if args.command == "seed":
             from db.engine import cached_engine
             from db.seed import seed
@@ -71,6 +81,32 @@ def _create_user(url: str, args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"created {user.role} '{user.username}' (id {user.id})", file=sys.stderr)
+    return 0
+
+
+def _verify_certificate(url: str, code: str) -> int:
+    from services import build_services
+    from settings import Settings
+
+    check = build_services(Settings(database_url=url)).certification.verify_certificate(code)
+    if not check.valid:
+        print(f"INVALID {check.code}: {check.message}", file=sys.stderr)
+        return 1
+    issued = check.issued_at.strftime("%Y-%m-%d") if check.issued_at else "?"
+    print(f"VALID {check.code}: {check.holder} passed '{check.campaign}' with {check.score} on {issued}")
+    return 0
+
+
+def _verify_audit(url: str) -> int:
+    from db.audit import verify
+    from db.engine import session_factory
+
+    with session_factory(url)() as db:
+        count, problem = verify(db)
+    if problem is not None:
+        print(f"audit check FAILED: {problem}", file=sys.stderr)
+        return 1
+    print(f"audit chain intact: {count:,} rows, every audited row matches", file=sys.stderr)
     return 0
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -70,6 +70,9 @@ class PracticeSession(Base):
     tokens_out: Mapped[int] = mapped_column(default=0, server_default="0")
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
+    #: Set for the chats of a certification attempt (``mode`` is then ``certification``).
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempts.id", ondelete="RESTRICT", use_alter=True,
+                                                              name="fk_sessions_attempt"), index=True)
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="session", order_by="Message.seq", cascade="all, delete-orphan"
@@ -148,3 +151,182 @@ class TurnComment(Base):
     by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     by_username: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PersonaVersion(Base):
+    """One published version of a persona. Append-only: an edit publishes a new version.
+
+    Sessions record the ``content_hash`` of the version they ran on, so an old
+    session resumes, and is graded, against the persona it started with.
+    ``source`` says where it came from: a file in ``personas/``, the editor, or an import.
+    """
+
+    __tablename__ = "persona_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int]
+    yaml_text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str | None] = mapped_column(Text)
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    by_username: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("slug", "version", name="uq_persona_versions_slug_version"),
+        Index("ix_persona_versions_slug_hash", "slug", "content_hash"),
+    )
+
+
+class PersonaDraft(Base):
+    """Unpublished editor work on one persona, kept so a reload loses nothing."""
+
+    __tablename__ = "persona_drafts"
+
+    slug: Mapped[str] = mapped_column(String(40), primary_key=True)
+    yaml_text: Mapped[str] = mapped_column(Text)
+    by_username: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """One link of the tamper-evident hash chain (see :mod:`db.audit`). Rows are only ever appended.
+
+    ``prev_hash`` is unique, so two writers that read the same chain end cannot both append: one retries.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(40))
+    subject_type: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[int]
+    payload: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    __table_args__ = (Index("ix_audit_subject", "subject_type", "subject_id", "id"),)
+
+
+class Campaign(Base):
+    """A certification campaign. Opening it freezes the persona versions and the rubric (text and hash)."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default="draft")  # draft | open | closed
+    pass_mark: Mapped[int]
+    #: JSON {criterion id: minimum average level 0-3}; empty for none.
+    criterion_minimums: Mapped[str] = mapped_column(Text, default="{}")
+    attempts_allowed: Mapped[int]
+    time_limit_minutes: Mapped[int]
+    opens_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+    hide_aids: Mapped[bool] = mapped_column(default=True)
+    #: None: every scenario, in order. N: N scenarios drawn from the pool, seeded per attempt.
+    draw_count: Mapped[int | None]
+    review_margin: Mapped[int] = mapped_column(default=5)
+    rubric_version: Mapped[str | None] = mapped_column(String(32))
+    rubric_yaml: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    opened_at: Mapped[datetime | None]
+
+    scenarios: Mapped[list[CampaignScenario]] = relationship(order_by="CampaignScenario.position",
+                                                             cascade="all, delete-orphan")
+    assignments: Mapped[list[CampaignAssignment]] = relationship(cascade="all, delete-orphan")
+
+    __table_args__ = (CheckConstraint("attempts_allowed >= 1", name="ck_campaigns_attempts"),
+                      CheckConstraint("pass_mark between 0 and 100", name="ck_campaigns_pass_mark"))
+
+
+class CampaignScenario(Base):
+    __tablename__ = "campaign_scenarios"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    persona_slug: Mapped[str] = mapped_column(String(40))
+    difficulty: Mapped[str] = mapped_column(String(10))
+    #: The persona's content hash, frozen when the campaign opens.
+    persona_version: Mapped[str | None] = mapped_column(String(32))
+
+
+class CampaignAssignment(Base):
+    """Who must take a campaign: one trainee (``user_id``) or a whole team (``team``)."""
+
+    __tablename__ = "campaign_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    team: Mapped[str | None] = mapped_column(String(60))
+
+
+class Attempt(Base):
+    """One try at a campaign. ``(campaign_id, user_id, number)`` is unique and ``number`` is at most the
+    campaign's allowance (checked before insert), so two tabs starting at once cannot both get a try."""
+
+    __tablename__ = "attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="RESTRICT"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    number: Mapped[int]
+    seed: Mapped[int]
+    #: JSON list of campaign scenario ids, in the order this attempt takes them.
+    plan: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(default=0)
+    #: The browser session holding the attempt; another one taking over means the trainee left.
+    holder: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(12), default="active")  # active | completed | abandoned | expired
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deadline: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    #: pending (not graded yet) | review (awaiting a reviewer) | passed | failed
+    outcome: Mapped[str] = mapped_column(String(10), default="pending")
+    score: Mapped[int | None]
+    deterministic_score: Mapped[int | None]
+    judge_score: Mapped[int | None]
+    rule: Mapped[str | None] = mapped_column(Text)
+    review_reasons: Mapped[str | None] = mapped_column(Text)
+
+    user: Mapped[User] = relationship()
+    sessions: Mapped[list[PracticeSession]] = relationship(order_by="PracticeSession.id",
+                                                           foreign_keys="PracticeSession.attempt_id")
+
+    __table_args__ = (UniqueConstraint("campaign_id", "user_id", "number", name="uq_attempts_campaign_user_number"),
+                      CheckConstraint("number >= 1", name="ck_attempts_number"),
+                      Index("ix_attempts_campaign_outcome", "campaign_id", "outcome"))
+
+
+class AttemptReview(Base):
+    """A reviewer's decision on an attempt's outcome. Append-only; the newest decides."""
+
+    __tablename__ = "attempt_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="RESTRICT"), index=True)
+    outcome: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text)
+    by_username: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Certificate(Base):
+    """Issued for a passed attempt; the code is what `python -m db verify-certificate` and the app check."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="RESTRICT"), unique=True)
+    holder: Mapped[str] = mapped_column(String(80))
+    campaign: Mapped[str] = mapped_column(String(120))
+    score: Mapped[int]
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from db.models import Grade, GradeOverride, Message, PracticeSession, User, utcnow
+from db import audit
+from db.models import Grade, GradeOverride, Message, PersonaDraft, PersonaVersion, PracticeSession, User, utcnow
 
 
 def create_session(
     db: Session, *, trainee: str, user_id: int | None = None, persona_slug: str, persona_version: str, difficulty: str,
     seed: int, backend: str, model: str | None, state_json: str, mode: str = "practice",
+    attempt_id: int | None = None,
 ) -> PracticeSession:
     row = PracticeSession(
         user_id=user_id, trainee=trainee, persona_slug=persona_slug, persona_version=persona_version,
         difficulty=difficulty, seed=seed, backend=backend, model=model, state_json=state_json,
-        mode=mode, status="active",
+        mode=mode, status="active", attempt_id=attempt_id,
     )
     db.add(row)
     db.commit()
@@ -91,23 +94,50 @@ def all_sessions_with_messages(db: Session, ids: Sequence[int] | None = None) ->
     return db.scalars(query).all()
 
 
+T = TypeVar("T")
+
+
+def commit_audited(db: Session, change: Callable[[], T], attempts: int = 8) -> T:
+    """Run ``change`` (which adds rows and their audit entries) and commit; if another writer extended the
+    audit chain first, roll back and run it again on the new chain end."""
+    for attempt in range(attempts):
+        try:
+            result = change()
+            db.commit()
+            return result
+        except IntegrityError as exc:
+            db.rollback()
+            if not audit.is_chain_conflict(exc) or attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 def add_grade(
     db: Session, *, session_id: int, rubric_version: str, grader_version: str, judge_model: str | None,
     judge_status: str, status: str, overall: int, passed: bool, report_json: str, judge_raw: str | None,
-    flags_count: int = 0,
+    flags_count: int = 0, actor: str = "system", end_state_json: str | None = None,
 ) -> Grade:
-    """Append a grade (never updates an earlier one)."""
-    row = Grade(session_id=session_id, rubric_version=rubric_version, grader_version=grader_version,
-                judge_model=judge_model, judge_status=judge_status, status=status, overall=overall, passed=passed,
-                report_json=report_json, judge_raw=judge_raw, flags_count=flags_count)
-    db.add(row)
-    db.flush()
-    session = db.get(PracticeSession, session_id)
-    if session is not None:
-        session.latest_grade_id, session.latest_overall = row.id, overall
-        session.latest_flagged = flags_count > 0 or status == "needs_review"
-    db.commit()
-    return row
+    """Append a grade (never updates an earlier one), with its audit entry.
+
+    With ``end_state_json`` the session is ended in the same transaction: an ended chat never lacks its grade.
+    """
+    def change() -> Grade:
+        row = Grade(session_id=session_id, rubric_version=rubric_version, grader_version=grader_version,
+                    judge_model=judge_model, judge_status=judge_status, status=status, overall=overall,
+                    passed=passed, report_json=report_json, judge_raw=judge_raw, flags_count=flags_count)
+        db.add(row)
+        db.flush()
+        session = db.get(PracticeSession, session_id)
+        if session is not None:
+            session.latest_grade_id, session.latest_overall = row.id, overall
+            session.latest_flagged = flags_count > 0 or status == "needs_review"
+            if end_state_json is not None:
+                session.state_json = end_state_json
+                session.status, session.ended_reason, session.ended_at = "ended", "agent_ended", utcnow()
+        audit.append(db, actor=actor, action="grade.added", subject_type="grade", row=row)
+        return row
+
+    return commit_audited(db, change)
 
 
 def set_latest_overall(db: Session, *, session_id: int, overall: int) -> None:
@@ -170,11 +200,13 @@ def browse_sessions(
 
 def add_override(db: Session, *, grade_id: int, criterion_id: str, level: int, reason: str,
                  by_user_id: int | None, by_username: str) -> GradeOverride:
-    row = GradeOverride(grade_id=grade_id, criterion_id=criterion_id, level=level, reason=reason,
-                        by_user_id=by_user_id, by_username=by_username)
-    db.add(row)
-    db.commit()
-    return row
+    def change() -> GradeOverride:
+        row = GradeOverride(grade_id=grade_id, criterion_id=criterion_id, level=level, reason=reason,
+                            by_user_id=by_user_id, by_username=by_username)
+        audit.append(db, actor=by_username, action="grade.overridden", subject_type="override", row=row)
+        return row
+
+    return commit_audited(db, change)
 
 
 def overrides_for(db: Session, grade_id: int) -> Sequence[GradeOverride]:
@@ -199,3 +231,68 @@ def trainee_history(db: Session, *, trainee: str, limit: int = 100) -> Sequence[
         .limit(limit)
     )
     return [(s, g) for s, g in db.execute(query).all()]
+
+
+# -- persona versions (scenario authoring) -----------------------------------------------------
+def add_persona_version(db: Session, *, slug: str, yaml_text: str, content_hash: str, source: str,
+                        note: str | None, by_user_id: int | None, by_username: str) -> PersonaVersion:
+    """Append the next version of ``slug``; a concurrent publish of the same number fails on the unique key."""
+    current = db.scalar(select(func.max(PersonaVersion.version)).where(PersonaVersion.slug == slug)) or 0
+    row = PersonaVersion(slug=slug, version=current + 1, yaml_text=yaml_text, content_hash=content_hash,
+                         source=source, note=note, by_user_id=by_user_id, by_username=by_username)
+    db.add(row)
+    db.commit()
+    return row
+
+
+def latest_persona_versions(db: Session) -> Sequence[PersonaVersion]:
+    """The newest version of every persona."""
+    newest = (select(PersonaVersion.slug, func.max(PersonaVersion.version).label("v"))
+              .group_by(PersonaVersion.slug).subquery())
+    query = (select(PersonaVersion)
+             .join(newest, (newest.c.slug == PersonaVersion.slug) & (newest.c.v == PersonaVersion.version))
+             .order_by(PersonaVersion.slug))
+    return db.scalars(query).all()
+
+
+def persona_versions(db: Session, slug: str) -> Sequence[PersonaVersion]:
+    return db.scalars(select(PersonaVersion).where(PersonaVersion.slug == slug)
+                      .order_by(PersonaVersion.version.desc())).all()
+
+
+def persona_version_by_hash(db: Session, *, slug: str, content_hash: str) -> PersonaVersion | None:
+    return db.scalar(select(PersonaVersion)
+                     .where(PersonaVersion.slug == slug, PersonaVersion.content_hash == content_hash)
+                     .order_by(PersonaVersion.version).limit(1))
+
+
+def persona_versions_stamp(db: Session) -> int:
+    """Changes whenever a version is published (the newest id)."""
+    return db.scalar(select(func.max(PersonaVersion.id))) or 0
+
+
+def sessions_per_persona_version(db: Session, slug: str) -> dict[str, int]:
+    rows = db.execute(select(PracticeSession.persona_version, func.count())
+                      .where(PracticeSession.persona_slug == slug)
+                      .group_by(PracticeSession.persona_version)).all()
+    return {h: n for h, n in rows}
+
+
+def get_persona_draft(db: Session, slug: str) -> PersonaDraft | None:
+    return db.get(PersonaDraft, slug)
+
+
+def save_persona_draft(db: Session, *, slug: str, yaml_text: str, by_username: str) -> None:
+    row = db.get(PersonaDraft, slug)
+    if row is None:
+        db.add(PersonaDraft(slug=slug, yaml_text=yaml_text, by_username=by_username))
+    else:
+        row.yaml_text, row.by_username, row.updated_at = yaml_text, by_username, utcnow()
+    db.commit()
+
+
+def delete_persona_draft(db: Session, slug: str) -> None:
+    row = db.get(PersonaDraft, slug)
+    if row is not None:
+        db.delete(row)
+        db.commit()

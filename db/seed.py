@@ -100,6 +100,12 @@ def seed(engine: Engine, *, sessions: int = 100_000, messages_per_session: int =
             "UPDATE practice_sessions SET latest_grade_id = g.id, latest_overall = g.overall, "
             "latest_flagged = (g.flags_count > 0) FROM grades g WHERE g.session_id = practice_sessions.id"
         )
+    from sqlalchemy.orm import Session
+
+    from db.audit import record_unaudited
+
+    with Session(engine) as db:  # the audit chain covers seeded grades and accounts too
+        counts["audit entries"] = record_unaudited(db, actor="seed")
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             conn.exec_driver_sql("select setval(pg_get_serial_sequence('practice_sessions', 'id'), "

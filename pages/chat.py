@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import streamlit as st
 
 from services import DIFFICULTIES, PracticeError, SessionView, TurnStream
 from ui.context import app_services, chat_ui, plain, require_actor, session_param
-from ui.widgets import AVATARS, transcript
+from ui.widgets import AVATARS, stream_reply, transcript
 
 BANDS = ((3.5, "fairly calm", "green"), (6.5, "annoyed", "orange"), (10.1, "very angry", "red"))
 ENDINGS = {
@@ -20,17 +18,12 @@ ENDINGS = {
 
 services = app_services()
 service = services.practice
+actor = require_actor()  # first: it may send a fresh session through app.py's navigation
 ui = chat_ui()
-actor = require_actor()
 if ui.session_id is None and "session" in st.query_params:
     ui.session_id = session_param()
     if ui.session_id is None:
         ui.notice = "The link points to no chat."
-
-
-def plain_chunks(turn: TurnStream) -> Iterator[str]:
-    for chunk in turn:
-        yield plain(chunk)
 
 
 def open_session(session_id: int) -> None:
@@ -39,8 +32,7 @@ def open_session(session_id: int) -> None:
 
 
 def run_turn(turn: TurnStream) -> None:
-    with st.chat_message("assistant", avatar=AVATARS["customer"]):
-        st.write_stream(plain_chunks(turn))
+    stream_reply(turn)
     if turn.session is not None:
         open_session(turn.session.id)
     if turn.error:
@@ -159,8 +151,12 @@ def chat(view: SessionView) -> None:
         if st.button("Retry the customer's reply", type="primary"):
             run_turn(service.retry(actor, view.id))
     if st.button("End chat and see my report", help="Finish this conversation and grade it"):
-        services.end_and_grade(actor, view.id)
-        open_report(view.id)
+        try:
+            services.end_and_grade(actor, view.id)
+        except PracticeError as exc:
+            st.error(str(exc))
+        else:
+            open_report(view.id)
     limit = service.settings.max_message_chars
     text = st.chat_input(f"Reply to {view.persona_name} (up to {limit:,} characters)", max_chars=limit,
                          disabled=view.awaiting_reply)
@@ -171,6 +167,9 @@ def chat(view: SessionView) -> None:
             run_turn(service.send(actor, view.id, text))
         except PracticeError as exc:
             st.error(str(exc))
+            if text.strip():  # refused before it was stored: give it back so nothing typed is lost
+                st.caption("Your message was not sent. Here it is, to copy and send again:")
+                st.code(text, language=None)
 
 
 chosen_difficulty = sidebar()

@@ -13,8 +13,8 @@ ENDED = {"resolved": "resolved", "walked_away": "customer walked away", "time": 
          "agent_ended": "you ended it", None: "in progress"}
 
 services = app_services()
+actor = require_actor()  # first: it may send a fresh session through app.py's navigation
 ui = chat_ui()
-actor = require_actor()
 st.title("My progress" if actor.role == "trainee" else "Progress")
 trainee = actor.username
 if actor.is_staff:

@@ -11,8 +11,8 @@ from ui.context import app_services, chat_ui, plain, require_actor, session_para
 from ui.widgets import transcript
 
 services = app_services()
+actor = require_actor()  # first: it may send a fresh session through app.py's navigation
 ui = chat_ui()
-actor = require_actor()
 session_id = session_param()
 if session_id is None:
     st.title("Report")

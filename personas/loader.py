@@ -25,6 +25,7 @@ class SkippedFile:
 class PersonaCatalog:
     personas: dict[str, Persona] = field(default_factory=dict)
     skipped: list[SkippedFile] = field(default_factory=list)
+    paths: dict[str, Path] = field(default_factory=dict)
 
     def get(self, slug: str) -> Persona:
         """The persona with ``slug``; ``KeyError`` with the known slugs otherwise."""
@@ -41,35 +42,81 @@ def version_hash(persona: Persona) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def _describe(error: ValidationError, path: Path) -> str:
-    parts = []
-    # An unknown key is usually a typo and the cause of the "Field required" errors: show it first.
-    errors = sorted(error.errors(), key=lambda e: e["type"] != "extra_forbidden")
-    for e in errors[:5]:
-        loc = ".".join(str(x) for x in e["loc"]) or "(top level)"
-        parts.append(f"{loc}: {e['msg']}")
-    more = f" (+{error.error_count() - 5} more)" if error.error_count() > 5 else ""
-    return f"{path.name}: " + "; ".join(parts) + more
+@dataclass(frozen=True)
+class FieldError:
+    """One problem, tied to a field path (``difficulty.hard.sensitivity``) and, when known, a YAML line."""
+
+    field: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f" (line {self.line})" if self.line else ""
+        return f"{self.field}{where}: {self.message}"
 
 
-def parse_persona(text: str, path: Path) -> Persona:
-    """Parse one persona document; raises ``ValueError`` with a message naming file and field."""
+@dataclass(frozen=True)
+class PersonaCheck:
+    persona: Persona | None
+    errors: tuple[FieldError, ...] = ()
+
+
+def _line_of(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
+    """The line of the node at ``loc`` in the composed YAML (or of its nearest existing parent)."""
+    node, line = root, (root.start_mark.line + 1 if root is not None else None)
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next(((k, v) for k, v in node.value if getattr(k, "value", None) == str(part)), None)
+            if match is None:
+                return line
+            key, node = match
+            line = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def check_persona_text(text: str, *, expected_slug: str | None = None) -> PersonaCheck:
+    """Validate one persona document; every problem comes back tied to its field (and YAML line)."""
     try:
         raw = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None)
-        raise ValueError(f"{path.name}: YAML syntax error{where}" + (f": {problem}" if problem else "")) from exc
+        problem = getattr(exc, "problem", None) or "cannot be parsed"
+        return PersonaCheck(None, (FieldError("(YAML syntax)", str(problem), mark.line + 1 if mark else None),))
     if not isinstance(raw, dict):
-        raise ValueError(f"{path.name}: expected a mapping of persona fields, got {type(raw).__name__}")
+        found = "nothing" if raw is None else type(raw).__name__
+        return PersonaCheck(None, (FieldError("(top level)", f"expected a mapping of persona fields, got {found}"),))
     try:
         persona = Persona.model_validate(raw)
     except ValidationError as exc:
-        raise ValueError(_describe(exc, path)) from exc
-    if persona.slug != path.stem:
-        raise ValueError(f"{path.name}: slug: '{persona.slug}' must match the file name '{path.stem}'")
-    return persona
+        # An unknown key is usually a typo and the cause of the "Field required" errors: show it first.
+        ordered = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        return PersonaCheck(None, tuple(
+            FieldError(".".join(str(x) for x in e["loc"]) or "(top level)", e["msg"], _line_of(root, tuple(e["loc"])))
+            for e in ordered))
+    if expected_slug is not None and persona.slug != expected_slug:
+        return PersonaCheck(None, (FieldError("slug", f"'{persona.slug}' must match the file name '{expected_slug}'",
+                                              _line_of(root, ("slug",))),))
+    return PersonaCheck(persona)
+
+
+def parse_persona(text: str, path: Path) -> Persona:
+    """Parse one persona file; raises ``ValueError`` with a message naming file and field."""
+    check = check_persona_text(text, expected_slug=path.stem)
+    if check.persona is None:
+        first = check.errors[0]
+        if first.field == "(YAML syntax)":
+            where = f" at line {first.line}" if first.line else ""
+            raise ValueError(f"{path.name}: YAML syntax error{where}: {first.message}")
+        shown = "; ".join(f"{e.field}: {e.message}" for e in check.errors[:5])
+        more = f" (+{len(check.errors) - 5} more)" if len(check.errors) > 5 else ""
+        raise ValueError(f"{path.name}: {shown}{more}")
+    return check.persona
 
 
 def load_personas(directory: Path) -> PersonaCatalog:
@@ -85,4 +132,5 @@ def load_personas(directory: Path) -> PersonaCatalog:
             catalog.skipped.append(SkippedFile(path, str(exc)))
             continue
         catalog.personas[persona.slug] = persona
+        catalog.paths[persona.slug] = path
     return catalog

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from db.engine import session_factory
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
+
+from db.engine import cached_engine
 from db.migrate import upgrade
 from personas.loader import load_personas
 from services.admin import AdminService, ConnectionResult
 from services.analytics import AnalyticsService
 from services.auth import ROLES, AccessDenied, Actor, AuthService
+from services.catalog import LiveCatalog
+from services.certification import CampaignSpec, CertificationService
 from services.grading import GradingService, HistoryItem, StoredGrade
 from services.practice import DIFFICULTIES, PracticeService, TurnStream
 from services.review import SORTS, ReviewFilters, ReviewService
-from services.views import MessageView, PersonaCard, PracticeError, SessionSummary, SessionView
+from services.scenarios import ScenarioService
+from services.views import DatabaseUnavailable, MessageView, PersonaCard, PracticeError, SessionSummary, SessionView
 from settings import Settings
 
 
@@ -27,21 +36,71 @@ class Services:
     auth: AuthService
     review: ReviewService
     analytics: AnalyticsService
+    scenarios: ScenarioService
+    certification: CertificationService
 
-    def end_and_grade(self, actor: Actor, session_id: int) -> StoredGrade:
-        """The trainee ends the chat; it is graded at once."""
-        self.practice.end(actor, session_id)
-        return self.grading.grade_session(actor, session_id)
+    def end_and_grade(self, actor: Actor, session_id: int) -> StoredGrade | None:
+        """The trainee ends the chat and it is graded: both in one transaction, so a crash leaves either a running
+        chat or an ended one with its grade, never an ended chat without one. A chat without a single message
+        from the trainee has nothing to grade: it is just ended (and None returned)."""
+        if not any(m.role == "agent" for m in self.practice.get(actor, session_id).messages):
+            self.practice.end(actor, session_id)
+            return None
+        end_state = self.practice.ending_state(actor, session_id)
+        return self.grading.grade_session(actor, session_id, end_state_json=end_state)
+
+
+BUSY = ("database is locked", "database is busy", "database table is locked", "lock timeout",
+        "could not obtain lock", "deadlock detected")
+
+
+def _plain_database_errors(context: ExceptionContext) -> None:
+    """Engine hook: a database that stays busy past its bounded wait (SQLite's busy timeout) or cannot be reached
+    becomes a :class:`DatabaseUnavailable` with a message for people, not a driver traceback."""
+    original = context.original_exception
+    text = str(original).lower()
+    if any(marker in text for marker in BUSY):
+        raise DatabaseUnavailable("The database is busy (many people are practising at once). Nothing stored was "
+                                  "lost: try again in a moment.") from original
+    if context.is_disconnect or (context.connection is None and "connect" in text):
+        raise DatabaseUnavailable("The database cannot be reached right now. Nothing stored was lost: try again "
+                                  "in a moment.") from original
+
+
+class PlainQueuePool(QueuePool):
+    """The usual pool, except that waiting too long for a free connection (everyone is busy) is said plainly."""
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        try:
+            return super()._do_get()
+        except PoolTimeout:
+            raise DatabaseUnavailable("The database is busy (many people are practising at once). Nothing stored "
+                                      "was lost: try again in a moment.") from None
+
+
+def _engine(settings: Settings, pool_size: int, overflow: int) -> Engine:
+    engine = cached_engine(settings.database_url, pool_size, overflow, settings.db_pool_timeout, PlainQueuePool)
+    if not event.contains(engine, "handle_error", _plain_database_errors):
+        event.listen(engine, "handle_error", _plain_database_errors)
+    return engine
 
 
 def build_services(settings: Settings) -> Services:
-    """Migrate the database, load personas and wire the services (call once per process)."""
+    """Migrate the database, load personas and wire the services (call once per process).
+
+    The persona catalog has a small pool of its own: services ask it for a persona while holding a connection
+    of theirs, and a shared pool would let twenty such requests hold every connection while each waits for one
+    more (a deadlock that ended in pool timeouts under load)."""
     upgrade(settings.database_url)
-    catalog = load_personas(settings.personas_dir)
-    sessions = session_factory(settings.database_url)
-    return Services(PracticeService(settings, catalog, sessions), GradingService(settings, catalog, sessions),
-                    AdminService(settings), AuthService(sessions), ReviewService(settings, catalog, sessions),
-                    AnalyticsService(settings, sessions))
+    sessions = sessionmaker(_engine(settings, settings.db_pool_size, settings.db_pool_overflow),
+                            expire_on_commit=False)
+    catalog_sessions: sessionmaker[Session] = sessionmaker(_engine(settings, 2, 2), expire_on_commit=False)
+    catalog = LiveCatalog(load_personas(settings.personas_dir), catalog_sessions)
+    practice, grading = PracticeService(settings, catalog, sessions), GradingService(settings, catalog, sessions)
+    return Services(practice, grading, AdminService(settings), AuthService(sessions, settings),
+                    ReviewService(settings, catalog, sessions), AnalyticsService(settings, sessions),
+                    ScenarioService(settings, catalog, sessions),
+                    CertificationService(settings, catalog, sessions, practice, grading))
 
 
 def build_practice_service(settings: Settings) -> PracticeService:
@@ -56,7 +115,10 @@ __all__ = [
     "Actor",
     "AdminService",
     "AuthService",
+    "CampaignSpec",
+    "CertificationService",
     "ConnectionResult",
+    "DatabaseUnavailable",
     "GradingService",
     "HistoryItem",
     "MessageView",
@@ -65,6 +127,7 @@ __all__ = [
     "PracticeService",
     "ReviewFilters",
     "ReviewService",
+    "ScenarioService",
     "Services",
     "SessionSummary",
     "SessionView",

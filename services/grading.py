@@ -12,16 +12,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from customer.engine import offer_policy
 from db import repository as repo
-from db.models import User
+from db.models import Attempt, PracticeSession, User
 from grading.grader import Graded, grade
 from grading.judge import Judge
 from grading.report import GradeReport, apply_overrides
-from grading.rubric import load_rubric
+from grading.rubric import Rubric, load_rubric
 from grading.transcript import GradingContext, Line, Transcript
 from llm.client import openai_chat
-from personas.loader import PersonaCatalog
 from services.access import can_read, can_see_trainee, require
 from services.auth import AccessDenied, Actor
+from services.catalog import LiveCatalog
 from services.views import PracticeError
 from settings import Settings
 
@@ -63,7 +63,7 @@ class HistoryItem:
 
 
 class GradingService:
-    def __init__(self, settings: Settings, catalog: PersonaCatalog, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, settings: Settings, catalog: LiveCatalog, sessions: sessionmaker[Session]) -> None:
         self.settings = settings
         self.catalog = catalog
         self.sessions = sessions
@@ -71,9 +71,14 @@ class GradingService:
     def pass_mark(self) -> int:
         return load_rubric().pass_mark
 
-    def context_for(self, persona: str) -> GradingContext:
-        """Offer limits and language needs from the persona; a free-text hint gives what it can."""
+    def context_for(self, persona: str, version: str | None = None) -> GradingContext:
+        """Offer limits and language needs from the persona (the version given, else the newest).
+
+        A free-text hint (not a known slug) gives what it can.
+        """
         known = self.catalog.personas.get(persona)
+        if known is not None and version is not None:
+            known = self.catalog.pinned(persona, version)
         if known is not None:
             return GradingContext(offer_policy(known), known.style.confused_by_jargon,
                                   known.style.max_sentence_words)
@@ -100,23 +105,33 @@ class GradingService:
         return Judge(openai_chat(self.settings, self.settings.judge_model))
 
     def grade_transcript(self, transcript: Transcript, *, judge: str | None = None,
-                         backend: str | None = None) -> Graded:
-        return grade(transcript, self.context_for(transcript.persona), judge=self.judge(judge, backend))
+                         backend: str | None = None, persona_version: str | None = None,
+                         rubric: Rubric | None = None) -> Graded:
+        return grade(transcript, self.context_for(transcript.persona, persona_version), rubric=rubric,
+                     judge=self.judge(judge, backend))
 
     def grade_session(self, actor: Actor, session_id: int, *, judge: str | None = None,
-                      backend: str | None = None) -> StoredGrade:
-        """Grade a stored session and append the grade (a regrade adds a row): its trainee, or staff."""
+                      backend: str | None = None, rubric: Rubric | None = None,
+                      end_state_json: str | None = None) -> StoredGrade:
+        """Grade a stored session and append the grade (a regrade adds a row): its trainee, or staff.
+
+        ``rubric`` is a certification campaign's frozen rubric; the file's current one otherwise.
+        ``end_state_json`` ends the chat in the same transaction as the grade is stored.
+        """
         with self.sessions() as db:
             row = repo.get_session(db, session_id)
             row = require(row, session_id, row is not None and can_read(actor, row, self.settings))
+            self._no_feedback_during_attempt(db, actor, row)
             if not any(m.role == "agent" for m in row.messages):
                 raise PracticeError("There is nothing to grade yet: the chat has no messages from you.")
             transcript = Transcript(row.persona_slug, tuple(Line(m.role, m.content)  # type: ignore[arg-type]
                                                           for m in row.messages))
-        graded = self.grade_transcript(transcript, judge=judge, backend=backend)
-        return self._store(session_id, graded)
+            version = row.persona_version
+        graded = self.grade_transcript(transcript, judge=judge, backend=backend, persona_version=version,
+                                       rubric=rubric)
+        return self._store(session_id, graded, actor.username, end_state_json)
 
-    def _store(self, session_id: int, graded: Graded) -> StoredGrade:
+    def _store(self, session_id: int, graded: Graded, actor: str, end_state_json: str | None = None) -> StoredGrade:
         report: GradeReport = graded.report
         with self.sessions() as db:
             row = repo.add_grade(
@@ -124,15 +139,27 @@ class GradingService:
                 grader_version=report.grader_version, judge_model=report.judge.get("model"),
                 judge_status=report.judge["status"], status=report.status, overall=report.overall,
                 passed=report.passed, report_json=json.dumps(report.as_dict(), ensure_ascii=False),
-                judge_raw=graded.judge.raw if graded.judge else None, flags_count=len(report.flags),
+                judge_raw=graded.judge.raw if graded.judge else None, flags_count=len(report.flags), actor=actor,
+                end_state_json=end_state_json,
             )
             return StoredGrade(row.id, session_id, row.created_at, report.as_dict(), row.judge_raw)
+
+    @staticmethod
+    def _no_feedback_during_attempt(db: Session, actor: Actor, row: PracticeSession) -> None:
+        """A certification chat is graded, and its grade shown, only once its attempt has ended."""
+        if row.attempt_id is None or actor.role == "system":
+            return
+        attempt = db.get(Attempt, row.attempt_id)
+        if attempt is not None and attempt.status == "active":
+            raise PracticeError("This chat is part of a certification attempt: its result comes when the attempt "
+                                "ends.")
 
     def latest(self, actor: Actor, session_id: int) -> StoredGrade | None:
         """The newest grade, with trainers' overrides applied (the stored grade itself is never changed)."""
         with self.sessions() as db:
             session = repo.get_session(db, session_id)
-            require(session, session_id, session is not None and can_read(actor, session, self.settings))
+            session = require(session, session_id, session is not None and can_read(actor, session, self.settings))
+            self._no_feedback_during_attempt(db, actor, session)
             row = repo.latest_grade(db, session_id)
             if row is None:
                 return None

@@ -22,10 +22,11 @@ from customer.state import CustomerState
 from db import repository as repo
 from db.models import PracticeSession
 from llm.client import LLMError
-from personas.loader import PersonaCatalog, version_hash
+from personas.loader import version_hash
 from personas.schema import Persona
 from services.access import can_change, can_read, require
 from services.auth import Actor
+from services.catalog import LiveCatalog
 from services.views import MessageView, PersonaCard, PracticeError, SessionSummary, SessionView
 from settings import Settings
 
@@ -34,7 +35,7 @@ DIFFICULTIES = ("easy", "normal", "hard")
 FEATURED = ("hostile", "discount-demander", "provocateur", "language-barrier")
 
 
-def _catalog_order(persona: Persona) -> tuple[int, str]:
+def catalog_order(persona: Persona) -> tuple[int, str]:
     rank = FEATURED.index(persona.slug) if persona.slug in FEATURED else len(FEATURED)
     return rank, persona.title
 
@@ -62,7 +63,7 @@ class TurnStream:
 
 
 class PracticeService:
-    def __init__(self, settings: Settings, catalog: PersonaCatalog, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, settings: Settings, catalog: LiveCatalog, sessions: sessionmaker[Session]) -> None:
         self.settings = settings
         self.catalog = catalog
         self.sessions = sessions
@@ -72,7 +73,7 @@ class PracticeService:
         return [
             PersonaCard(p.slug, p.name, p.title, p.summary,
                         {d: p.difficulty.level(d).start_frustration for d in DIFFICULTIES})  # type: ignore[arg-type]
-            for p in sorted(self.catalog.personas.values(), key=_catalog_order)
+            for p in sorted(self.catalog.personas.values(), key=catalog_order)
         ]
 
     def skipped_personas(self) -> list[str]:
@@ -86,10 +87,13 @@ class PracticeService:
 
     # -- sessions -------------------------------------------------------------------------
     def start(self, actor: Actor, *, persona_slug: str, difficulty: str = "normal", seed: int | None = None,
-              backend: str | None = None, trainee: str | None = None) -> TurnStream:
+              backend: str | None = None, trainee: str | None = None, persona_version: str | None = None,
+              attempt_id: int | None = None) -> TurnStream:
         """Create a session owned by ``actor`` and stream the customer's opening line.
 
         ``trainee`` (a display name) is honoured only for the operator's tools; people practise as themselves.
+        ``persona_version`` and ``attempt_id`` are set by the certification service only (a campaign's frozen
+        persona version; the chat then belongs to that attempt, in ``certification`` mode).
         """
         trainee = (trainee if actor.role == "system" and trainee else actor.username).strip()
         if not trainee:
@@ -99,6 +103,8 @@ class PracticeService:
         if difficulty not in DIFFICULTIES:
             raise PracticeError(f"Unknown difficulty '{difficulty}' (choose easy, normal or hard).")
         persona = self._persona(persona_slug)
+        if persona_version is not None:
+            persona = self.catalog.pinned(persona_slug, persona_version)
         backend_name = backend or self.settings.llm_backend
         customer = self._backend(backend_name)
         engine = CustomerEngine(persona, difficulty, max_turns=self.settings.max_turns)  # type: ignore[arg-type]
@@ -108,16 +114,20 @@ class PracticeService:
                 db, user_id=actor.id, trainee=trainee, persona_slug=persona.slug, persona_version=version_hash(persona),
                 difficulty=difficulty, seed=secrets.randbelow(2**31) if seed is None else seed,
                 backend=backend_name, model=customer.model, state_json=state.model_dump_json(),
+                mode="certification" if attempt_id is not None else "practice", attempt_id=attempt_id,
             )
             session_id, seed_used = row.id, row.seed
         ctx = ReplyContext(persona, state, None, (), seed_used)
         return self._stream(session_id, ctx, customer)
 
-    def send(self, actor: Actor, session_id: int, text: str) -> TurnStream:
+    def send(self, actor: Actor, session_id: int, text: str, *, via_attempt: bool = False) -> TurnStream:
         """Store the agent's message, then stream the customer's reply."""
         cleaned = text.strip()
         if not cleaned:
             raise PracticeError("Type a message before sending.")
+        if "\x00" in text:
+            raise PracticeError("Your message contains a NUL character, which cannot be stored. Nothing was sent: "
+                                "remove it and send again.")
         limit = self.settings.max_message_chars
         if len(text) > limit:
             raise PracticeError(
@@ -125,7 +135,7 @@ class PracticeService:
                 "Nothing was sent: shorten it and send again."
             )
         with self.sessions() as db:
-            row = self._active(db, actor, session_id)
+            row = self._active(db, actor, session_id, via_attempt)
             if not row.messages:
                 raise PracticeError("The customer has not opened the chat yet: retry the opening first.")
             if row.messages[-1].role == "agent":
@@ -139,10 +149,10 @@ class PracticeService:
             customer = self._backend(row.backend)
         return self._stream(session_id, ctx, customer)
 
-    def retry(self, actor: Actor, session_id: int) -> TurnStream:
+    def retry(self, actor: Actor, session_id: int, *, via_attempt: bool = False) -> TurnStream:
         """Produce the customer's missing reply (after a model failure or a crash)."""
         with self.sessions() as db:
-            row = self._active(db, actor, session_id)
+            row = self._active(db, actor, session_id, via_attempt)
             persona, engine, state = self._load(row)
             customer = self._backend(row.backend)
             if not row.messages:
@@ -154,10 +164,17 @@ class PracticeService:
             ctx = ReplyContext(persona, outcome.state, outcome, self._history(row), row.seed)
         return self._stream(session_id, ctx, customer)
 
-    def end(self, actor: Actor, session_id: int) -> SessionView:
-        """The trainee ends the chat."""
+    def ending_state(self, actor: Actor, session_id: int) -> str:
+        """The state the chat would have once the trainee ends it (checked, not stored): for end-and-grade."""
         with self.sessions() as db:
             row = self._active(db, actor, session_id)
+            _, engine, state = self._load(row)
+            return engine.end_by_agent(state).model_dump_json()
+
+    def end(self, actor: Actor, session_id: int, *, via_attempt: bool = False) -> SessionView:
+        """The trainee ends the chat."""
+        with self.sessions() as db:
+            row = self._active(db, actor, session_id, via_attempt)
             _, engine, state = self._load(row)
             new = engine.end_by_agent(state)
             repo.save_state(db, session_id=row.id, state_json=new.model_dump_json(), ended_reason="agent_ended")
@@ -183,15 +200,22 @@ class PracticeService:
         except BackendUnavailable as exc:
             raise PracticeError(f"The customer backend is not available: {exc}.") from None
 
-    def _active(self, db: Session, actor: Actor, session_id: int) -> PracticeSession:
+    def _active(self, db: Session, actor: Actor, session_id: int, via_attempt: bool = False) -> PracticeSession:
         row = repo.get_session(db, session_id)
         row = require(row, session_id, row is not None and can_change(actor, row))
+        if row.attempt_id is not None and not via_attempt and actor.role != "system":
+            raise PracticeError("This chat belongs to a certification attempt: continue it on the Certification "
+                                "page.")
         if row.status != "active":
             raise PracticeError("This chat has ended. Start a new one to keep practising.")
         return row
 
     def _load(self, row: PracticeSession) -> tuple[Persona, CustomerEngine, CustomerState]:
-        persona = self._persona(row.persona_slug)
+        """The session's own persona version, even if newer ones were published since it started."""
+        try:
+            persona = self.catalog.pinned(row.persona_slug, row.persona_version)
+        except KeyError as exc:
+            raise PracticeError(str(exc.args[0])) from None
         engine = CustomerEngine(persona, row.difficulty, max_turns=self.settings.max_turns)  # type: ignore[arg-type]
         return persona, engine, CustomerState.model_validate_json(row.state_json)
 
@@ -209,7 +233,8 @@ class PracticeService:
         try:
             yield from reply
         except LLMError as exc:
-            turn.error = f"The customer did not answer: {exc}. Your message is saved; press Retry."
+            turn.error = (f"The customer did not open the chat: {exc}. Press Retry to try again." if ctx.outcome is None
+                          else f"The customer did not answer: {exc}. Your message is saved; press Retry.")
             turn.session = self._get(session_id)
             return
         state = ctx.state.model_copy(deep=True)

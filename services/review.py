@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from db import repository as repo
 from db.export import export_csv, export_json
 from db.models import PracticeSession, TurnComment
-from personas.loader import PersonaCatalog
 from services.access import can_read, require
 from services.auth import AccessDenied, Actor
+from services.catalog import LiveCatalog
 from services.views import PracticeError
 from settings import Settings
 
@@ -63,7 +63,7 @@ class ReviewPage:
 
 
 class ReviewService:
-    def __init__(self, settings: Settings, catalog: PersonaCatalog, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, settings: Settings, catalog: LiveCatalog, sessions: sessionmaker[Session]) -> None:
         self.settings = settings
         self.catalog = catalog
         self.sessions = sessions

@@ -10,6 +10,10 @@ class PracticeError(Exception):
     """A refusal or failure with a message fit to show the trainee as is."""
 
 
+class DatabaseUnavailable(PracticeError):
+    """The database stayed busy past its bounded wait, or cannot be reached: said plainly, never a raw error."""
+
+
 @dataclass(frozen=True)
 class PersonaCard:
     slug: str

@@ -64,9 +64,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     yield url
-    from db.engine import cached_engine
+    from db.engine import dispose_engines
 
-    cached_engine(url).dispose()
+    dispose_engines(url)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
@@ -80,6 +80,14 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 @pytest.fixture
 def service(settings: Settings) -> PracticeService:
     return build_practice_service(settings)
+
+
+def run_sql(url: str, statement: str, params: dict[str, object] | None = None) -> None:
+    """Change the database directly, behind the app's back (what tamper and fault tests need)."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(statement), params or {})
+    engine.dispose()
 
 
 def agent_lines(name: str) -> list[str]:

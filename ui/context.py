@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 
 import streamlit as st
 
@@ -19,12 +20,36 @@ def app_services() -> Services:
 
 
 @dataclass
+class ScenarioEditor:
+    """What the scenario author is working on: the text (also saved as a draft), and the test chat's messages.
+
+    ``revision`` changes whenever the text is replaced from outside a widget, so the form and YAML widgets
+    (keyed by it) show the new text instead of their old state.
+    """
+
+    slug: str
+    text: str
+    source: str = "editor"
+    revision: int = 0
+    test_messages: list[str] = field(default_factory=list)
+
+    def replace(self, text: str, *, slug: str | None = None, source: str | None = None) -> None:
+        self.text, self.revision, self.test_messages = text, self.revision + 1, []
+        self.slug = slug or self.slug
+        self.source = source or self.source
+
+
+@dataclass
 class ChatUI:
     """The browser session's state (the only object kept in ``st.session_state``)."""
 
     session_id: int | None = None
     user_id: int | None = None
     notice: str | None = None
+    editor: ScenarioEditor | None = None
+    #: The certification attempt on screen, and this browser session's token that holds it.
+    attempt_id: int | None = None
+    holder: str = field(default_factory=lambda: secrets.token_hex(8))
 
 
 def chat_ui() -> ChatUI:
@@ -40,7 +65,23 @@ def current_actor() -> Actor | None:
     return app_services().auth.actor(ui.user_id) if ui.user_id is not None else None
 
 
+def _through_navigation() -> None:
+    """Make sure this run went through app.py's ``st.navigation`` (and so its login and role checks).
+
+    Streamlit runs the first request of a fresh process in its legacy ``pages/`` mode when the address names
+    a page (``/report?session=5`` right after a restart): the page script runs alone, without app.py.  Switch
+    the process to navigation mode and rerun, so app.py decides what this address shows.  Only a new browser
+    session can be in that state (AppTest runs every script in legacy mode, with its session state prepared).
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory and "chat_ui" not in st.session_state:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def require_actor() -> Actor:
+    _through_navigation()
     actor = current_actor()
     if actor is None:
         st.warning("Please log in.")

@@ -1,19 +1,49 @@
-"""Log in, or (on a fresh installation) create the first admin account. Rendered by app.py before any page."""
+"""Log in (password, or single sign-on through ``st.login`` when secrets.toml has an ``[auth]`` section), or
+(on a fresh installation) create the first admin account. Rendered by app.py before any page."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from services import PracticeError
+from settings import get_settings
 from ui.context import app_services, chat_ui
 
 
 def render_login() -> None:
     st.title("Difficult-customer practice")
+    if sso_configured():
+        _single_sign_on()
     if app_services().auth.has_users():
         _login()
     else:
         _first_admin()
+
+
+def sso_configured() -> bool:
+    """Whether secrets.toml configures an OIDC provider for ``st.login``."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def _single_sign_on() -> None:
+    services = app_services()
+    ui = chat_ui()
+    provider = get_settings().sso_provider
+    if not st.user.is_logged_in:
+        st.button("Sign in with single sign-on", type="primary", icon=":material/login:",
+                  on_click=lambda: st.login(provider) if provider else st.login())
+        st.caption("Or log in with a local account below.")
+        return
+    try:  # the provider vouched for this identity (its cookie survives reloads): map it to an account
+        ui.user_id = services.auth.sso_login(st.user.to_dict()).id
+    except PracticeError as exc:
+        st.error(str(exc))
+        st.button("Sign out of single sign-on", on_click=st.logout)
+        return
+    st.rerun()
 
 
 def _first_admin() -> None:

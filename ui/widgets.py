@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import streamlit as st
 
-from services import MessageView
+from services import MessageView, TurnStream
 from ui.context import plain
 
 AVATARS = {"agent": ":material/support_agent:", "customer": ":material/person:"}
+
+
+def stream_reply(turn: TurnStream) -> None:
+    """The customer's reply as it streams, shown as text (never Markdown or HTML)."""
+    def plain_chunks() -> Iterator[str]:
+        for chunk in turn:
+            yield plain(chunk)
+
+    with st.chat_message("assistant", avatar=AVATARS["customer"]):
+        st.write_stream(plain_chunks())
 
 
 def transcript(messages: Iterable[MessageView], *, numbered: bool = False, marked: set[int] | None = None,

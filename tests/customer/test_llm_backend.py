@@ -123,3 +123,17 @@ def test_guard_reasons(reply: str, reason: str) -> None:
 
     assert violation(reply) == reason
     assert violation("It's FS-88412. Write it down this time, and tell your courier to call me.") is None
+
+
+def test_the_system_prompt_and_its_canary_stay_the_same_across_turns(catalog: PersonaCatalog) -> None:
+    """Each turn builds a new backend; a new canary per turn would change the prompt and defeat the model
+    server's prompt cache (the whole prompt would be evaluated again on every turn)."""
+    from customer.backends import PROCESS_CANARY, make_backend
+    from settings import Settings
+
+    settings = Settings(llm_backend="openai", openai_base_url="http://127.0.0.1:9/v1")
+    first, second = make_backend("openai", settings), make_backend("openai", settings)
+    ctx = context(catalog)
+    prompt = first.messages(ctx)[0]["content"]  # type: ignore[attr-defined]
+    assert prompt == second.messages(ctx)[0]["content"]  # type: ignore[attr-defined]
+    assert PROCESS_CANARY in prompt

@@ -22,7 +22,7 @@ def test_migrations_create_the_schema_on_an_empty_database(database_url: str) ->
     inspector = inspect(engine)
     assert {"practice_sessions", "messages", "grades", "users", "alembic_version"} <= set(inspector.get_table_names())
     with engine.connect() as conn:
-        assert conn.scalar(text("select version_num from alembic_version")) == "0008"
+        assert conn.scalar(text("select version_num from alembic_version")) == "0011"
         if engine.dialect.name == "sqlite":
             assert conn.scalar(text("PRAGMA journal_mode")) == "wal"
             assert conn.scalar(text("PRAGMA foreign_keys")) == 1

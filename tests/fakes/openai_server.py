@@ -14,6 +14,7 @@ import struct
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -45,12 +46,20 @@ class Hang:
     seconds: float
 
 
+class _Server(ThreadingHTTPServer):
+    #: The default listen backlog (5) refuses connections when twenty trainees call at once; real servers queue.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class FakeOpenAIServer:
     def __init__(self) -> None:
         self.replies: deque[str | Fault | Hang | Reset | Cut] = deque()
         self.requests: list[dict[str, Any]] = []
         self.default = "Fine. Go on."
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        #: Builds the reply from the request when nothing is queued (e.g. a model that falls for every trick).
+        self.responder: Callable[[dict[str, Any]], str] | None = None
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -78,7 +87,8 @@ class FakeOpenAIServer:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.requests.append(body)
-                reply = fake.replies.popleft() if fake.replies else fake.default
+                reply = (fake.replies.popleft() if fake.replies else
+                         fake.responder(body) if fake.responder else fake.default)
                 if isinstance(reply, Hang):
                     time.sleep(reply.seconds)
                     return

@@ -95,3 +95,16 @@ def test_a_failed_reply_keeps_the_agent_message_and_retry_does_not_duplicate(
     assert after is not None
     assert [(m.role, m.content) for m in after.messages][1:] == [
         ("agent", "I'm sorry. What's your order number?"), ("customer", "It's FS-88412.")]
+
+
+def test_a_failed_opening_says_so_and_retry_opens(llm_practice: PracticeService, server: FakeOpenAIServer) -> None:
+    server.enqueue(Fault(500))
+    opening = llm_practice.start(SYSTEM, trainee="ann", persona_slug="hostile", seed=1)
+    view = opening.finish()
+    assert opening.error is not None and opening.error.startswith("The customer did not open the chat")
+    assert "Your message" not in opening.error  # the trainee has not written anything yet
+    assert view is not None and view.messages == ()
+    server.enqueue("Where is my washing machine?")
+    after = llm_practice.retry(SYSTEM, view.id).finish()
+    assert after is not None and [(m.role, m.content) for m in after.messages] == [
+        ("customer", "Where is my washing machine?")]

@@ -184,3 +184,115 @@ def test_analytics_page_shows_charts_with_downloadable_data(app: AppTest) -> Non
     assert app.subheader[0].value == "Trainee: ann"
     downloads = [e for e in app.get("download_button")]
     assert len(downloads) == 3  # trend, criterion profile, sessions per week
+
+
+def test_scenario_authoring_page(app: AppTest) -> None:
+    """A trainer edits a field in the form, sees the field's error, fixes it, test-chats and publishes."""
+    from services import Actor, build_services
+    from settings import Settings
+
+    services = build_services(Settings())
+    tina = services.auth.create_user(Actor.system(), username="tina", role="trainer", password="tina-secret")
+    trainer = logged_in(AppTest.from_file(str(ROOT / "app.py"), default_timeout=30), tina.id or 0)
+    trainer.switch_page("pages/scenarios.py").run()
+    assert not trainer.exception
+    assert trainer.success[0].value.startswith("Valid")
+    [hard] = [n for n in trainer.number_input if n.label == "difficulty › hard › sensitivity"]
+    hard.set_value(9.0)
+    [apply] = [b for b in trainer.button if b.label == "Apply and save draft"]
+    apply.click().run()
+    assert not trainer.exception
+    assert "1 problem(s)" in trainer.error[0].value and "difficulty.hard.sensitivity" in trainer.error[0].value
+    assert any("less than or equal to 3" in e.value for e in trainer.error[1:])  # under the field itself
+    assert services.scenarios.draft(Actor.system(), trainer.sidebar.selectbox[0].value) is not None
+    [hard] = [n for n in trainer.number_input if n.label == "difficulty › hard › sensitivity"]
+    hard.set_value(2.0)
+    [name] = [t for t in trainer.text_input if t.label == "name"]
+    name.set_value("Derek <b>Malone</b>")
+    [apply] = [b for b in trainer.button if b.label == "Apply and save draft"]
+    apply.click().run()
+    assert trainer.success[0].value.startswith("Valid")
+    [say] = [t for t in trainer.text_input if t.label == "Your reply as the agent"]
+    say.set_value("Calm down, sir.")
+    [send] = [b for b in trainer.button if b.label == "Send"]
+    send.click().run()
+    assert len(trainer.chat_message) == 3 and "calm_down" in trainer.chat_message[1].caption[0].value
+    [publish] = [b for b in trainer.button if b.label == "Publish as version 2"]
+    publish.click().run()
+    assert not trainer.exception
+    assert trainer.success[0].value.startswith("Published hostile version 2")
+    assert services.practice.catalog.get("hostile").name == "Derek <b>Malone</b>"
+    app.switch_page("pages/scenarios.py").run()  # a trainee forcing the page is refused by the service
+    assert [e.value for e in app.error] == ["Only trainers and admins can author scenarios."]
+
+
+def test_hr_creates_and_opens_a_campaign_and_a_trainer_reviews(app: AppTest) -> None:
+    from services import Actor, build_services
+    from settings import Settings
+    from tests.conftest import agent_lines
+
+    services = build_services(Settings())
+    system = Actor.system()
+    root = services.auth.create_user(system, username="root", role="admin", password="root-secret")
+    tina = services.auth.create_user(system, username="tina", role="trainer", password="tina-secret")
+    hr = logged_in(AppTest.from_file(str(ROOT / "app.py"), default_timeout=30), root.id or 0)
+    hr.switch_page("pages/campaigns.py").run()
+    assert not hr.exception
+    [name] = [t for t in hr.text_input if t.label == "Name"]
+    name.set_value("Spring <b>certification</b>")
+    [scenarios] = [m for m in hr.multiselect if m.label.startswith("Scenarios")]
+    scenarios.set_value(["hostile · normal"])
+    [trainees] = [m for m in hr.multiselect if m.label == "Trainees"]
+    trainees.set_value(["ann"])
+    [margin] = [s for s in hr.slider if s.label.startswith("Borderline")]
+    margin.set_value(30)
+    [create] = [b for b in hr.button if b.label == "Create as draft"]
+    create.click().run()
+    assert not hr.exception, hr.exception
+    assert list(hr.dataframe[0].value["status"]) == ["draft"]
+    [open_it] = [b for b in hr.button if b.label.startswith("Open the campaign")]
+    open_it.click().run()
+    assert list(hr.dataframe[0].value["status"]) == ["open"]
+    assert [m.value for m in hr.metric][:2] == ["1", "0"]  # assigned, started
+
+    ann = Actor(1, "ann", "trainee")
+    campaign_id = services.certification.campaigns(system)[0].id
+    attempt = services.certification.start_attempt(ann, campaign_id, holder="t")
+    for line in agent_lines("hostile")[:2]:
+        services.certification.send(ann, attempt.id, line, holder="t").finish()
+    services.certification.next_scenario(ann, attempt.id, holder="t")
+    assert services.certification.attempt(ann, attempt.id).outcome == "review"
+    app.session_state["chat_ui"].attempt_id = attempt.id
+    app.switch_page("pages/certification.py").run()  # the trainee waits for the reviewer: no score yet
+    assert not app.exception
+    assert app.info[0].value.startswith("**Awaiting a reviewer's confirmation**") and len(app.metric) == 0
+
+    trainer = logged_in(AppTest.from_file(str(ROOT / "app.py"), default_timeout=30), tina.id or 0)
+    trainer.switch_page("pages/cert_review.py").run()
+    assert not trainer.exception
+    assert "borderline" in trainer.caption[0].value
+    trainer.radio[0].set_value("failed")
+    trainer.text_area[0].set_value("Never offered the priority slot: not ready yet.")
+    [record] = [b for b in trainer.button if b.label == "Record the decision"]
+    record.click().run()
+    assert trainer.success[0].value == "Nothing is waiting for review."
+    result = services.certification.attempt(ann, attempt.id)
+    assert result.outcome == "failed" and result.reviews[0].by == "tina"
+    app.switch_page("pages/campaigns.py").run()  # a trainee forcing the HR page is refused by the service
+    assert [e.value for e in app.error] == ["Only an admin can list accounts."]
+
+
+def test_the_trainers_view_shows_hostile_text_as_text(app: AppTest) -> None:
+    from services import Actor, build_services
+    from settings import Settings
+
+    tina = build_services(Settings()).auth.create_user(Actor.system(), username="tina", role="trainer",
+                                                       password="tina-secret")
+    practise_once(app, "<script>alert(1)</script> **stars** \u202eevil")
+    trainer = logged_in(AppTest.from_file(str(ROOT / "app.py"), default_timeout=30), tina.id or 0)
+    trainer.query_params["session"] = "1"
+    trainer.switch_page("pages/report.py").run()
+    assert not trainer.exception
+    shown = [m for msg in trainer.chat_message for m in msg.markdown if "alert" in m.value]
+    assert shown and shown[0].value == r"\<script\>alert\(1\)\</script\> \*\*stars\*\* " + "\u202eevil"
+    assert not shown[0].allow_html

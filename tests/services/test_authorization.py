@@ -135,3 +135,27 @@ def test_passwords_are_argon2_hashes_and_lockout_resets_on_success(settings: Set
         services.auth.login("ann", "password-1")
     with pytest.raises(PracticeError, match="Wrong username or password"):
         services.auth.login("nobody", "password-1")
+
+
+@pytest.mark.parametrize("me", ["ann", "bob", "tina", "root"])
+def test_scenario_authoring_matrix(world: dict[str, Any], me: str) -> None:
+    """Trainers and admins author scenarios; trainees are refused every authoring call."""
+    services, actor = world["services"], world["people"][me]
+    text = services.scenarios.version_yaml(SYSTEM, "hostile").replace("name: Derek Malone", f"name: Derek {me}")
+    calls: dict[str, Callable[[], object]] = {
+        "list": lambda: services.scenarios.summaries(actor),
+        "versions": lambda: services.scenarios.versions(actor, "hostile"),
+        "export": lambda: services.scenarios.version_yaml(actor, "hostile"),
+        "check": lambda: services.scenarios.check(actor, text),
+        "save draft": lambda: services.scenarios.save_draft(actor, "hostile", text),
+        "read draft": lambda: services.scenarios.draft(actor, "hostile"),
+        "test chat": lambda: services.scenarios.test_chat(actor, text, difficulty="normal", agent_messages=["Hi"]),
+        "publish": lambda: services.scenarios.publish(actor, text, note="matrix"),
+    }
+    for name, call in calls.items():
+        if actor.role in ("trainer", "admin"):
+            call()
+        else:
+            with pytest.raises(AccessDenied, match="Only trainers and admins"):
+                call()
+            assert services.scenarios.draft(SYSTEM, "hostile") is None, name

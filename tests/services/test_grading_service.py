@@ -36,7 +36,7 @@ def grade_rows(services: Services, session_id: int) -> int:
 def test_end_and_grade_stores_an_append_only_grade(services: Services) -> None:
     sid = play(services, "ann", "hostile", agent_lines("hostile")[:3])
     stored = services.end_and_grade(SYSTEM, sid)
-    assert stored.report["status"] == "final" and grade_rows(services, sid) == 1
+    assert stored is not None and stored.report["status"] == "final" and grade_rows(services, sid) == 1
     assert services.practice.get(SYSTEM, sid).ended_reason == "agent_ended"
     again = services.grading.grade_session(SYSTEM, sid)
     assert again.id > stored.id and grade_rows(services, sid) == 2
@@ -105,3 +105,28 @@ def test_trainer_override_is_a_new_row_keeps_the_original_and_recomputes_pass(se
         stored = db.scalar(sql_select(GradeRow).where(GradeRow.id == original.id))
         assert stored is not None and stored.overall == original.report["overall"] and stored.passed
         assert len(db.scalars(sql_select(GradeOverride)).all()) == 4
+
+
+def test_ending_and_grading_is_one_transaction(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure while the grade is stored (a crash, a lost connection) leaves the chat running, never ended
+    without its grade; the next End grades it."""
+    import db.audit
+
+    sid = play(services, "ann", "hostile", agent_lines("hostile")[:2])
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("power cut while storing the grade")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(db.audit, "append", crash)
+        with pytest.raises(RuntimeError, match="power cut"):
+            services.end_and_grade(SYSTEM, sid)
+    assert services.practice.get(SYSTEM, sid).active and grade_rows(services, sid) == 0
+    assert services.end_and_grade(SYSTEM, sid) is not None
+    assert not services.practice.get(SYSTEM, sid).active and grade_rows(services, sid) == 1
+
+
+def test_ending_a_chat_with_nothing_said_just_ends_it(services: Services) -> None:
+    sid = play(services, "ann", "hostile", [])
+    assert services.end_and_grade(SYSTEM, sid) is None
+    assert services.practice.get(SYSTEM, sid).ended_reason == "agent_ended" and grade_rows(services, sid) == 0
