@@ -42,12 +42,16 @@ def test_sigkill_at_random_moments_loses_no_committed_turn(tmp_path: Path) -> No
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         assert proc.stdout is not None
         output: list[str] = []
-        if kills < 30:  # wait for a committed turn, then kill at a random moment of the next one (~20-60 ms)
-            wait_for = 1
-            while wait_for and (line := proc.stdout.readline()):
+        if kills < 30:  # wait for two committed turns, then kill at a random moment of the next one
+            stamps: list[float] = []
+            while len(stamps) < 2 and (line := proc.stdout.readline()):
                 output.append(line.rstrip())
-                wait_for -= line.startswith("committed ")
-            time.sleep(rng.uniform(0.0, 0.04))
+                if line.startswith("committed "):
+                    stamps.append(time.perf_counter())
+            # A turn takes ~4 ms on a fast machine and far longer on a loaded one: scale the wait to the turn
+            # this run just measured, so the kill lands inside the next turn whatever the machine's speed.
+            turn = stamps[1] - stamps[0] if len(stamps) == 2 else 0.0
+            time.sleep(rng.uniform(0.0, turn))
             proc.send_signal(signal.SIGKILL)
         rest, _ = proc.communicate(timeout=120)
         output += rest.splitlines()
