@@ -493,6 +493,17 @@ class CertificationService:
         self._start_scenario(actor, attempt_id)
         return self.attempt(actor, attempt_id, holder=holder)
 
+    def _end_overdue(self, db: Session, campaign_id: int | None = None) -> None:
+        """Attempts left behind (the window closed and was never opened again) end when their time is up, on
+        whoever looks next: HR's report and the review queue never count an attempt running past its deadline."""
+        query = select(Attempt).where(Attempt.status == "active", Attempt.deadline <= utcnow())
+        if campaign_id is not None:
+            query = query.where(Attempt.campaign_id == campaign_id)
+        for row in db.scalars(query.order_by(Attempt.id)).all():
+            db.refresh(row)
+            if row.status == "active":  # not ended meanwhile by its trainee or another viewer
+                self._end(db, row, "expired", "system")
+
     def abandon(self, actor: Actor, attempt_id: int, *, holder: str) -> AttemptView:
         with self.sessions() as db:
             row = self._held(db, actor, attempt_id, holder)
@@ -581,6 +592,7 @@ class CertificationService:
         if not actor.is_staff:
             raise AccessDenied("Only trainers and admins review certification results.")
         with self.sessions() as db:
+            self._end_overdue(db)
             rows = db.scalars(select(Attempt).where(Attempt.outcome == "review").order_by(Attempt.ended_at)).all()
             return [self._attempt_view(db, r) for r in rows
                     if can_see_trainee(actor, r.user.username, r.user.team, self.settings)]
@@ -624,6 +636,7 @@ class CertificationService:
     def report(self, actor: Actor, campaign_id: int) -> CampaignReport:
         self._admin(actor)
         with self.sessions() as db:
+            self._end_overdue(db, campaign_id)
             campaign = self._campaign(db, campaign_id)
             view = self._view(db, campaign)
             teams = [a.team for a in campaign.assignments if a.team]

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from db.models import utcnow
 from services import AccessDenied, Actor, PracticeError, Services, build_services
@@ -169,6 +169,32 @@ def test_leaving_abandons_and_time_running_out_expires(world: dict[str, Any]) ->
     assert services.certification.attempt(ann, second.id).status == "expired"
     with pytest.raises(AccessDenied):
         services.certification.send(world["people"]["bob"], second.id, "hi", holder="tab-2")
+
+
+def test_an_attempt_left_open_ends_at_its_deadline_without_the_trainee(world: dict[str, Any]) -> None:
+    """The trainee closes the window and never comes back: HR's report and the review queue end the attempt
+    once its time is up (graded on what was done) instead of counting it as running for ever."""
+    services, people = world["services"], world["people"]
+    campaign_id = campaign(services, trainees=["ann", "bob"])
+    left = services.certification.start_attempt(people["ann"], campaign_id, holder="tab-1")
+    services.certification.send(people["ann"], left.id, "I'm so sorry. What is your order number?",
+                                holder="tab-1").finish()
+    running = services.certification.start_attempt(people["bob"], campaign_id, holder="tab-9")
+    before = services.certification.report(people["root"], campaign_id)
+    assert (before.started, before.completed) == (2, 0)  # within the time limit nothing is ended
+    run_sql(world["url"], "update attempts set deadline = :t where id = :i",
+            {"t": utcnow() - timedelta(seconds=1), "i": left.id})
+    after = services.certification.report(people["root"], campaign_id)
+    assert (after.started, after.completed) == (2, 1)
+    ended = services.certification.attempt(people["root"], left.id)
+    assert (ended.status, ended.outcome) == ("expired", "failed") and ended.score is not None
+    assert services.certification.attempt(people["root"], running.id).active
+    assert services.grading.latest(people["root"], ended.session_ids[0]) is not None  # its chat was graded
+    services.certification.review_queue(people["root"])  # a second viewer does not end it twice
+    engine = create_engine(world["url"])
+    with engine.connect() as conn:
+        assert conn.execute(text("select count(*) from audit_log where action = 'attempt.expired'")).scalar() == 1
+    engine.dispose()
 
 
 def test_hr_report_counts_and_exports(world: dict[str, Any]) -> None:

@@ -8,13 +8,15 @@ connection and no overflow, any such nesting fails here at once, in a single thr
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from db.models import utcnow
 from services import DatabaseUnavailable, ReviewFilters, build_services
 from settings import Settings
-from tests.conftest import agent_lines, make_people
+from tests.conftest import agent_lines, make_people, run_sql
 from tests.services.test_certification import campaign, take
 
 
@@ -81,3 +83,9 @@ def test_staff_work_needs_one_connection(single: Any) -> None:
     assert single.certification.report(root, campaign_id).started == 1
     assert "ann" in single.certification.report_csv(root, campaign_id)
     assert single.certification.review_queue(tina) == []
+    left = single.certification.start_attempt(ann, campaign(single, name="Left open"), holder="tab-1")
+    single.certification.send(ann, left.id, "I'm so sorry. What is your order number?", holder="tab-1").finish()
+    run_sql(single.certification.settings.database_url, "update attempts set deadline = :t where id = :i",
+            {"t": utcnow() - timedelta(seconds=1), "i": left.id})
+    assert single.certification.review_queue(root) == []  # ends (and grades) the overdue attempt on the way
+    assert single.certification.attempt(root, left.id).status == "expired"
