@@ -57,7 +57,7 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-bench: install-local
+bench: install-dev install-local chromium postgres
 	$(PY) -m bench
 
 clean:

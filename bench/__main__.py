@@ -102,6 +102,10 @@ def main() -> None:
         from bench.queries import query_rows
 
         rows += query_rows()
+    if "--no-browser" not in sys.argv:
+        from bench.browser_load import browser_load_rows
+
+        rows += browser_load_rows()
     if "--no-local" not in sys.argv:
         from bench.local_model import local_rows
 

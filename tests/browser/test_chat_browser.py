@@ -2,71 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, agent_lines, run_sql
+from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, free_port, log_in, serve
+from tests.conftest import agent_lines, run_sql
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def log_in(page: Any, username: str, password: str) -> None:
-    """Fill the login form (username, password) and submit it."""
-    fields = page.locator('[data-testid="stTextInputRootElement"] input')
-    fields.nth(0).fill(username)
-    fields.nth(1).fill(password)
-    page.get_by_role("button", name="Log in").click()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@contextmanager
-def serve(tmp_path: Path, env: dict[str, str] | None = None, args: tuple[str, ...] = (),
-          port: int | None = None) -> Iterator[str]:
-    """``streamlit run app.py`` on ``port`` (a free one by default) with its own data directory; yields the URL."""
-    port = port or free_port()
-    full_env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), **(env or {})}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", *args],
-        cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError("streamlit did not start: " + (proc.stdout.read().decode() if proc.stdout else ""))
-    try:
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 @pytest.fixture
@@ -266,50 +210,18 @@ def test_two_trainees_in_two_browsers_never_see_each_others_chat(tmp_path: Path)
 
 def test_twenty_browser_sessions_at_once(tmp_path: Path) -> None:
     """Twenty logged-in browser sessions type into the real Streamlit server round by round: every message is
-    stored once and in order, and no page shows a database error. Prints p50/p95 of the time from Enter to the
-    customer's reply on screen (scripted customer: the app's own overhead)."""
-    import statistics
-
-    from playwright.sync_api import sync_playwright
+    stored once and in order, and no page shows a database error. (``make bench`` reports the timings.)"""
     from sqlalchemy import create_engine, text
 
-    from services import Actor, build_services
-    from settings import Settings
+    from bench.browser_load import run_browser_load
 
-    count, rounds = 20, 3
-    services = build_services(Settings(data_dir=tmp_path / "data"))
-    for i in range(count):
-        services.auth.create_user(Actor.system(), username=f"web{i:02d}", role="trainee", password="password-1")
-    waits: list[float] = []
-    with serve(tmp_path) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        pages = [browser.new_context().new_page() for _ in range(count)]
-        for i, page in enumerate(pages):
-            page.goto(url)
-            log_in(page, f"web{i:02d}", "password-1")
-        for page in pages:
-            page.get_by_role("button", name="Start new chat").click()
-        for page in pages:
-            page.locator('[data-testid="stChatMessage"]').first.wait_for(timeout=60_000)
-        for n in range(1, rounds + 1):
-            started = {}
-            for i, page in enumerate(pages):  # everyone presses Enter at (nearly) the same moment
-                box = page.locator('[data-testid="stChatInputTextArea"]')
-                box.fill(f"web{i:02d} message {n}: I'm sorry, could you tell me your order number?")
-                box.press("Enter")
-                started[i] = time.perf_counter()
-            for i, page in enumerate(pages):
-                page.wait_for_function(
-                    f"document.querySelectorAll('[data-testid=stChatMessage]').length >= {2 * n + 1}",
-                    timeout=120_000)
-                waits.append(time.perf_counter() - started[i])
-        for page in pages:
-            assert "database" not in page.content().lower()
-        browser.close()
-    engine = create_engine(f"sqlite:///{tmp_path / 'data' / 'practice.db'}")
+    rounds = 3
+    load = run_browser_load(tmp_path, sessions=20, rounds=rounds)
+    assert len(load.waits) == 20 * rounds and load.page_errors == []
+    engine = create_engine(f"sqlite:///{load.database}")
     with engine.connect() as conn:
         sessions = conn.execute(text("select id, trainee from practice_sessions order by id")).all()
-        assert len(sessions) == count
+        assert len(sessions) == 20
         for session_id, trainee in sessions:
             agent = conn.execute(text("select content from messages where session_id = :s and role = 'agent' "
                                       "order by seq"), {"s": session_id}).scalars().all()
@@ -318,6 +230,3 @@ def test_twenty_browser_sessions_at_once(tmp_path: Path) -> None:
                                 {"s": session_id}).scalars().all()
             assert seqs == list(range(1, 2 * rounds + 2))
     engine.dispose()
-    ordered = sorted(waits)
-    print(f"\n{count} browser sessions: Enter to reply on screen p50 {statistics.median(waits) * 1000:.0f} ms, "
-          f"p95 {ordered[int(len(ordered) * 0.95) - 1] * 1000:.0f} ms")

@@ -1,0 +1,75 @@
+"""The app served by ``streamlit run`` and driven by Debian's headless Chromium: used by the browser tests and by
+``make bench`` (the browser load rows)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def log_in(page: Any, username: str, password: str) -> None:
+    """Fill the login form (username, password) and submit it."""
+    fields = page.locator('[data-testid="stTextInputRootElement"] input')
+    fields.nth(0).fill(username)
+    fields.nth(1).fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serve_process(tmp_path: Path, env: dict[str, str] | None = None, args: tuple[str, ...] = (),
+                  port: int | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``streamlit run app.py`` on ``port`` (a free one by default) with its own data directory; yields the URL
+    and the server process."""
+    port = port or free_port()
+    full_env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), **(env or {})}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", *args],
+        cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        raise RuntimeError("streamlit did not start: " + (proc.stdout.read().decode() if proc.stdout else ""))
+    try:
+        yield url, proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@contextmanager
+def serve(tmp_path: Path, env: dict[str, str] | None = None, args: tuple[str, ...] = (),
+          port: int | None = None) -> Iterator[str]:
+    """Like :func:`serve_process`, yielding only the URL."""
+    with serve_process(tmp_path, env, args, port) as (url, _):
+        yield url
