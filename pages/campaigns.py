@@ -103,6 +103,7 @@ if report.weak_spots:
         x=alt.X("average_level:Q", scale=alt.Scale(domain=[0, 3]), title="average level (0-3)"),
         y=alt.Y("criterion:N", sort="x"), tooltip=["criterion", "average_level", "graded"]),
         use_container_width=True)
-st.dataframe(pd.DataFrame(report.rows), hide_index=True)
+st.dataframe(pd.DataFrame(report.rows), hide_index=True,
+             column_config={"best_score": st.column_config.NumberColumn("best score")})
 st.download_button("Export this campaign (CSV)", cert.report_csv(actor, picked.id),
                    file_name=f"campaign-{picked.id}.csv", mime="text/csv")
