@@ -97,6 +97,7 @@ def build_services(settings: Settings) -> Services:
     catalog_sessions: sessionmaker[Session] = sessionmaker(_engine(settings, 2, 2), expire_on_commit=False)
     catalog = LiveCatalog(load_personas(settings.personas_dir), catalog_sessions)
     practice, grading = PracticeService(settings, catalog, sessions), GradingService(settings, catalog, sessions)
+    practice.after_end = grading.grade_if_ended
     return Services(practice, grading, AdminService(settings), AuthService(sessions, settings),
                     ReviewService(settings, catalog, sessions), AnalyticsService(settings, sessions),
                     ScenarioService(settings, catalog, sessions),

@@ -131,6 +131,17 @@ class GradingService:
                                        rubric=rubric)
         return self._store(session_id, graded, actor.username, end_state_json)
 
+    def grade_if_ended(self, session_id: int) -> StoredGrade | None:
+        """Grade a practice chat the customer has just ended (resolved, walked away, out of turns or tokens), so
+        trainers and analytics see it even if its trainee never opens the report. Chats of a certification
+        attempt are left alone: they are graded when the attempt ends, with the campaign's frozen rubric."""
+        with self.sessions() as db:
+            row = repo.get_session(db, session_id)
+            if (row is None or row.status == "active" or row.attempt_id is not None
+                    or row.latest_grade_id is not None or not any(m.role == "agent" for m in row.messages)):
+                return None
+        return self.grade_session(Actor.system(), session_id)
+
     def _store(self, session_id: int, graded: Graded, actor: str, end_state_json: str | None = None) -> StoredGrade:
         report: GradeReport = graded.report
         with self.sessions() as db:

@@ -9,10 +9,12 @@ the stored state.
 
 from __future__ import annotations
 
+import logging
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from customer.backend import CustomerBackend, ReplyContext, ReplyStream, Turn
@@ -29,6 +31,8 @@ from services.auth import Actor
 from services.catalog import LiveCatalog
 from services.views import MessageView, PersonaCard, PracticeError, SessionSummary, SessionView
 from settings import Settings
+
+log = logging.getLogger(__name__)
 
 DIFFICULTIES = ("easy", "normal", "hard")
 #: The four customers the product is known for come first in the picker.
@@ -66,6 +70,8 @@ class PracticeService:
     def __init__(self, settings: Settings, catalog: LiveCatalog, sessions: sessionmaker[Session]) -> None:
         self.settings = settings
         self.catalog = catalog
+        #: Called with a chat's id when the customer ends it (``build_services`` grades it there).
+        self.after_end: Callable[[int], object] | None = None
         self.sessions = sessions
 
     # -- personas -------------------------------------------------------------------------
@@ -254,6 +260,11 @@ class PracticeService:
                           "Your report is ready.")
             view = self._get(session_id)
         turn.session = view
+        if not view.active and self.after_end is not None:
+            try:
+                self.after_end(session_id)
+            except (PracticeError, SQLAlchemyError) as exc:  # the chat is stored; its report grades it when opened
+                log.warning("grading chat %s after the customer ended it failed: %s", session_id, exc)
 
     def _get(self, session_id: int) -> SessionView:
         """Internal read after a write the caller was already allowed to make."""

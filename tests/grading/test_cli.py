@@ -48,10 +48,11 @@ def test_session_grade_is_stored_and_regrading_appends(tmp_path: Path) -> None:
     with create_engine(db).connect() as conn:
         rows = conn.execute(text("select overall, rubric_version, grader_version, judge_status from grades "
                                  "where session_id = :s order by id"), {"s": session}).all()
-    assert len(rows) == 2 and rows[0] == rows[1] and rows[0][3] == "not_configured"
+    # one grade when the customer ended the chat (resolved), then one row per regrade, all the same
+    assert len(rows) == 3 and rows[0] == rows[1] == rows[2] and rows[0][3] == "not_configured"
     exported = json.loads(subprocess.run([sys.executable, "-m", "db", "export", "--format", "json",
                                           "--database-url", db], cwd=ROOT, capture_output=True, text=True).stdout)
-    assert [g["overall"] for g in exported["sessions"][0]["grades"]] == [first["overall"], second["overall"]]
+    assert [g["overall"] for g in exported["sessions"][0]["grades"]] == [first["overall"]] * 3
 
 
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:

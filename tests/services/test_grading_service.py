@@ -130,3 +130,20 @@ def test_ending_a_chat_with_nothing_said_just_ends_it(services: Services) -> Non
     sid = play(services, "ann", "hostile", [])
     assert services.end_and_grade(SYSTEM, sid) is None
     assert services.practice.get(SYSTEM, sid).ended_reason == "agent_ended" and grade_rows(services, sid) == 0
+
+
+def test_a_chat_the_customer_ends_is_graded_at_once(services: Services) -> None:
+    """Resolved or walked away: the chat is graded when the customer ends it, so trainers and analytics see it
+    even if its trainee never opens the report; opening the report then adds no second grade."""
+    walked = play(services, "ann", "hostile", agent_lines("rude"))
+    assert services.practice.get(SYSTEM, walked).ended_reason == "walked_away"
+    assert grade_rows(services, walked) == 1
+    resolved = play(services, "ann", "hostile", agent_lines("hostile"))
+    assert services.practice.get(SYSTEM, resolved).ended_reason == "resolved"
+    assert grade_rows(services, resolved) == 1
+    assert [h.session_id for h in services.grading.history(SYSTEM, "ann") if h.overall is not None] == \
+        [resolved, walked]
+    services.grading.report_for(SYSTEM, resolved)
+    assert grade_rows(services, resolved) == 1
+    running = play(services, "ann", "hostile", agent_lines("hostile")[:1])
+    assert grade_rows(services, running) == 0  # a chat still going is not graded
