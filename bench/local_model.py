@@ -169,7 +169,7 @@ def local_rows(turns: int = 30) -> list[Row]:
         rows.append(("guard fired on local customer replies", f"{fired}/{replies} ({100 * fired / replies:.0f}%)",
                      f"{scripted} -> scripted line", ""))
         for reason, count in guard.most_common(5):
-            rows.append((f"  {reason.replace('; replaced by a scripted line', ' -> scripted line')[:60]}", str(count),
+            rows.append((f"  {reason.replace('; replaced by a scripted line', ' -> scripted line')[:72]}", str(count),
                          "", ""))
         # The bench process also seeded the query data sets, so its peak is an upper bound for the app's.
         rows.append(("peak RSS: bench process (app code) / model server", f"{_peak_rss_mb():.0f} MB",
