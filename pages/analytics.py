@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from services import PracticeError
-from ui.context import app_services, require_actor
+from ui.context import app_services, or_stop, require_actor
 
 services = app_services()
 actor = require_actor()
@@ -24,11 +24,7 @@ def chart_with_data(chart: alt.Chart, data: pd.DataFrame, name: str) -> None:
 trainee = actor.username
 if actor.is_staff:
     trainee = st.text_input("Trainee", value=actor.username, max_chars=40).strip().lower()
-try:
-    mine = services.analytics.trainee(actor, trainee)
-except PracticeError as exc:
-    st.error(str(exc))
-    st.stop()
+mine = or_stop(lambda: services.analytics.trainee(actor, trainee))
 st.subheader(f"Trainee: {trainee}")
 if not mine.trend:
     st.info("No graded chats yet.")

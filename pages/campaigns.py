@@ -9,19 +9,14 @@ import pandas as pd
 import streamlit as st
 
 from grading.rubric import load_rubric
-from services import DIFFICULTIES, AccessDenied, PracticeError
-from ui.context import app_services, plain, require_actor
+from services import DIFFICULTIES, PracticeError
+from ui.context import app_services, or_stop, plain, require_actor
 
 services = app_services()
 actor = require_actor()
 cert = services.certification
 st.title("Certification campaigns")
-try:
-    accounts = services.auth.users(actor)
-    campaigns = cert.campaigns(actor)
-except AccessDenied as exc:
-    st.error(str(exc))
-    st.stop()
+accounts, campaigns = or_stop(lambda: (services.auth.users(actor), cert.campaigns(actor)))
 
 with st.expander("Create a campaign", expanded=not campaigns):
     personas = services.practice.personas()

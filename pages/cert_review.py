@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from services import AccessDenied, PracticeError
-from ui.context import app_services, plain, require_actor
+from services import PracticeError
+from ui.context import app_services, or_stop, plain, require_actor
 
 services = app_services()
 actor = require_actor()
 cert = services.certification
 st.title("Certification review")
-try:
-    queue = cert.review_queue(actor)
-except AccessDenied as exc:
-    st.error(str(exc))
-    st.stop()
+queue = or_stop(lambda: cert.review_queue(actor))
 if not queue:
     st.success("Nothing is waiting for review.")
 for attempt in queue:

@@ -6,8 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from services import PracticeError
-from ui.context import app_services, chat_ui, require_actor
+from ui.context import app_services, chat_ui, or_stop, require_actor
 
 ENDED = {"resolved": "resolved", "walked_away": "customer walked away", "time": "ran out of turns",
          "agent_ended": "you ended it", None: "in progress"}
@@ -20,11 +19,7 @@ trainee = actor.username
 if actor.is_staff:
     trainee = st.text_input("Trainee", value=actor.username, max_chars=40,
                             help="Staff can look at any trainee in their scope.").strip().lower()
-try:
-    items = services.grading.history(actor, trainee)
-except PracticeError as exc:
-    st.error(str(exc))
-    st.stop()
+items = or_stop(lambda: services.grading.history(actor, trainee))
 if not items:
     st.info("No chats yet. Start one on the practice page.")
     st.stop()

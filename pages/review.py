@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from services import DIFFICULTIES, SORTS, PracticeError, ReviewFilters
-from ui.context import app_services, require_actor
+from services import DIFFICULTIES, SORTS, ReviewFilters
+from ui.context import app_services, or_stop, require_actor
 
 services = app_services()
 actor = require_actor()
@@ -38,11 +38,7 @@ filters = ReviewFilters(
     score_min=scores[0] if scores != (0, 100) else None, score_max=scores[1] if scores != (0, 100) else None,
     flagged=flagged, exemplars=exemplars, sort=sort,
 )
-try:
-    result = services.review.browse(actor, filters, page=int(page_number), size=int(size))
-except PracticeError as exc:
-    st.error(str(exc))
-    st.stop()
+result = or_stop(lambda: services.review.browse(actor, filters, page=int(page_number), size=int(size)))
 pages = max(1, -(-result.total // result.size))
 st.caption(f"{result.total:,} transcripts match · page {result.page} of {pages}")
 table = [{"chat": r.session_id, "trainee": r.trainee, "team": r.team or "", "customer": cards.get(r.persona, r.persona),

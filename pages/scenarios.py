@@ -9,19 +9,15 @@ import pandas as pd
 import streamlit as st
 
 from personas.loader import FieldError
-from services import DIFFICULTIES, AccessDenied, PracticeError
+from services import DIFFICULTIES, PracticeError
 from services.scenarios import MAX_YAML_CHARS
-from ui.context import ScenarioEditor, app_services, chat_ui, plain, require_actor
+from ui.context import ScenarioEditor, app_services, chat_ui, or_stop, plain, require_actor
 
 services = app_services()
 actor = require_actor()
 scenarios = services.scenarios
 st.title("Scenarios")
-try:
-    summaries = scenarios.summaries(actor)
-except AccessDenied as exc:
-    st.error(str(exc))
-    st.stop()
+summaries = or_stop(lambda: scenarios.summaries(actor))
 
 ui = chat_ui()
 if ui.notice:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import streamlit as st
 
-from services import Actor, Services, build_services
+from services import Actor, PracticeError, Services, build_services
 from settings import get_settings
+
+T = TypeVar("T")
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
 
@@ -87,6 +91,15 @@ def require_actor() -> Actor:
         st.warning("Please log in.")
         st.stop()
     return actor
+
+
+def or_stop(call: Callable[[], T]) -> T:
+    """A page's first service call: a refusal (or any other plain service message) is shown and ends the page."""
+    try:
+        return call()
+    except PracticeError as exc:
+        st.error(str(exc))
+        st.stop()
 
 
 def plain(text: str) -> str:
