@@ -42,13 +42,14 @@ postgres:
 		$(SUDO) pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -1) main start; } || true
 	@pg_isready -h 127.0.0.1 -p 5432 || echo "PostgreSQL is not reachable on 127.0.0.1:5432: the PostgreSQL tests will fail"
 
+# server.py serves app.py plus the routes that set and clear the login cookie (Streamlit's st.App).
 run: install
 	$(PY) -m db upgrade
-	$(VENV)/bin/streamlit run app.py --server.port 8501
+	$(VENV)/bin/streamlit run server.py --server.port 8501
 
 run-local: install-local
 	$(PY) -m db upgrade
-	LLM_BACKEND=local $(VENV)/bin/streamlit run app.py --server.port 8501
+	LLM_BACKEND=local $(VENV)/bin/streamlit run server.py --server.port 8501
 
 test: install-dev install-local chromium postgres
 	REQUIRE_POSTGRES=1 $(PY) -m pytest

@@ -3,27 +3,39 @@
 import streamlit as st
 
 from services import PracticeError
-from ui.context import app_services, chat_ui, current_actor
-from ui.login import render_login
+from ui.context import app_services, chat_ui, current_actor, session_param
+from ui.login import log_out, remember_browser, render_login, restore_login
+from ui.notices import new_comments
 
 st.set_page_config(page_title="Difficult-customer practice", page_icon="🎧", layout="wide")
+st.set_option("client.showSidebarNavigation", True)  # our st.navigation only (see .streamlit/config.toml)
+restore_login()  # a reload or a new tab: the login cookie logs the browser in again
 actor = current_actor()
 PATHS = ("chat", "history", "report", "analytics", "review", "scenarios", "certification", "cert_review",
          "campaigns", "verify", "admin_settings")
 if actor is None:
     # Always through st.navigation (without it Streamlit lists every file in pages/), and every page's address
     # shows the login form, so a deep link such as /report?session=5 opens that page once logged in.
-    login_pages = [st.Page(render_login, title="Log in", url_path="login", default=True)]
-    login_pages += [st.Page(render_login, title="Log in", url_path=path) for path in PATHS]
-    st.navigation(login_pages, position="hidden").run()
+    # The Verify page is public: an employer checks a certificate's code without an account.
+    verify = st.Page("pages/verify.py", title="Verify a certificate", icon=":material/verified:", url_path="verify")
+    login_pages = [st.Page(render_login, title="Log in", url_path="login", default=True), verify]
+    login_pages += [st.Page(render_login, title="Log in", url_path=path) for path in PATHS if path != "verify"]
+    shown = st.navigation(login_pages, position="hidden")
+    shown.run()
+    st.divider()
+    if shown.url_path != "verify":
+        st.page_link(verify, label="Verify a certificate (no login needed)", icon=":material/verified:")
+    else:
+        st.page_link(login_pages[0], label="Log in to practise", icon=":material/login:")
 else:
     ui = chat_ui()
     in_attempt = False
-    if actor.role == "trainee" and ui.attempt_id is not None:
-        try:  # reading does not take the attempt over; the certification page checks who holds it
-            in_attempt = app_services().certification.attempt(actor, ui.attempt_id).active
+    if actor.role == "trainee":
+        try:  # a read: the certification page resumes the attempt (a reload) or ends it (left past the grace)
+            in_attempt = app_services().certification.running_attempt(actor) is not None
         except PracticeError:
-            ui.attempt_id = None
+            in_attempt = False
+    ui.attempt_locked = in_attempt
     pages = [
         st.Page("pages/chat.py", title="Practice chat", icon=":material/chat:", default=True),
         st.Page("pages/history.py", title="My progress", icon=":material/trending_up:"),
@@ -46,9 +58,9 @@ else:
     with st.sidebar:
         st.caption(f"Logged in as **{actor.username}** ({actor.role})")
         if st.button("Log out"):
-            chat_ui().user_id = None
-            chat_ui().session_id = None
-            if st.user.is_logged_in:  # signed on through the identity provider: drop its cookie too
-                st.logout()
+            log_out()  # a password login: revoked, and its cookie cleared; single sign-on: st.logout()
             st.rerun()
+        remember_browser()  # right after a password login: the page sets the login cookie (nothing visible)
+        if not in_attempt:  # the report being opened marks its own comments seen: not new on this screen
+            new_comments(actor, key="sidebar", opening=session_param() if page.url_path == "report" else None)
     page.run()

@@ -43,6 +43,19 @@ class Settings(BaseSettings):
         db_pool_size / db_pool_overflow: database connections kept open / allowed beyond that, per process.
         db_pool_timeout: seconds a request waits for a free connection before the user is told the database is
             busy.
+        attempt_reconnect_grace_seconds: how long a certification attempt waits for its trainee after a reload
+            or a dropped connection (the clock keeps running); a new browser session of the same trainee
+            resumes it within this time, after it the attempt counts as abandoned.
+        verify_checks_per_minute: certificate checks one client (IP address) may make per minute on the public
+            Verify page.
+        client_ip_header: behind a load balancer, the request header holding the client's address (e.g.
+            ``X-Forwarded-For``; its first address is used); unset, the connection's address is the client.
+            Only set it when the balancer overwrites that header, or clients can pick their own address.
+        public_url: the app's public address (e.g. ``https://practice.example.com``), printed on certificates so
+            a reader can check the code on its Verify page.
+        session_secret: signs the "stay logged in" cookie of a password login (None: a random secret generated
+            once and kept in ``data_dir``, for development; production needs it set, shared by every replica).
+        session_days: how long a password login stays valid in a browser (the cookie's and the server row's life).
     """
 
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
@@ -76,6 +89,12 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_pool_overflow: int = Field(default=20, ge=0, le=200)
     db_pool_timeout: float = Field(default=10.0, gt=0)
+    attempt_reconnect_grace_seconds: int = Field(default=120, ge=0, le=3600)
+    verify_checks_per_minute: int = Field(default=10, ge=1, le=10_000)
+    client_ip_header: str | None = None
+    public_url: str | None = None
+    session_secret: SecretStr | None = None
+    session_days: int = Field(default=14, ge=1, le=365)
 
     @model_validator(mode="after")
     def _derive_and_check(self) -> Settings:
@@ -87,6 +106,9 @@ class Settings(BaseSettings):
                 "LLM_BACKEND=openai or JUDGE=llm needs OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL "
                 "(a self-hosted OpenAI-compatible server)"
             )
+        if self.environment == "production" and self.session_secret is None:
+            raise ValueError("ENVIRONMENT=production needs SESSION_SECRET (a long random string, the same on every "
+                             "replica): it signs the cookie that keeps a password login across reloads")
         return self
 
 

@@ -1,5 +1,6 @@
-"""``python -m db upgrade | export --format json|csv | create-user --username U --role R --password-stdin |
-verify-audit | verify-certificate CODE | seed`` (each with ``--database-url URL``).
+"""``python -m db upgrade | export --format json|csv | create-user --username U --role R [--team T]
+[--full-name N] --password-stdin | create-team --name T | verify-audit | verify-certificate CODE | seed`` (each
+with ``--database-url URL``).
 
 ``verify-audit`` exits 0 when the hash chain and every audited row match, 1 naming the first row that does not;
 ``verify-certificate`` exits 0 for a valid code, 1 otherwise; 2 on bad input (as every command here)."""
@@ -16,27 +17,30 @@ from clitools import OneLineParser
 
 def main(argv: list[str] | None = None) -> int:
     from db.engine import session_factory
-    from db.export import export_csv, export_json
     from db.migrate import upgrade
+    from services.export import export
     from settings import Settings
 
     parser = OneLineParser(prog="python -m db")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     up = sub.add_parser("upgrade", help="apply all migrations")
-    ex = sub.add_parser("export", help="print all sessions")
+    ex = sub.add_parser("export", help="print all sessions, each with its score of record (overrides applied)")
     ex.add_argument("--format", choices=["json", "csv"], required=True)
     cu = sub.add_parser("create-user", help="create an account (the password is read from standard input)")
     cu.add_argument("--username", required=True)
     cu.add_argument("--role", choices=["trainee", "trainer", "admin"], required=True)
-    cu.add_argument("--team", default=None)
+    cu.add_argument("--team", default=None, help="an existing team (see create-team)")
+    cu.add_argument("--full-name", default=None, help="the name printed on certificates")
     cu.add_argument("--password-stdin", action="store_true", required=True)
+    ct = sub.add_parser("create-team", help="add a team to the managed list (names are unique whatever their case)")
+    ct.add_argument("--name", required=True)
     sd = sub.add_parser("seed", help="build a large realistic data set (for benchmarks)")
     sd.add_argument("--sessions", type=int, default=100_000)
     sd.add_argument("--messages-per-session", type=int, default=10)
     va = sub.add_parser("verify-audit", help="check the audit hash chain against the grades, overrides and roles")
     vc = sub.add_parser("verify-certificate", help="check a certificate's verification code")
     vc.add_argument("code")
-    for p in (up, ex, cu, sd, va, vc):
+    for p in (up, ex, cu, ct, sd, va, vc):
         p.add_argument("--database-url", default=None)
     args = parser.parse_args(argv)
     url = args.database_url or Settings().database_url
@@ -47,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "create-user":
             return _create_user(url, args)
+        if args.command == "create-team":
+            return _create_team(url, args.name)
         if args.command == "verify-audit":
             return _verify_audit(url)
         if args.command == "verify-certificate":
@@ -59,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             print(", ".join(f"{v:,} {k}" for k, v in counts.items()), file=sys.stderr)
             return 0
         with session_factory(url)() as db:
-            sys.stdout.write(export_json(db) if args.format == "json" else export_csv(db))
+            sys.stdout.write(export(db, args.format))
             if args.format == "json":
                 sys.stdout.write("\n")
     except SQLAlchemyError as exc:
@@ -70,17 +76,39 @@ def main(argv: list[str] | None = None) -> int:
 
 def _create_user(url: str, args: argparse.Namespace) -> int:
     from db.engine import session_factory
-    from services.auth import Actor, AuthService
+    from services.auth import AccountError, Actor, AuthService
     from services.views import PracticeError
 
     password = sys.stdin.readline().rstrip("\r\n")
     try:
         user = AuthService(session_factory(url)).create_user(Actor.system(), username=args.username, role=args.role,
-                                                             password=password, team=args.team)
+                                                             password=password, team=args.team,
+                                                             full_name=args.full_name, add_team=False)
+    except AccountError as exc:
+        team = " ".join((args.team or "").split())
+        message = f"There is no team '{team}' (add it with: python -m db create-team --name TEAM)" \
+            if exc.field == "team" else str(exc)
+        print(f"error: {message}", file=sys.stderr)
+        return 2
     except PracticeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"created {user.role} '{user.username}' (id {user.id})", file=sys.stderr)
+    return 0
+
+
+def _create_team(url: str, name: str) -> int:
+    from db.engine import session_factory
+    from services.auth import Actor
+    from services.teams import TeamService
+    from services.views import PracticeError
+
+    try:
+        team = TeamService(session_factory(url)).create(Actor.system(), name)
+    except PracticeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"created team '{team.name}' (id {team.id})", file=sys.stderr)
     return 0
 
 

@@ -29,6 +29,7 @@ from db.models import (
     Certificate,
     Grade,
     GradeOverride,
+    Team,
     User,
     utcnow,
 )
@@ -52,7 +53,16 @@ def _override(row: GradeOverride) -> dict[str, Any]:
 
 
 def _user(row: User) -> dict[str, Any]:
-    return {"username": row.username, "role": row.role, "team": row.team}
+    found: dict[str, Any] = {"username": row.username, "role": row.role, "team": row.team}
+    if row.full_name:  # only when set, so entries written before accounts had these still match
+        found["full_name"] = row.full_name
+    if row.disabled:
+        found["disabled"] = True
+    return found
+
+
+def _team(row: Team) -> dict[str, Any]:
+    return {"name": row.name}
 
 
 def _campaign(row: Campaign) -> dict[str, Any]:
@@ -86,6 +96,7 @@ SUBJECTS: dict[str, tuple[type[Any], Callable[[Any], dict[str, Any]]]] = {
     "grade": (Grade, _grade),
     "override": (GradeOverride, _override),
     "user": (User, _user),
+    "team": (Team, _team),
     "campaign": (Campaign, _campaign),
     "attempt": (Attempt, _attempt),
     "review": (AttemptReview, _review),
@@ -104,17 +115,44 @@ def entry_hash(entry: AuditEntry) -> str:
     return _sha(json.dumps(content, sort_keys=True, ensure_ascii=False))
 
 
+def chain_end(db: Session) -> str:
+    """The newest entry's hash: read it before checking what a change depends on, and pass it to :func:`append`
+    as ``after``."""
+    return db.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)) or GENESIS
+
+
 def append(db: Session, *, actor: str, action: str, subject_type: str, row: Any,
-           extra: dict[str, Any] | None = None) -> AuditEntry:
-    """Add ``row`` (new or changed) and its entry to the caller's transaction; the caller commits both."""
+           extra: dict[str, Any] | None = None, after: str | None = None) -> AuditEntry:
+    """Add ``row`` (new or changed) and its entry to the caller's transaction; the caller commits both.
+
+    ``after`` (from :func:`chain_end`, read before the caller checked its preconditions) chains the entry to the
+    end the caller saw: if any audited change was committed since, the unique ``prev_hash`` refuses this one and
+    :func:`db.repository.commit_audited` runs the whole change again, checks included (optimistic concurrency
+    over every audited write, on both databases)."""
     db.add(row)
     db.flush()  # a new row gets its id, a changed one its new values, before they are fingerprinted
-    last = db.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    last = after if after is not None else db.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
     payload = {"fingerprint": fingerprint(subject_type, row), **(extra or {})}
     entry = AuditEntry(created_at=utcnow(), actor=actor[:60], action=action, subject_type=subject_type,
                        subject_id=row.id, payload=json.dumps(payload, sort_keys=True, ensure_ascii=False),
                        prev_hash=last or GENESIS)
     entry.hash = entry_hash(entry)
+    db.add(entry)
+    db.flush()
+    return entry
+
+
+def append_deletion(db: Session, *, actor: str, action: str, subject_type: str, row: Any,
+                    after: str | None = None) -> AuditEntry:
+    """Delete ``row`` in the caller's transaction, recording its last fingerprint as deleted (``verify`` then
+    expects it gone). ``after`` as for :func:`append`."""
+    last = after if after is not None else db.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    payload = {"fingerprint": fingerprint(subject_type, row), "deleted": True}
+    entry = AuditEntry(created_at=utcnow(), actor=actor[:60], action=action, subject_type=subject_type,
+                       subject_id=row.id, payload=json.dumps(payload, sort_keys=True, ensure_ascii=False),
+                       prev_hash=last or GENESIS)
+    entry.hash = entry_hash(entry)
+    db.delete(row)
     db.add(entry)
     db.flush()
     return entry
@@ -150,6 +188,7 @@ def verify(db: Session) -> tuple[int, Problem | None]:
     """Walk the chain, then check every subject against its newest entry. Returns (rows checked, first problem)."""
     previous, count = GENESIS, 0
     newest: dict[tuple[str, int], tuple[int, dict[str, Any]]] = {}
+    deleted: set[tuple[str, int]] = set()
     for entry in _entries(db):
         count += 1
         if entry.prev_hash != previous:
@@ -159,17 +198,26 @@ def verify(db: Session) -> tuple[int, Problem | None]:
             return count, Problem(entry.id, f"its content does not match its hash ({entry.action} "
                                             f"{entry.subject_type} {entry.subject_id} was edited)")
         previous = entry.hash
-        newest[(entry.subject_type, entry.subject_id)] = (entry.id, json.loads(entry.payload)["fingerprint"])
+        payload = json.loads(entry.payload)
+        if payload.get("deleted"):
+            newest.pop((entry.subject_type, entry.subject_id), None)
+            deleted.add((entry.subject_type, entry.subject_id))
+        else:
+            newest[(entry.subject_type, entry.subject_id)] = (entry.id, payload["fingerprint"])
+            deleted.discard((entry.subject_type, entry.subject_id))
     for subject_type, (model, make) in SUBJECTS.items():
         for row in db.scalars(select(model).order_by(model.id).execution_options(yield_per=2000)):
             recorded = newest.pop((subject_type, row.id), None)
+            if recorded is None and (subject_type, row.id) in deleted:
+                return count, Problem(None, f"{subject_type} {row.id} was recorded as deleted but is back (written "
+                                            "behind the app's back)")
             if recorded is None:
                 return count, Problem(None, f"{subject_type} {row.id} has no audit entry (written behind the "
                                             "app's back)")
             entry_id, expected = recorded
             live = make(row)
             if live != expected:
-                changed = sorted(k for k in expected if live.get(k) != expected.get(k))
+                changed = sorted(k for k in expected.keys() | live.keys() if live.get(k) != expected.get(k))
                 detail = ", ".join(f"{k} is {live.get(k)!r}, recorded {expected.get(k)!r}" for k in changed)
                 return count, Problem(entry_id, f"{subject_type} {row.id} was changed outside the app: {detail}")
     for (subject_type, subject_id), (entry_id, _) in sorted(newest.items(), key=lambda kv: kv[1][0]):

@@ -1,24 +1,46 @@
-"""Export stored sessions as JSON (the DESIGN.md contract) or CSV (one row per message)."""
+"""Export stored sessions as JSON (the DESIGN.md contract) or CSV (one row per message).
+
+The storage layer knows the raw rows (sessions, messages, grades and their overrides); the service layer adds
+per-session keys it decides (the score of record, per-criterion levels, team) through ``extra``.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.models import GradeOverride
 from db.repository import all_sessions_with_messages
 
 CSV_COLUMNS = ["session_id", "persona", "user", "mode", "difficulty", "started_at", "seq", "role",
                "content", "frustration", "created_at"]
 
 
-def sessions_as_dicts(db: Session, ids: Sequence[int] | None = None) -> list[dict[str, Any]]:
+def _overrides(db: Session, grade_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for start in range(0, len(grade_ids), 500):
+        rows = db.scalars(select(GradeOverride).where(GradeOverride.grade_id.in_(grade_ids[start:start + 500]))
+                          .order_by(GradeOverride.id)).all()
+        for o in rows:
+            out[o.grade_id].append({"id": o.id, "criterion_id": o.criterion_id, "level": o.level,
+                                    "reason": o.reason, "by": o.by_username, "at": o.created_at.isoformat()})
+    return out
+
+
+def sessions_as_dicts(db: Session, ids: Sequence[int] | None = None,
+                      extra: Mapping[int, Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Sessions with messages and grades (each grade with its overrides); ``extra`` adds keys per session id."""
     out = []
-    for s in all_sessions_with_messages(db, ids):
+    rows = all_sessions_with_messages(db, ids)
+    overrides = _overrides(db, [g.id for s in rows for g in s.grades])
+    for s in rows:
         out.append({
             "id": s.id, "persona": s.persona_slug, "persona_version": s.persona_version, "user": s.trainee,
             "mode": s.mode, "difficulty": s.difficulty, "backend": s.backend, "model": s.model,
@@ -32,27 +54,33 @@ def sessions_as_dicts(db: Session, ids: Sequence[int] | None = None) -> list[dic
             "grades": [
                 {"id": g.id, "created_at": g.created_at.isoformat(), "overall": g.overall, "passed": g.passed,
                  "status": g.status, "rubric_version": g.rubric_version, "grader_version": g.grader_version,
-                 "judge_model": g.judge_model, "judge_status": g.judge_status}
+                 "judge_model": g.judge_model, "judge_status": g.judge_status,
+                 "overrides": overrides.get(g.id, [])}
                 for g in s.grades
             ],
+            **(extra or {}).get(s.id, {}),
         })
     return out
 
 
-def export_json(db: Session, ids: Sequence[int] | None = None) -> str:
-    return json.dumps({"sessions": sessions_as_dicts(db, ids)}, ensure_ascii=False, indent=1)
+def export_json(db: Session, ids: Sequence[int] | None = None,
+                extra: Mapping[int, Mapping[str, Any]] | None = None) -> str:
+    return json.dumps({"sessions": sessions_as_dicts(db, ids, extra)}, ensure_ascii=False, indent=1)
 
 
-def export_csv(db: Session, ids: Sequence[int] | None = None) -> str:
+def export_csv(db: Session, ids: Sequence[int] | None = None,
+               extra: Mapping[int, Mapping[str, Any]] | None = None, extra_columns: Sequence[str] = ()) -> str:
+    """One row per message; ``extra_columns`` (filled from ``extra``) repeat per-session values on each row."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=[*CSV_COLUMNS, *extra_columns], lineterminator="\n")
     writer.writeheader()
     for s in sessions_as_dicts(db, ids):
+        session_values = {c: (extra or {}).get(s["id"], {}).get(c, "") for c in extra_columns}
         for m in s["messages"]:
             writer.writerow({
                 "session_id": s["id"], "persona": s["persona"], "user": s["user"], "mode": s["mode"],
                 "difficulty": s["difficulty"], "started_at": s["started_at"], "seq": m["seq"],
                 "role": m["role"], "content": m["content"], "frustration": m["frustration"],
-                "created_at": m["created_at"],
+                "created_at": m["created_at"], **session_values,
             })
     return buffer.getvalue()

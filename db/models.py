@@ -36,10 +36,27 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(40), unique=True)
     role: Mapped[str] = mapped_column(String(10))
+    #: The name of a row of ``teams`` (its canonical spelling), kept as text so filters stay one column.
     team: Mapped[str | None] = mapped_column(String(60))
     password_hash: Mapped[str] = mapped_column(String(200))
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The person's name as printed on certificates (the username when empty).
+    full_name: Mapped[str | None] = mapped_column(String(80))
+    #: A disabled account cannot log in and is logged out at its next page load; nothing of it is deleted.
+    disabled: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+
+
+class Team(Base):
+    """A team that accounts belong to. ``name_key`` (the name case-folded) is unique, so "Team North" and
+    "team north" cannot both exist; ``users.team`` holds ``name``."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    name_key: Mapped[str] = mapped_column(String(60), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -151,6 +168,8 @@ class TurnComment(Base):
     by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     by_username: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When the chat's trainee first opened the report after this comment (``None``: still new to them).
+    seen_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class PersonaVersion(Base):
@@ -282,8 +301,10 @@ class Attempt(Base):
     #: JSON list of campaign scenario ids, in the order this attempt takes them.
     plan: Mapped[str] = mapped_column(Text)
     position: Mapped[int] = mapped_column(default=0)
-    #: The browser session holding the attempt; another one taking over means the trainee left.
+    #: The browser session holding the attempt, and when it last checked in: another browser session of the
+    #: same trainee takes it over within the reconnect grace (a reload); after it, the attempt is abandoned.
     holder: Mapped[str] = mapped_column(String(40))
+    holder_seen_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(12), default="active")  # active | completed | abandoned | expired
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     deadline: Mapped[datetime]
@@ -330,3 +351,33 @@ class Certificate(Base):
     campaign: Mapped[str] = mapped_column(String(120))
     score: Mapped[int]
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LoginSession(Base):
+    """The server side of a password login's "stay signed in" cookie (only hashes of the code and token).
+
+    Created with a one-time ``code_hash`` by the login form; exchanging the code for the cookie sets
+    ``token_hash`` and clears the code. Logout and an admin's "sign out everywhere" set ``revoked_at``.
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    code_expires_at: Mapped[datetime | None]
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(String(20))
+
+
+class RateLimit(Base):
+    """Requests counted per client (``bucket``) and fixed one-minute window, shared by every app process."""
+
+    __tablename__ = "rate_limits"
+
+    bucket: Mapped[str] = mapped_column(String(120), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(primary_key=True, index=True)
+    hits: Mapped[int]

@@ -140,14 +140,6 @@ def add_grade(
     return commit_audited(db, change)
 
 
-def set_latest_overall(db: Session, *, session_id: int, overall: int) -> None:
-    """After a trainer's override, the browser filters on the corrected score."""
-    session = db.get(PracticeSession, session_id)
-    if session is not None:
-        session.latest_overall = overall
-        db.commit()
-
-
 def browse_sessions(
     db: Session, *, team: str | None = None, trainee: str | None = None, personas: Sequence[str] = (),
     difficulty: str | None = None, mode: str | None = None, started_from: datetime | None = None,
@@ -199,11 +191,19 @@ def browse_sessions(
 
 
 def add_override(db: Session, *, grade_id: int, criterion_id: str, level: int, reason: str,
-                 by_user_id: int | None, by_username: str) -> GradeOverride:
+                 by_user_id: int | None, by_username: str,
+                 rescore: Callable[[Grade, Sequence[GradeOverride]], int] | None = None) -> GradeOverride:
+    """Append an override with its audit entry; with ``rescore`` (the decided overall from the grade and all
+    its overrides), the session's score of record is updated in the same transaction, so the browser filters
+    and sorts on the decision and never on a score the override already replaced."""
     def change() -> GradeOverride:
         row = GradeOverride(grade_id=grade_id, criterion_id=criterion_id, level=level, reason=reason,
                             by_user_id=by_user_id, by_username=by_username)
         audit.append(db, actor=by_username, action="grade.overridden", subject_type="override", row=row)
+        grade = db.get(Grade, grade_id)
+        session = db.get(PracticeSession, grade.session_id) if grade is not None else None
+        if rescore is not None and grade is not None and session is not None and session.latest_grade_id == grade_id:
+            session.latest_overall = rescore(grade, overrides_for(db, grade_id))
         return row
 
     return commit_audited(db, change)

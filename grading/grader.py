@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from grading.coach import load_coaching
 from grading.evidence import evidence_pass
 from grading.judge import Judge, JudgeResult
 from grading.report import GradeReport, build_report
@@ -27,5 +28,5 @@ def grade(transcript: Transcript, context: GradingContext, *, rubric: Rubric | N
     verdicts = result.verdicts if result and result.status == "ok" else None
     rewrite = result.rewrite if result and result.status == "ok" else None
     report = build_report(rubric, rubric_hash(rubric), evidence, verdicts=verdicts, judge=summary,
-                          judge_rewrite=rewrite)
+                          judge_rewrite=rewrite, coaching=load_coaching(transcript.persona))
     return Graded(report, result)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from grading.detectors import content_words
+from grading.coach import GENERIC, Coaching, closest, load_coaching
 from grading.evidence import CriterionResult, EvidencePass
 from grading.rubric import MAX_LEVEL, Rubric
 
@@ -108,9 +108,11 @@ def overall_score(criteria: list[CriterionGrade]) -> int:
 
 def build_report(
     rubric: Rubric, rubric_version: str, evidence: EvidencePass, *, verdicts: dict[str, JudgeVerdict] | None,
-    judge: dict[str, Any], judge_rewrite: dict[str, Any] | None = None,
+    judge: dict[str, Any], judge_rewrite: dict[str, Any] | None = None, coaching: Coaching | None = None,
 ) -> GradeReport:
+    """``coaching`` holds the persona's example lines (the generic ones when ``None``)."""
     verdicts = verdicts or {}
+    coaching = coaching or load_coaching(GENERIC)
     criteria = [_grade(result, verdicts.get(result.criterion.id)) for result in evidence.criteria]
     overall = overall_score(criteria)
     flags = [a.flag() for a in evidence.attempts]
@@ -130,11 +132,16 @@ def build_report(
             flags.append(f"judge quoted text not in the transcript for '{c.id}' ({v.dropped_quotes} dropped)")
     status = "needs_review" if judge.get("status") == "failed" else "final"
     passed = overall >= rubric.pass_mark and not evidence.attempts
+    went_well = _went_well(rubric, criteria)
+    praised = {w["turn"] for w in went_well if w["turn"] is not None}
+    if judge_rewrite is not None and judge_rewrite.get("turn") in praised:
+        judge_rewrite = None  # a turn praised under "what went well" is never rewritten
+    better = judge_rewrite or _better_line(rubric, evidence, criteria, coaching, praised)
     return GradeReport(
         overall=overall, passed=passed, pass_mark=rubric.pass_mark, status=status, criteria=criteria, flags=flags,
-        judge=judge, went_well=_went_well(rubric, criteria), improve_first=_improve_first(rubric, criteria),
-        better_line=judge_rewrite or _better_line(rubric, evidence, criteria), rubric_version=rubric_version,
-        overall_cap=cap,
+        judge=judge, went_well=went_well,
+        improve_first=_improve_first(rubric, evidence, criteria, coaching, avoid=better["better"] if better else None),
+        better_line=better, rubric_version=rubric_version, overall_cap=cap,
     )
 
 
@@ -184,36 +191,64 @@ def _went_well(rubric: Rubric, criteria: list[CriterionGrade]) -> list[dict[str,
     return out[:4]
 
 
-def _improve_first(rubric: Rubric, criteria: list[CriterionGrade]) -> list[dict[str, Any]]:
+def _gaps(criteria: list[CriterionGrade]) -> list[CriterionGrade]:
+    """Applicable criteria below the top level, the costliest (weight x levels missed) first."""
     gaps = [c for c in criteria if c.level is not None and c.level < MAX_LEVEL]
-    gaps.sort(key=lambda c: -c.weight * (MAX_LEVEL - (c.level or 0)))
+    return sorted(gaps, key=lambda c: -c.weight * (MAX_LEVEL - (c.level or 0)))
+
+
+def _examples(rubric: Rubric, coaching: Coaching, criterion_id: str) -> list[str]:
+    """The persona's lines for a criterion; the rubric's level-3 examples if the coaching file has none."""
+    return coaching.for_criterion(criterion_id) or rubric.get(criterion_id).best_examples()
+
+
+def _written(evidence: EvidencePass, turns: set[int]) -> str:
+    """What the trainee wrote in ``turns`` (every agent turn when none is named)."""
+    return " ".join(t.text for t in evidence.turns if not turns or t.turn in turns)
+
+
+def _improve_first(rubric: Rubric, evidence: EvidencePass, criteria: list[CriterionGrade], coaching: Coaching,
+                   *, avoid: str | None = None) -> list[dict[str, Any]]:
+    """The two costliest gaps, each with the persona's example line closest to what the trainee wrote for it
+    (the turns that lost points for it, else their whole side); ``avoid`` (the better line) is not repeated when
+    the criterion has another line."""
     out = []
-    for c in gaps[:2]:
+    for c in _gaps(criteria)[:2]:
         criterion = rubric.get(c.id)
         level = c.level if c.level is not None else 0
+        weak = sorted({e["turn"] for e in c.evidence if not e["positive"]})
+        lines = _examples(rubric, coaching, c.id)
+        lines = [line for line in lines if line != avoid] or lines
         out.append({"id": c.id, "name": c.name, "level": c.level, "now": criterion.meaning(level),
-                    "aim": criterion.meaning(MAX_LEVEL), "example": criterion.best_examples()[0]})
+                    "aim": criterion.meaning(MAX_LEVEL), "example": closest(lines, _written(evidence, set(weak))),
+                    "turn": weak[0] if weak else None})
     return out
 
 
-def _better_line(rubric: Rubric, evidence: EvidencePass, criteria: list[CriterionGrade]) -> dict[str, Any] | None:
-    """The weakest agent turn and a better way to say it, from the rubric's level-3 examples."""
-    costs: dict[int, tuple[int, str]] = {}
+def _better_line(rubric: Rubric, evidence: EvidencePass, criteria: list[CriterionGrade], coaching: Coaching,
+                 praised: set[int]) -> dict[str, Any] | None:
+    """The weakest agent turn not praised under "what went well", and the persona's line closest to it for the
+    criterion it cost most."""
+    candidates = [t for t in evidence.turns if t.turn not in praised]
+    if not candidates:
+        return None
+    # Per unpraised turn: how many problems it shows, and the criterion it cost most (weight x levels lost).
+    costs: dict[int, tuple[int, float, str]] = {}
     for c in criteria:
+        penalties = {rule.kind.value: rule.penalty for rule in rubric.get(c.id).evidence.negative}
         for e in c.evidence:
-            if not e["positive"]:
-                cost, worst = costs.get(e["turn"], (0, c.id))
-                costs[e["turn"]] = (cost + 1, worst if cost else c.id)
+            if not e["positive"] and e["turn"] not in praised:
+                count, worst_cost, worst = costs.get(e["turn"], (0, 0.0, c.id))
+                cost = c.weight * penalties.get(e["kind"], 1)
+                costs[e["turn"]] = (count + 1, *((cost, c.id) if cost > worst_cost else (worst_cost, worst)))
     if costs:
-        turn, (_, criterion_id) = max(costs.items(), key=lambda kv: (kv[1][0], -kv[0]))
+        turn, (_, _, criterion_id) = max(costs.items(), key=lambda kv: (kv[1][0], -kv[0]))
     else:
-        gaps = _improve_first(rubric, criteria)
-        if not gaps or not evidence.turns:
+        gaps = _gaps(criteria)
+        if not gaps:
             return None
-        criterion_id = gaps[0]["id"]
-        turn = min(evidence.turns, key=lambda t: len([s for s in t.detection.signals if s.positive])).turn
+        criterion_id = gaps[0].id
+        turn = min(candidates, key=lambda t: len([s for s in t.detection.signals if s.positive])).turn
     said = next(t.text for t in evidence.turns if t.turn == turn)
-    examples = rubric.get(criterion_id).best_examples()
-    words = content_words(said)
-    better = max(examples, key=lambda e: (len(content_words(e) & words), -examples.index(e)))
-    return {"turn": turn, "said": said, "criterion": criterion_id, "better": better, "source": "rubric example"}
+    better = closest(_examples(rubric, coaching, criterion_id), said)
+    return {"turn": turn, "said": said, "criterion": criterion_id, "better": better, "source": "coaching example"}

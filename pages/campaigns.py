@@ -10,20 +10,22 @@ import streamlit as st
 
 from grading.rubric import load_rubric
 from services import DIFFICULTIES, PracticeError
+from services.certification import certificate_file_name
 from ui.context import app_services, or_stop, plain, require_actor
 
 services = app_services()
 actor = require_actor()
 cert = services.certification
 st.title("Certification campaigns")
-accounts, campaigns = or_stop(lambda: (services.auth.users(actor), cert.campaigns(actor)))
+accounts, teams, campaigns = or_stop(lambda: (services.accounts.accounts(actor), services.teams.names(actor),
+                                             cert.campaigns(actor)))
 
 with st.expander("Create a campaign", expanded=not campaigns):
     personas = services.practice.personas()
     options = [f"{p.slug} · {d}" for p in personas for d in DIFFICULTIES]
-    trainees = sorted(a.username for a in accounts if a.role == "trainee")
-    teams = sorted({a.team for a in accounts if a.team})
+    trainees = sorted(a.username for a in accounts if a.role == "trainee" and not a.disabled)
     criteria = [c.id for c in load_rubric().criteria]
+    titles = {c.id: c.name for c in load_rubric().criteria}
     today = datetime.now(UTC).date()
     with st.form("create-campaign"):
         name = st.text_input("Name", max_chars=120)
@@ -33,7 +35,8 @@ with st.expander("Create a campaign", expanded=not campaigns):
         left, right = st.columns(2)
         pass_mark = left.slider("Pass mark", 0, 100, 70)
         margin = right.slider("Borderline margin (results this close to the pass mark go to review)", 0, 30, 5)
-        minimum_criteria = left.multiselect("Criteria with a minimum level", criteria)
+        minimum_criteria = left.multiselect("Criteria with a minimum level", criteria,
+                                            format_func=lambda cid: titles.get(cid, cid))
         minimum = right.number_input("Minimum average level for those (0-3)", min_value=0, max_value=3, value=2)
         attempts = left.number_input("Attempts allowed", min_value=1, max_value=10, value=1)
         limit = right.number_input("Time limit per attempt (minutes)", min_value=5, max_value=480, value=30)
@@ -85,20 +88,42 @@ if picked.status == "open" and st.button("Close the campaign"):
 report = cert.report(actor, picked.id)
 figures: list[tuple[str, int | str]] = [
     ("Assigned", report.assigned), ("Started", report.started), ("Completed", report.completed),
-    ("Passed", report.passed), ("Pass rate", f"{report.pass_rate:.0%}" if report.pass_rate is not None else "–"),
-    ("Awaiting review", report.awaiting_review)]
+    ("Passed", report.passed), ("Pass rate", report.pass_rate_label), ("Awaiting review", report.awaiting_review)]
 for col, (label, value) in zip(st.columns(6), figures, strict=True):
     col.metric(label, value)
 if report.awaiting_review:
     st.page_link("pages/cert_review.py", label="Open the review queue", icon=":material/rule:")
 if report.weak_spots:
     st.markdown("**Criteria across this campaign's graded chats, weakest first**")
-    weak = pd.DataFrame(report.weak_spots)
+    weak = pd.DataFrame([{"criterion": w.title, "average_level": w.average_level, "graded": w.graded}
+                         for w in report.weak_spots])
     st.altair_chart(alt.Chart(weak).mark_bar().encode(
         x=alt.X("average_level:Q", scale=alt.Scale(domain=[0, 3]), title="average level (0-3)"),
         y=alt.Y("criterion:N", sort="x"), tooltip=["criterion", "average_level", "graded"]),
         use_container_width=True)
-st.dataframe(pd.DataFrame(report.rows), hide_index=True,
-             column_config={"best_score": st.column_config.NumberColumn("best score")})
+OUTCOMES = {"pending": "being graded", "review": "awaiting review", "failed": "not passed"}
+
+
+def score_cell(score: int | None, outcome: str) -> str:
+    """A score, or why there is none yet: never a raw None."""
+    if score is not None:
+        return str(score)
+    return "pending" if outcome in ("pending", "review") else "–"
+
+
+st.dataframe(pd.DataFrame([{"trainee": r.trainee, "team": r.team or "–", "attempts": r.attempts, "status": r.status,
+                            "outcome": OUTCOMES.get(r.outcome, r.outcome or "–"),
+                            "best score": score_cell(r.best_score, r.outcome), "certificate": r.certificate or "–"}
+                           for r in report.rows]), hide_index=True)
 st.download_button("Export this campaign (CSV)", cert.report_csv(actor, picked.id),
                    file_name=f"campaign-{picked.id}.csv", mime="text/csv")
+certified = [r for r in report.rows if r.certificate and r.certificate_attempt is not None]
+if certified:
+    st.markdown("**Certificates**")
+    holder = st.selectbox("Trainee", certified, format_func=lambda r: f"{r.trainee} · {r.certificate}")
+    if holder is not None and holder.certificate and holder.certificate_attempt is not None:
+        attempt_id = holder.certificate_attempt  # rendered only when the button is pressed
+        st.download_button(f"Download {holder.trainee}'s certificate (PDF)",
+                           lambda: cert.certificate_pdf(actor, attempt_id)[1],
+                           file_name=certificate_file_name(holder.certificate), mime="application/pdf")
+        st.caption(f"Verification code `{holder.certificate}`: anyone can check it on the Verify page.")

@@ -5,19 +5,29 @@ from __future__ import annotations
 import streamlit as st
 
 from services import PracticeError
-from ui.context import app_services, or_stop, plain, require_actor
+from ui.context import app_services, chat_ui, or_stop, plain, require_actor
 
 services = app_services()
 actor = require_actor()
+ui = chat_ui()
 cert = services.certification
 st.title("Certification review")
+if ui.done:
+    st.success(ui.done, icon=":material/task_alt:")
+    ui.done = None
 queue = or_stop(lambda: cert.review_queue(actor))
 if not queue:
-    st.success("Nothing is waiting for review.")
+    st.info("Nothing is waiting for review.")
+
+
+def shown(score: int | None) -> str:
+    return "–" if score is None else str(score)
+
+
 for attempt in queue:
     with st.container(border=True):
         st.markdown(f"**{plain(attempt.trainee)}** · {plain(attempt.campaign)} · attempt {attempt.number} · "
-                    f"score **{attempt.score}** (deterministic {attempt.deterministic_score}, judge "
+                    f"score **{shown(attempt.score)}** (deterministic {shown(attempt.deterministic_score)}, judge "
                     f"{attempt.judge_score if attempt.judge_score is not None else 'not used'})")
         for reason in attempt.review_reasons:
             st.caption(f"Why it is here: {plain(reason)}")
@@ -29,9 +39,23 @@ for attempt in queue:
             outcome = st.radio("Outcome", ["passed", "failed"], horizontal=True, key=f"o-{attempt.id}")
             reason = st.text_area("Reason (shown with the result)", max_chars=2000, key=f"r-{attempt.id}")
             if st.form_submit_button("Record the decision", type="primary"):
+                ui.confirming = f"review-{attempt.id}"
+        if ui.confirming == f"review-{attempt.id}":  # a second click: the decision is final and shown to the trainee
+            st.warning(f"Record **{outcome}** for {plain(attempt.trainee)}'s attempt {attempt.number}? The "
+                       "trainee sees it with your reason"
+                       + (", and a certificate is issued." if outcome == "passed" else "."), icon=":material/help:")
+            yes, no = st.columns(2)
+            if yes.button("Yes, record it", type="primary", key=f"yes-{attempt.id}", use_container_width=True):
+                ui.confirming = None
                 try:
-                    cert.review(actor, attempt.id, outcome=str(outcome), reason=reason)
+                    done = cert.review(actor, attempt.id, outcome=str(outcome), reason=reason)
                 except PracticeError as exc:
                     st.error(str(exc))
                 else:
+                    ui.done = (f"Recorded: {plain(done.trainee)}'s attempt {done.number} of {plain(done.campaign)} is "
+                               f"{'passed' if done.outcome == 'passed' else 'not passed'}"
+                               + (f"; certificate {done.certificate} issued." if done.certificate else "."))
                     st.rerun()
+            if no.button("Cancel", key=f"no-{attempt.id}", use_container_width=True):
+                ui.confirming = None
+                st.rerun()

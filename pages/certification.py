@@ -6,26 +6,51 @@ from __future__ import annotations
 import streamlit as st
 
 from services import AccessDenied, PracticeError
-from services.certification import AttemptView, certificate_file_name
-from ui.context import app_services, chat_ui, plain, require_actor
+from services.certification import AttemptView, CheckIn, certificate_file_name
+from ui.context import app_services, chat_ui, or_stop, plain, require_actor
 from ui.widgets import AVATARS, stream_reply, transcript
 
 services = app_services()
 actor = require_actor()
 ui = chat_ui()
 cert = services.certification
+grace = cert.settings.attempt_reconnect_grace_seconds
 st.title("Certification")
 if ui.notice:
     st.warning(ui.notice)
     ui.notice = None
+if ui.done:
+    st.success(ui.done)
+    ui.done = None
 
 
 @st.fragment(run_every=1)
 def timer(view: AttemptView) -> None:
+    """The clock, and this browser session's heartbeat: it keeps the attempt held here across short gaps."""
     left = view.seconds_left()
     st.metric("Time left", f"{left // 60:02d}:{left % 60:02d}")
-    if left == 0:
-        st.rerun()  # the whole page: the service ends the attempt
+    try:
+        held = cert.heartbeat(actor, view.id, holder=ui.holder)
+    except PracticeError:  # the database is busy: the next second checks in again
+        return
+    if left == 0 or not held:
+        st.rerun()  # the whole page: the time is up, or another window took the attempt over
+
+
+def confirm(key: str, question: str, yes: str, no: str) -> bool:
+    """A second click for what cannot be undone: True once the trainee confirms ``question``."""
+    if ui.confirming != key:
+        return False
+    with st.container(border=True):
+        st.warning(question, icon=":material/help:")
+        left, right = st.columns(2)
+        if left.button(yes, type="primary", key=f"{key}-yes", use_container_width=True):
+            ui.confirming = None
+            return True
+        if right.button(no, key=f"{key}-no", use_container_width=True):
+            ui.confirming = None
+            st.rerun()
+    return False
 
 
 def result(view: AttemptView) -> None:
@@ -59,7 +84,7 @@ def result(view: AttemptView) -> None:
                            file_name=certificate_file_name(view.certificate), mime="application/pdf",
                            type="primary")
         st.caption(f"Verification code: `{view.certificate}`")
-    for position, session_id in enumerate(view.session_ids, 1):
+    for position, session_id in enumerate(view.session_ids if not ui.attempt_locked else (), 1):
         st.page_link("pages/report.py", label=f"Scenario {position}: report", query_params={"session": str(session_id)},
                      icon=":material/grading:")
     if st.button("Back to my campaigns"):
@@ -67,11 +92,37 @@ def result(view: AttemptView) -> None:
         st.rerun()
 
 
+def advance(view: AttemptView) -> None:
+    """Next scenario, or finish and grade the attempt after the last one."""
+    try:
+        after = cert.next_scenario(actor, view.id, holder=ui.holder)
+    except PracticeError as exc:
+        ui.notice = str(exc)
+    else:
+        if not after.active:
+            ui.done = (f"You finished attempt {after.number} of {plain(after.campaign)}: it is graded"
+                       + ("; a reviewer confirms the result." if after.outcome in ("review", "pending")
+                          else "; the result is below."))
+    st.rerun()
+
+
+def elsewhere(check: CheckIn) -> None:
+    """Another window or tab holds the attempt: this one shows why it stopped, and can take the attempt back."""
+    view = check.view
+    st.subheader(f"{view.campaign} · scenario {view.position + 1} of {view.scenarios}")
+    st.warning(check.notice or "", icon=":material/tab_move:")
+    if st.button("Continue the attempt here", type="primary"):
+        taken = cert.check_in(actor, view.id, holder=ui.holder, take_over=True)
+        ui.notice = taken.notice if taken.kind != "resumed" else None
+        st.rerun()
+
+
 def running(view: AttemptView) -> None:
     head, clock = st.columns([3, 1])
     head.subheader(f"{view.campaign} · scenario {view.position + 1} of {view.scenarios}")
-    head.caption("No feedback until the attempt ends. Leaving this page, reloading or opening the attempt "
-                 "elsewhere counts as abandoning it.")
+    head.caption(f"No feedback until the attempt ends. After a reload or a lost connection the attempt resumes if "
+                 f"you are back within {grace} seconds (the clock keeps running); after that it counts as "
+                 "abandoned. Only one window can drive it.")
     with clock:
         timer(view)
     chat = services.practice.get(actor, view.session_id or 0)
@@ -90,13 +141,22 @@ def running(view: AttemptView) -> None:
     go, stop = st.columns(2)
     if go.button("Finish the attempt" if last else "Next scenario", type="primary", disabled=not answered,
                  use_container_width=True, help=None if answered else "Answer the customer at least once first"):
+        if last:
+            ui.confirming = f"finish-{view.id}"
+        else:
+            advance(view)
+    if stop.button("Abandon the attempt", use_container_width=True):
+        ui.confirming = f"abandon-{view.id}"
+    if confirm(f"finish-{view.id}", "Finish the attempt now? Your answers are graded as they are and cannot be "
+               "changed afterwards.", "Yes, finish and grade it", "No, keep going"):
+        advance(view)
+    if confirm(f"abandon-{view.id}", f"Abandon attempt {view.number}? It counts as not passed and uses up this "
+               "attempt.", "Yes, abandon it", "No, keep going"):
         try:
-            cert.next_scenario(actor, view.id, holder=ui.holder)
+            cert.abandon(actor, view.id, holder=ui.holder)
+            ui.done = f"You abandoned attempt {view.number} of {plain(view.campaign)}: it counts as not passed."
         except PracticeError as exc:
             ui.notice = str(exc)
-        st.rerun()
-    if stop.button("Abandon the attempt", use_container_width=True):
-        cert.abandon(actor, view.id, holder=ui.holder)
         st.rerun()
     limit = services.practice.settings.max_message_chars
     text = st.chat_input(f"Reply to {chat.persona_name}", max_chars=limit,
@@ -114,14 +174,27 @@ def running(view: AttemptView) -> None:
         st.rerun()
 
 
+take_over = False
+if actor.role == "trainee":
+    running_now = or_stop(lambda: cert.running_attempt(actor))
+    if running_now is not None and ui.attempt_id != running_now.id:  # back after a reload, or a new tab
+        ui.attempt_id, take_over, ui.confirming = running_now.id, True, None
 if ui.attempt_id is not None:
     try:
-        current = cert.attempt(actor, ui.attempt_id, holder=ui.holder)
+        check = cert.check_in(actor, ui.attempt_id, holder=ui.holder, take_over=take_over)
     except (PracticeError, AccessDenied) as exc:
         st.error(str(exc))
         ui.attempt_id = None
         st.stop()
-    if current.active:
+    current = check.view
+    if check.changed or (not current.active and ui.attempt_locked):
+        ui.notice = check.notice or ui.notice
+        st.rerun()  # it has ended: every page comes back before the result links to the reports
+    if check.kind == "resumed":
+        st.info(check.notice or "", icon=":material/sync:")
+    if check.kind == "elsewhere":
+        elsewhere(check)
+    elif current.active:
         running(current)
     else:
         result(current)
@@ -140,12 +213,14 @@ for campaign in campaigns if actor.role == "trainee" else []:
                    f"{campaign.pass_mark} · attempts used {campaign.attempts_used} of {campaign.attempts_allowed} · "
                    f"closes {campaign.closes_at:%Y-%m-%d %H:%M} UTC")
         for past in cert.my_attempts(actor, campaign.id):
-            if st.button(f"Attempt {past.number}: {past.status}, {past.outcome}", key=f"past-{past.id}"):
+            outcome = {"pending": "being graded", "review": "awaiting review", "failed": "not passed"}.get(
+                past.outcome, past.outcome)
+            if st.button(f"Attempt {past.number}: {past.status}, {outcome}", key=f"past-{past.id}"):
                 ui.attempt_id = past.id
                 st.rerun()
         if campaign.attempts_used < campaign.attempts_allowed:
-            st.caption("Once started, the timer runs. Leaving or reloading the page counts as abandoning the "
-                       "attempt.")
+            st.caption(f"Once started, the timer runs. A reload or a lost connection resumes the attempt if you "
+                       f"are back within {grace} seconds; leaving it for longer counts as abandoning it.")
             if st.button(f"Start attempt {campaign.attempts_used + 1}", key=f"start-{campaign.id}", type="primary"):
                 try:
                     ui.attempt_id = cert.start_attempt(actor, campaign.id, holder=ui.holder).id

@@ -6,9 +6,11 @@ import streamlit as st
 
 from services import DIFFICULTIES, PracticeError, SessionView, TurnStream
 from ui.context import app_services, chat_ui, plain, require_actor, session_param
-from ui.widgets import AVATARS, stream_reply, transcript
+from ui.widgets import AVATARS, frustration_bar, pin_to_top, stream_reply, transcript
 
 BANDS = ((3.5, "fairly calm", "green"), (6.5, "annoyed", "orange"), (10.1, "very angry", "red"))
+#: The chat box's widget key: a refused message is put back into it.
+REPLY_KEY = "reply"
 ENDINGS = {
     "resolved": ("success", "The customer is satisfied: you resolved the chat."),
     "walked_away": ("error", "The customer walked away."),
@@ -56,12 +58,22 @@ def persona_cards(difficulty: str) -> None:
                         st.error(str(exc))
 
 
-def sidebar() -> str:
+def sidebar(view: SessionView | None) -> str:
+    """The chat on screen (named, so it is never confused with the picker), then "New chat", which starts from the
+    customer and difficulty on screen."""
     with st.sidebar:
-        st.header("New chat")
         cards = service.personas()
-        card = st.selectbox("Customer", cards, format_func=lambda c: c.title)
-        difficulty = st.radio("Difficulty", DIFFICULTIES, index=1, horizontal=True)
+        slugs = [c.slug for c in cards]
+        if view is not None:
+            with st.container(border=True, key="chat-on-screen"):
+                st.markdown(f"**{'Chat' if view.active else 'Ended chat'} on screen:** {plain(view.persona_name)}")
+                st.caption(f"{plain(view.persona_title)} · {view.difficulty} · chat #{view.id}")
+        st.header("New chat")
+        on_screen = view is not None and view.persona_slug in slugs
+        card = st.selectbox("Customer", cards, format_func=lambda c: c.title,
+                            index=slugs.index(view.persona_slug) if view is not None and on_screen else 0)
+        difficulty = st.radio("Difficulty", DIFFICULTIES, horizontal=True,
+                              index=DIFFICULTIES.index(view.difficulty) if view is not None else 1)
         if card is not None:
             st.caption(plain(card.summary))
             st.caption(f"Starts at frustration {card.start_frustration[difficulty]:.0f}/10.")
@@ -107,40 +119,90 @@ def usage(view: SessionView) -> str:
 
 
 def meter(view: SessionView) -> None:
-    left, right = st.columns([4, 1])
+    """The frustration meter, pinned to the top of the chat area (it stays in view as the chat scrolls)."""
     agent_seqs = [i for i, m in enumerate(view.messages) if m.role == "agent"]
     before_last = view.messages[agent_seqs[-1] - 1].frustration if agent_seqs else view.frustration
     mood, color = next((label, c) for limit, label, c in BANDS if view.frustration < limit)
-    with left:
-        st.progress(min(1.0, view.frustration / 10), text=f"Customer frustration: {view.frustration:.1f} / 10")
-        st.badge(mood, color=color)  # type: ignore[arg-type]
-        st.caption(f"Stage: {view.stage} · turn {view.agent_turns} · {usage(view)}")
-    with right:
-        st.metric("Frustration", f"{view.frustration:.1f}", delta=round(view.frustration - before_last, 1) or None,
-                  delta_color="inverse")
+    with st.container(key="frustration-meter"):
+        left, right = st.columns([4, 1], vertical_alignment="center")
+        with left:
+            frustration_bar(view.frustration, mood, color)
+            st.badge(mood, color=color)  # type: ignore[arg-type]
+            st.caption(f"Stage: {view.stage} · turn {view.agent_turns} · {usage(view)}")
+        with right:
+            st.metric("Frustration", f"{view.frustration:.1f}",
+                      delta=round(view.frustration - before_last, 1) or None, delta_color="inverse")
 
 
 def open_report(session_id: int) -> None:
     st.switch_page("pages/report.py", query_params={"session": str(session_id)})
 
 
+def refused(message: str, text: str, *, back_in_box: bool) -> None:
+    """A message the service refused: say why, and lose nothing typed (back in the box, or shown to copy)."""
+    st.error(message)
+    if not text.strip():
+        return
+    if back_in_box:
+        st.session_state[REPLY_KEY] = text  # before the box is drawn: it shows the text again
+        st.caption("Your text is back in the box below.")
+    else:
+        st.caption("Your message was not sent. Here it is, to copy:")
+        st.code(text, language=None)
+
+
+def end_chat(view: SessionView) -> None:
+    """End and grade, after the trainee confirms (ending cannot be undone)."""
+    with st.popover("End chat and see my report"):
+        st.write(f"End the chat with {plain(view.persona_name)} now? It is graded on what you wrote so far, and "
+                 "you cannot write to this customer again.")
+        st.caption("Click anywhere else to keep chatting.")
+        if st.button("Yes, end the chat and grade it", type="primary"):
+            try:
+                services.end_and_grade(actor, view.id)
+            except PracticeError as exc:
+                st.error(str(exc))
+            else:
+                open_report(view.id)
+
+
 def chat(view: SessionView) -> None:
+    # Read the chat box before it is drawn: a refused message then goes back into it, and a message sent from a
+    # stale tab into a chat that has ended (where no box is drawn) is still answered.
+    submitted = st.session_state.get(REPLY_KEY)
+    text = submitted if isinstance(submitted, str) else None
     st.subheader(f"{view.persona_name} · {view.persona_title}")
     st.caption(f"Difficulty: {view.difficulty} · chat #{view.id} · trainee: {view.trainee} · "
                f"customer: {backend_label(view.backend, view.model)}")
+    pin_to_top("frustration-meter")
     meter(view)
     transcript(view.messages)
     if ui.notice:
         st.warning(ui.notice)
         ui.notice = None
+    refusal = None
+    if text is not None:
+        try:
+            turn = service.send(actor, view.id, text)
+        except PracticeError as exc:
+            refusal = str(exc)
+        else:  # stored: only now is it shown as sent
+            with st.chat_message("user", avatar=AVATARS["agent"]):
+                st.markdown(plain(text))
+            run_turn(turn)
     if not view.active:
+        if refusal is not None and text is not None:
+            refused(refusal, text, back_in_box=False)
         kind, ending = ENDINGS.get(view.ended_reason or "", ("info", "This chat has ended."))
         getattr(st, kind)(ending)
         report, again, new = st.columns(3)
         if report.button("See your report", type="primary", use_container_width=True):
             open_report(view.id)
         if again.button("Try this customer again", use_container_width=True):
-            run_turn(service.start(actor, persona_slug=view.persona_slug, difficulty=view.difficulty))
+            try:
+                run_turn(service.start(actor, persona_slug=view.persona_slug, difficulty=view.difficulty))
+            except PracticeError as exc:
+                st.error(str(exc))
         if new.button("Pick another customer", use_container_width=True):
             ui.session_id = None
             st.query_params.clear()
@@ -149,42 +211,42 @@ def chat(view: SessionView) -> None:
     if view.awaiting_reply:
         st.info("The customer has not answered yet.")
         if st.button("Retry the customer's reply", type="primary"):
-            run_turn(service.retry(actor, view.id))
-    if st.button("End chat and see my report", help="Finish this conversation and grade it"):
-        try:
-            services.end_and_grade(actor, view.id)
-        except PracticeError as exc:
-            st.error(str(exc))
-        else:
-            open_report(view.id)
+            try:
+                run_turn(service.retry(actor, view.id))
+            except PracticeError as exc:
+                st.error(str(exc))
+    end_chat(view)
+    if refusal is not None and text is not None:
+        refused(refusal, text, back_in_box=not view.awaiting_reply)
+    # No max_chars: the browser would silently drop a longer paste; the service refuses it with the limit instead.
     limit = service.settings.max_message_chars
-    text = st.chat_input(f"Reply to {view.persona_name} (up to {limit:,} characters)", max_chars=limit,
-                         disabled=view.awaiting_reply)
-    if text is not None:
-        with st.chat_message("user", avatar=AVATARS["agent"]):
-            st.markdown(plain(text))
-        try:
-            run_turn(service.send(actor, view.id, text))
-        except PracticeError as exc:
-            st.error(str(exc))
-            if text.strip():  # refused before it was stored: give it back so nothing typed is lost
-                st.caption("Your message was not sent. Here it is, to copy and send again:")
-                st.code(text, language=None)
+    st.chat_input(f"Reply to {view.persona_name} (up to {limit:,} characters)", key=REPLY_KEY,
+                  disabled=view.awaiting_reply)
 
 
-chosen_difficulty = sidebar()
+def open_view() -> tuple[SessionView | None, str | None]:
+    """The chat the address or the session names, or why it cannot be shown."""
+    if ui.session_id is None:
+        return None, None
+    try:
+        return service.get(actor, ui.session_id), None
+    except PracticeError as exc:
+        ui.session_id = None
+        st.query_params.clear()
+        return None, str(exc)
+
+
+current, problem = open_view()
+chosen_difficulty = sidebar(current)
 st.title("Difficult-customer practice")
-if ui.notice and ui.session_id is None:
+if problem:
+    st.error(problem)
+if ui.notice and current is None:
     st.warning(ui.notice)
     ui.notice = None
-if ui.session_id is None:
+if current is None:
     st.write("Choose a customer below (or in the sidebar) and a difficulty. The customer reacts to what you "
              "write: listen, acknowledge, ask questions, own the next step, and keep your limits.")
     persona_cards(chosen_difficulty)
 else:
-    try:
-        chat(service.get(actor, ui.session_id))
-    except PracticeError as exc:
-        st.error(str(exc))
-        ui.session_id = None
-        st.query_params.clear()
+    chat(current)

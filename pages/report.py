@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import streamlit as st
 
+from grading.citations import readable
 from services import PracticeError
 from ui.context import app_services, chat_ui, plain, require_actor, session_param
 from ui.widgets import transcript
@@ -26,7 +28,34 @@ except PracticeError as exc:
     st.error(str(exc))
     st.stop()
 report: dict[str, Any] = stored.report
-st.title("Your report" if view.trainee == actor.username else f"Report: {view.trainee}")
+own = view.trainee == actor.username
+#: Grades cite transcript positions; people count turns as the chat page does: the trainee's messages.
+agent_turn = {position: n for n, position in enumerate(
+    (p for p, m in enumerate(view.messages, start=1) if m.role == "agent"), start=1)}
+
+
+def turn_of(position: int) -> int | str:
+    return agent_turn.get(position, "?")
+
+
+def shown(text: str) -> str:
+    """A grader's sentence for people: plain citations of the material, turns numbered as on the chat page."""
+    def renumber(match: re.Match[str]) -> str:
+        return match[1] + ", ".join(str(turn_of(int(n))) for n in match[2].split(", "))
+
+    return readable(re.sub(r"\b(turns? )(\d+(?:, \d+)*)", renumber, text))
+
+
+said = "you said" if own else "the trainee said"
+st.title("Your report" if own else f"Report: {view.trainee}")
+if own:
+    try:
+        seen = services.review.mark_comments_seen(actor, session_id)
+    except PracticeError:  # e.g. the database is busy: the notice stays for next time, the report still shows
+        seen = 0
+    if seen:
+        st.info(f"{seen} new {'comment' if seen == 1 else 'comments'} from your trainer on chat #{view.id}: "
+                "they are under their turn in *The conversation* below.", icon=":material/comment:")
 
 st.subheader(f"{view.persona_name} · {view.persona_title}")
 st.caption(f"Chat #{view.id} · {view.difficulty} · trainee: {view.trainee} · graded {stored.created_at:%Y-%m-%d %H:%M}")
@@ -46,7 +75,7 @@ if report["status"] == "needs_review":
     st.warning("This grade needs review: the judge model failed (" + plain(j.get("error", "unknown error")) +
                "). The score shown is the deterministic evidence only.")
 for flag in report["flags"]:
-    st.warning(plain(flag))
+    st.warning(plain(shown(flag)))
 
 well, improve = st.columns(2)
 with well:
@@ -54,24 +83,30 @@ with well:
     if not report["went_well"]:
         st.write("Nothing reached the top level yet.")
     for item in report["went_well"]:
-        quote = f" — turn {item['turn']}: “{plain(item['quote'])}”" if item["quote"] else ""
+        quote = f" — turn {turn_of(item['turn'])}: “{plain(item['quote'])}”" if item["quote"] else ""
         st.markdown(f"- **{plain(item['name'])}**{quote}")
 with improve:
     st.markdown("#### Improve these first")
     for item in report["improve_first"]:
-        st.markdown(f"- **{plain(item['name'])}** ({item['level']}/3): {plain(item['aim'])}  \n"
+        where = f", turn {turn_of(item['turn'])}" if item.get("turn") else ""
+        st.markdown(f"- **{plain(item['name'])}** ({item['level']}/3{where}): {plain(item['aim'])}  \n"
                     f"  e.g. “{plain(item['example'])}”")
 
 better = report["better_line"]
 if better:
     st.markdown("#### A better way to say it")
-    st.markdown(f"**Turn {better['turn']}, you said:** {plain(better['said'])}")
+    st.markdown(f"**Turn {turn_of(better['turn'])}, {said}:** {plain(better['said'])}")
     st.markdown(f"**Try:** {plain(better['better'])}")
-    st.caption("Suggested by the judge model." if better["source"] == "judge" else "From the rubric's examples.")
+    st.caption({"judge": "Suggested by the judge model.",
+                "coaching example": "From the example lines for this customer, closest to what was written."}.get(
+        better["source"], "From the rubric's examples."))
 
 st.markdown("#### Frustration over the conversation")
-st.line_chart({"turn": list(range(1, len(view.messages) + 1)), "frustration": [m.frustration for m in view.messages]},
+opening = [view.messages[0].frustration] if view.messages and view.messages[0].role == "customer" else []
+after_turns = [m.frustration for m in view.messages if m.role == "agent"]
+st.line_chart({"turn": list(range(1 - len(opening), len(after_turns) + 1)), "frustration": opening + after_turns},
               x="turn", y="frustration", height=180)
+st.caption("Frustration after each of the trainee's turns (turn 0: the customer's opening).")
 
 st.markdown("#### Criteria")
 cited: set[int] = set()
@@ -104,7 +139,7 @@ for c in report["criteria"]:
         for e in c["evidence"]:
             cited.add(e["turn"])
             icon = ":material/check:" if e["positive"] else ":material/close:"
-            st.markdown(f"{icon} Turn {e['turn']}: “{plain(e['quote'])}” — {plain(e['note'])}")
+            st.markdown(f"{icon} Turn {turn_of(e['turn'])}: “{plain(e['quote'])}” — {plain(e['note'])}")
 
 comments = services.review.comments(actor, session_id)
 with st.expander(f"The conversation ({sum(len(v) for v in comments.values())} trainer comments)",
@@ -113,11 +148,12 @@ with st.expander(f"The conversation ({sum(len(v) for v in comments.values())} tr
 if actor.is_staff:
     with st.form("comment"):
         st.markdown("**Comment on a turn**")
-        turn_number = st.number_input("Turn", min_value=1, max_value=max(1, len(view.messages)), value=1)
+        position = st.selectbox("Turn", list(agent_turn),
+                                format_func=lambda p: f"Turn {agent_turn[p]}: {view.messages[p - 1].content[:80]}")
         body = st.text_area("Comment", max_chars=4000)
         if st.form_submit_button("Add comment"):
             try:
-                services.review.comment(actor, session_id, turn=int(turn_number), body=body)
+                services.review.comment(actor, session_id, turn=int(position or 1), body=body)
                 st.rerun()
             except PracticeError as exc:
                 st.error(str(exc))
@@ -129,6 +165,11 @@ if stored.judge_raw:
     with st.expander("Judge's raw output"):
         st.code(stored.judge_raw, language="json")
 
+if not own:  # a trainer or admin reading someone's report: nothing to retry, their progress is not yours
+    if actor.is_staff and st.button("Regrade", help="Grade again with the current rubric (adds a new grade)"):
+        services.grading.grade_session(actor, session_id)
+        st.rerun()
+    st.stop()
 again, history, regrade = st.columns(3)
 if again.button("Try this customer again", type="primary", use_container_width=True):
     turn = services.practice.start(actor, persona_slug=view.persona_slug, difficulty=view.difficulty)

@@ -1,21 +1,47 @@
-"""Verify a certificate's code against the database (and the audit log)."""
+"""Verify a certificate's code against the database (and the audit log). Public: an employer checks a code
+without an account; it shows only what the certificate itself shows, and each address has a few checks a
+minute (the service counts them in the database)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from ui.context import app_services, plain, require_actor
+from services import PracticeError
+from services.certification import RateLimited
+from ui.context import app_services, plain, public_page
 
+public_page()
 services = app_services()
-require_actor()
+
+
+def client_address() -> str:
+    """Who is checking, for the rate limit: the balancer's client header when configured, else the connection."""
+    header = services.certification.settings.client_ip_header
+    forwarded = st.context.headers.get(header) if header else None
+    if forwarded and forwarded.split(",")[0].strip():
+        return forwarded.split(",")[0].strip()
+    return st.context.ip_address or "unknown"
+
+
 st.title("Verify a certificate")
-code = st.text_input("Verification code", value=st.query_params.get("code", ""), max_chars=40,
-                     placeholder="CERT-XXXX-XXXX-XXXX")
-if code.strip():
-    check = services.certification.verify_certificate(code)
-    if check.valid:
-        issued = check.issued_at.strftime("%d %B %Y") if check.issued_at else "?"
-        st.success(f"**Valid.** {plain(check.holder or '')} passed **{plain(check.campaign or '')}** with "
-                   f"{check.score} / 100 on {issued}.", icon=":material/verified:")
+st.caption("Enter the verification code printed on the certificate (CERT-XXXX-XXXX-XXXX). No login is needed.")
+with st.form("verify"):
+    code = st.text_input("Verification code", value=st.query_params.get("code", ""), max_chars=40,
+                         placeholder="CERT-XXXX-XXXX-XXXX")
+    asked = st.form_submit_button("Check the code", type="primary")
+if asked and not code.strip():
+    st.error("Enter the code printed on the certificate.")
+elif code.strip() and (asked or "code" in st.query_params):
+    try:
+        check = services.certification.check_certificate(code, client=client_address())
+    except RateLimited as exc:
+        st.warning(str(exc), icon=":material/hourglass:")
+    except PracticeError as exc:  # e.g. the database is busy
+        st.error(str(exc))
     else:
-        st.error(f"**Not valid:** {plain(check.message)}", icon=":material/gpp_bad:")
+        if check.valid:
+            issued = check.issued_at.strftime("%d %B %Y") if check.issued_at else "?"
+            st.success(f"**Valid.** {plain(check.holder or '')} passed **{plain(check.campaign or '')}** with "
+                       f"{check.score} / 100 on {issued}. Code `{check.code}`.", icon=":material/verified:")
+        else:
+            st.error(f"**Not valid:** {plain(check.message)}", icon=":material/gpp_bad:")

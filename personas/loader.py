@@ -61,7 +61,7 @@ class PersonaCheck:
     errors: tuple[FieldError, ...] = ()
 
 
-def _line_of(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
+def yaml_line_of(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
     """The line of the node at ``loc`` in the composed YAML (or of its nearest existing parent)."""
     node, line = root, (root.start_mark.line + 1 if root is not None else None)
     for part in loc:
@@ -97,11 +97,12 @@ def check_persona_text(text: str, *, expected_slug: str | None = None) -> Person
         # An unknown key is usually a typo and the cause of the "Field required" errors: show it first.
         ordered = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
         return PersonaCheck(None, tuple(
-            FieldError(".".join(str(x) for x in e["loc"]) or "(top level)", e["msg"], _line_of(root, tuple(e["loc"])))
+            FieldError(".".join(str(x) for x in e["loc"]) or "(top level)", e["msg"],
+                       yaml_line_of(root, tuple(e["loc"])))
             for e in ordered))
     if expected_slug is not None and persona.slug != expected_slug:
         return PersonaCheck(None, (FieldError("slug", f"'{persona.slug}' must match the file name '{expected_slug}'",
-                                              _line_of(root, ("slug",))),))
+                                              yaml_line_of(root, ("slug",))),))
     return PersonaCheck(persona)
 
 

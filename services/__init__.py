@@ -13,15 +13,18 @@ from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 from db.engine import cached_engine
 from db.migrate import upgrade
 from personas.loader import load_personas
+from services.accounts import Account, AccountService
 from services.admin import AdminService, ConnectionResult
 from services.analytics import AnalyticsService
-from services.auth import ROLES, AccessDenied, Actor, AuthService
+from services.auth import ROLES, AccessDenied, AccountError, Actor, AuthService
 from services.catalog import LiveCatalog
 from services.certification import CampaignSpec, CertificationService
 from services.grading import GradingService, HistoryItem, StoredGrade
+from services.login_sessions import LoginRefused, LoginSessionService, LoginTicket, ResumedLogin
 from services.practice import DIFFICULTIES, PracticeService, TurnStream
 from services.review import SORTS, ReviewFilters, ReviewService
 from services.scenarios import ScenarioService
+from services.teams import TeamService, TeamView
 from services.views import DatabaseUnavailable, MessageView, PersonaCard, PracticeError, SessionSummary, SessionView
 from settings import Settings
 
@@ -38,6 +41,9 @@ class Services:
     analytics: AnalyticsService
     scenarios: ScenarioService
     certification: CertificationService
+    accounts: AccountService
+    teams: TeamService
+    login_sessions: LoginSessionService
 
     def end_and_grade(self, actor: Actor, session_id: int) -> StoredGrade | None:
         """The trainee ends the chat and it is graded: both in one transaction, so a crash leaves either a running
@@ -99,9 +105,11 @@ def build_services(settings: Settings) -> Services:
     practice, grading = PracticeService(settings, catalog, sessions), GradingService(settings, catalog, sessions)
     practice.after_end = grading.grade_if_ended
     return Services(practice, grading, AdminService(settings), AuthService(sessions, settings),
-                    ReviewService(settings, catalog, sessions), AnalyticsService(settings, sessions),
+                    ReviewService(settings, catalog, sessions), AnalyticsService(settings, sessions, catalog),
                     ScenarioService(settings, catalog, sessions),
-                    CertificationService(settings, catalog, sessions, practice, grading))
+                    CertificationService(settings, catalog, sessions, practice, grading),
+                    accounts=AccountService(sessions), teams=TeamService(sessions),
+                    login_sessions=LoginSessionService(sessions, settings))
 
 
 def build_practice_service(settings: Settings) -> PracticeService:
@@ -113,6 +121,9 @@ __all__ = [
     "ROLES",
     "SORTS",
     "AccessDenied",
+    "Account",
+    "AccountError",
+    "AccountService",
     "Actor",
     "AdminService",
     "AuthService",
@@ -122,10 +133,14 @@ __all__ = [
     "DatabaseUnavailable",
     "GradingService",
     "HistoryItem",
+    "LoginRefused",
+    "LoginSessionService",
+    "LoginTicket",
     "MessageView",
     "PersonaCard",
     "PracticeError",
     "PracticeService",
+    "ResumedLogin",
     "ReviewFilters",
     "ReviewService",
     "ScenarioService",
@@ -133,6 +148,8 @@ __all__ = [
     "SessionSummary",
     "SessionView",
     "StoredGrade",
+    "TeamService",
+    "TeamView",
     "TurnStream",
     "build_practice_service",
     "build_services",

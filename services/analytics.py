@@ -1,12 +1,12 @@
 """Analytics from stored grades: a trainee's trend and criterion profile, a team's heatmap and weak spots.
 
-Overrides are not applied here (they are shown per transcript); every figure comes from each session's newest
-stored grade.
+Every figure is the score of record: each practice chat's newest grade with trainers' overrides applied (see
+:mod:`services.scores`). Certification chats are left out (their results are on the certification pages).
+Criteria and customers are named by their titles; the ids stay beside them for exports.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from statistics import mean
@@ -17,39 +17,92 @@ from sqlalchemy.orm import Session, sessionmaker
 from db.models import Grade, PracticeSession, User
 from services.access import can_see_trainee
 from services.auth import AccessDenied, Actor
+from services.catalog import LiveCatalog
+from services.scores import Decision, criterion_titles, decisions
 from settings import Settings
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One graded practice chat on the trend: ``seq`` counts the trainee's graded chats, oldest first."""
+
+    seq: int
+    chat: int
+    date: str
+    customer: str
+    score: int
+    overridden: bool
+
+
+@dataclass(frozen=True)
+class CriterionAverage:
+    criterion: str
+    title: str
+    average_level: float
+    graded: int
+
+
+@dataclass(frozen=True)
+class WeekCount:
+    week: str
+    sessions: int
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    trainee: str
+    criterion: str
+    title: str
+    average_level: float
+
+
+@dataclass(frozen=True)
+class PersonaScore:
+    persona: str
+    title: str
+    difficulty: str
+    average_score: float
+    n: int
 
 
 @dataclass
 class TraineeAnalytics:
-    trend: list[dict[str, object]] = field(default_factory=list)  # {date, chat, score}
-    criteria: list[dict[str, object]] = field(default_factory=list)  # {criterion, average_level, graded}
-    per_week: list[dict[str, object]] = field(default_factory=list)  # {week, sessions}
+    trend: list[TrendPoint] = field(default_factory=list)
+    criteria: list[CriterionAverage] = field(default_factory=list)
+    per_week: list[WeekCount] = field(default_factory=list)
 
 
 @dataclass
 class TeamAnalytics:
-    heatmap: list[dict[str, object]] = field(default_factory=list)  # {trainee, criterion, average_level}
-    weakest: list[dict[str, object]] = field(default_factory=list)  # {criterion, average_level}
-    by_persona: list[dict[str, object]] = field(default_factory=list)  # {persona, difficulty, average_score, n}
+    heatmap: list[HeatCell] = field(default_factory=list)
+    weakest: list[CriterionAverage] = field(default_factory=list)
+    by_persona: list[PersonaScore] = field(default_factory=list)
 
 
-def _levels(report_json: str) -> dict[str, int]:
-    report = json.loads(report_json)
-    return {c["id"]: c["level"] for c in report.get("criteria", []) if c.get("level") is not None}
+def _levels(decision: Decision) -> dict[str, int]:
+    return {c.id: c.level for c in decision.criteria if c.level is not None}
 
 
 class AnalyticsService:
-    def __init__(self, settings: Settings, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session], catalog: LiveCatalog | None = None) -> None:
         self.settings = settings
         self.sessions = sessions
+        self.catalog = catalog
 
-    def _graded(self, db: Session, *conditions: object) -> list[tuple[PracticeSession, Grade, User | None]]:
-        query = (select(PracticeSession, Grade, User)
+    def _persona_title(self, slug: str) -> str:
+        persona = self.catalog.personas.get(slug) if self.catalog is not None else None
+        return persona.title if persona is not None else slug
+
+    def _graded(self, db: Session, *conditions: object) -> list[tuple[PracticeSession, Decision]]:
+        """Graded practice chats matching ``conditions``, oldest first, each with its decision."""
+        query = (select(PracticeSession, Grade)
                  .join(Grade, Grade.id == PracticeSession.latest_grade_id)
                  .outerjoin(User, User.id == PracticeSession.user_id)
-                 .where(*conditions).order_by(PracticeSession.started_at))  # type: ignore[arg-type]
-        return [(s, g, u) for s, g, u in db.execute(query).all()]
+                 .where(PracticeSession.mode == "practice", *conditions)  # type: ignore[arg-type]
+                 .order_by(PracticeSession.started_at, PracticeSession.id))
+        rows = [(s, g) for s, g in db.execute(query).all()]
+        decided = decisions(db, (g for _, g in rows), criteria=True)
+        return [(s, decided[g.id]) for s, g in rows]
 
     def trainee(self, actor: Actor, trainee: str | None = None) -> TraineeAnalytics:
         name = (trainee or actor.username).strip()
@@ -58,20 +111,23 @@ class AnalyticsService:
             if not can_see_trainee(actor, name, owner.team if owner else None, self.settings):
                 raise AccessDenied(f"No trainee '{name}' you can see.")
             rows = self._graded(db, PracticeSession.trainee == name)
-            all_sessions = db.scalars(select(PracticeSession.started_at).where(PracticeSession.trainee == name)).all()
+            all_sessions = db.scalars(select(PracticeSession.started_at).where(
+                PracticeSession.trainee == name, PracticeSession.mode == "practice")).all()
         out = TraineeAnalytics()
+        titles = criterion_titles()
         levels: dict[str, list[int]] = defaultdict(list)
-        for s, g, _ in rows:
-            out.trend.append({"date": s.started_at.date().isoformat(), "chat": s.id, "score": g.overall})
-            for criterion, level in _levels(g.report_json).items():
+        for seq, (s, d) in enumerate(rows, start=1):
+            out.trend.append(TrendPoint(seq, s.id, s.started_at.date().isoformat(),
+                                        self._persona_title(s.persona_slug), d.overall, d.overridden))
+            for criterion, level in _levels(d).items():
                 levels[criterion].append(level)
-        out.criteria = [{"criterion": c, "average_level": round(mean(v), 2), "graded": len(v)}
+        out.criteria = [CriterionAverage(c, titles.get(c, c), round(mean(v), 2), len(v))
                         for c, v in sorted(levels.items())]
         weeks: dict[str, int] = defaultdict(int)
         for started in all_sessions:
             year, week, _ = started.isocalendar()
             weeks[f"{year}-W{week:02d}"] += 1
-        out.per_week = [{"week": w, "sessions": n} for w, n in sorted(weeks.items())]
+        out.per_week = [WeekCount(w, n) for w, n in sorted(weeks.items())]
         return out
 
     def team(self, actor: Actor, team: str) -> TeamAnalytics:
@@ -81,19 +137,19 @@ class AnalyticsService:
             raise AccessDenied(f"No team '{team}' you can see.")
         with self.sessions() as db:
             rows = self._graded(db, User.team == team)
+        titles = criterion_titles()
         per_cell: dict[tuple[str, str], list[int]] = defaultdict(list)
         per_criterion: dict[str, list[int]] = defaultdict(list)
         per_persona: dict[tuple[str, str], list[int]] = defaultdict(list)
-        for s, g, _ in rows:
-            for criterion, level in _levels(g.report_json).items():
+        for s, d in rows:
+            for criterion, level in _levels(d).items():
                 per_cell[(s.trainee, criterion)].append(level)
                 per_criterion[criterion].append(level)
-            per_persona[(s.persona_slug, s.difficulty)].append(g.overall)
+            per_persona[(s.persona_slug, s.difficulty)].append(d.overall)
         out = TeamAnalytics()
-        out.heatmap = [{"trainee": t, "criterion": c, "average_level": round(mean(v), 2)}
-                       for (t, c), v in sorted(per_cell.items())]
-        out.weakest = sorted(({"criterion": c, "average_level": round(mean(v), 2)} for c, v in per_criterion.items()),
-                             key=lambda r: r["average_level"])  # type: ignore[arg-type,return-value]
-        out.by_persona = [{"persona": p, "difficulty": d, "average_score": round(mean(v), 1), "n": len(v)}
+        out.heatmap = [HeatCell(t, c, titles.get(c, c), round(mean(v), 2)) for (t, c), v in sorted(per_cell.items())]
+        out.weakest = sorted((CriterionAverage(c, titles.get(c, c), round(mean(v), 2), len(v))
+                              for c, v in per_criterion.items()), key=lambda r: r.average_level)
+        out.by_persona = [PersonaScore(p, self._persona_title(p), d, round(mean(v), 1), len(v))
                           for (p, d), v in sorted(per_persona.items())]
         return out

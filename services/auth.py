@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db import audit
 from db import repository as repo
-from db.models import User, utcnow
+from db.models import Team, User, utcnow
 from services.views import PracticeError
 from settings import Settings
 
@@ -37,6 +37,56 @@ _hasher = PasswordHasher()
 
 class AccessDenied(PracticeError):
     """The acting user may not do this."""
+
+
+class AccountError(PracticeError):
+    """Bad input for an account or team form; ``field`` names the form field it is about (the page shows the
+    message under that field)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def require_admin(actor: Actor | None, doing: str) -> None:
+    """Refuse anyone but an admin (or the operator's command-line tools): "Only an admin can {doing}."."""
+    if actor is None or actor.role not in ("admin", "system"):
+        raise AccessDenied(f"Only an admin can {doing}.")
+
+
+MAX_FULL_NAME = 80
+MAX_TEAM = 60
+
+
+def team_key(name: str) -> str:
+    """What makes two team names the same team: case and runs of spaces do not count."""
+    return " ".join(name.split()).casefold()
+
+
+def find_team(db: Session, name: str) -> Team | None:
+    return db.scalar(select(Team).where(Team.name_key == team_key(name)))
+
+
+def resolve_team(db: Session, name: str | None) -> str | None:
+    """The canonical spelling of an existing team (None for no team), or an error under the team field."""
+    if name is None or not name.strip():
+        return None
+    row = find_team(db, name)
+    if row is None:
+        raise AccountError("team", f"There is no team '{' '.join(name.split())}': an admin adds it under Teams "
+                                   "on the Settings page first.")
+    return row.name
+
+
+def clean_full_name(value: str | None) -> str | None:
+    """A full name with its spaces tidied, None when empty; too long or with control characters is refused."""
+    name = " ".join((value or "").split())
+    if len(name) > MAX_FULL_NAME:
+        raise AccountError("full_name", f"A full name is at most {MAX_FULL_NAME} characters (this one has "
+                                        f"{len(name)}).")
+    if any(not ch.isprintable() for ch in name):
+        raise AccountError("full_name", "A full name cannot contain control characters.")
+    return name or None
 
 
 @dataclass(frozen=True)
@@ -59,6 +109,11 @@ class Actor:
 
 def _actor(user: User) -> Actor:
     return Actor(user.id, user.username, user.role, user.team)  # type: ignore[arg-type]
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of a password (after the caller checked its length)."""
+    return _hasher.hash(password)
 
 
 def sso_username(email: str) -> str:
@@ -102,11 +157,14 @@ class AuthService:
         groups = [str(g) for g in raw_groups] if isinstance(raw_groups, list) else [str(raw_groups)]
         role = self.sso_role(email, groups)
         team_claim = self.settings.sso_team_claim
-        team = str(claims.get(team_claim) or "")[:60] or None if team_claim else None
+        claimed = " ".join(str(claims.get(team_claim) or "").split())[:MAX_TEAM] if team_claim else ""
         username = sso_username(email)
         with self.sessions() as db:
             def change() -> User:
+                team = self._team(db, f"sso:{username}", claimed, True)
                 user = db.scalar(select(User).where(User.username == username))
+                if user is not None and user.disabled:
+                    raise AccessDenied("This account is disabled: ask an admin.")
                 if user is None:
                     user = User(username=username, role=role, team=team, password_hash=SSO_ONLY)
                     audit.append(db, actor=f"sso:{username}", action="user.created", subject_type="user", row=user)
@@ -128,35 +186,65 @@ class AuthService:
                 user = found
             return _actor(user)
 
+    @staticmethod
+    def _team(db: Session, by: str, name: str | None, may_add: bool, after: str | None = None) -> str | None:
+        """The named team's own spelling; a team the identity provider or the operator names is added if new."""
+        cleaned = " ".join((name or "").split())[:MAX_TEAM]
+        if not cleaned or not may_add:
+            return resolve_team(db, cleaned)
+        found = find_team(db, cleaned)
+        if found is not None:
+            return found.name
+        team = Team(name=cleaned, name_key=team_key(cleaned))
+        audit.append(db, actor=by, action="team.created", subject_type="team", row=team, after=after)
+        return team.name
+
     def has_users(self) -> bool:
         with self.sessions() as db:
             return bool(db.scalar(select(func.count()).select_from(User)))
 
     def create_user(self, actor: Actor | None, *, username: str, role: str, password: str,
-                    team: str | None = None) -> Actor:
-        """Create an account. Only admins (or the operator's CLI) may, except for the very first admin."""
-        if role not in ROLES:
-            raise PracticeError(f"Unknown role '{role}' (choose trainee, trainer or admin).")
+                    team: str | None = None, full_name: str | None = None, add_team: bool = True) -> Actor:
+        """Create an account. Only admins (or the operator's CLI) may, except for the very first admin.
+
+        ``team`` must name an existing team (any case; the team's own spelling is stored). Only the operator's
+        tools (``Actor.system()``) may name a new one, which is then added (audited), unless ``add_team`` is
+        False (``python -m db create-user`` refuses unknown teams, to catch typos). Bad input raises
+        :class:`AccountError` naming the field."""
+        may_add = add_team and actor is not None and actor.role == "system"
         first_admin = actor is None and role == "admin" and not self.has_users()
-        if not first_admin and (actor is None or actor.role not in ("admin", "system")):
-            raise AccessDenied("Only an admin can create accounts.")
+        if not first_admin:
+            require_admin(actor, "create accounts")
+        if role not in ROLES:
+            raise AccountError("role", f"Unknown role '{role}' (choose trainee, trainer or admin).")
         username = username.strip().lower()
         if not USERNAME.match(username):
-            raise PracticeError("Usernames are 3-40 characters: lower-case letters, digits, '.', '_' or '-'.")
+            raise AccountError("username", "Usernames are 3-40 characters: lower-case letters, digits, '.', '_' "
+                                           "or '-'.")
+        name = clean_full_name(full_name)
         if len(password) < MIN_PASSWORD:
-            raise PracticeError(f"Passwords need at least {MIN_PASSWORD} characters.")
-        password_hash = _hasher.hash(password)
+            raise AccountError("password", f"Passwords need at least {MIN_PASSWORD} characters.")
         by = actor.username if actor is not None else username
         with self.sessions() as db:
+            if db.scalar(select(User.id).where(User.username == username)) is not None:
+                raise AccountError("username", f"The username '{username}' is taken.")
+            if not may_add:
+                resolve_team(db, team)  # a missing team is refused before the slow hash
+            password_hash = _hasher.hash(password)
+
             def change() -> User:
-                user = User(username=username, role=role, team=(team or None), password_hash=password_hash)
-                audit.append(db, actor=by, action="user.created", subject_type="user", row=user)
+                seen = audit.chain_end(db)  # a team renamed or deleted meanwhile makes this run again
+                user = User(username=username, role=role, team=self._team(db, by, team, may_add, after=seen),
+                            full_name=name, password_hash=password_hash)
+                first = audit.chain_end(db) == seen  # no team was added just now (that entry is chained to seen)
+                audit.append(db, actor=by, action="user.created", subject_type="user", row=user,
+                             after=seen if first else None)
                 return user
 
             try:
                 return _actor(repo.commit_audited(db, change))
             except IntegrityError:
-                raise PracticeError(f"The username '{username}' is taken.") from None
+                raise AccountError("username", f"The username '{username}' is taken.") from None
 
     def login(self, username: str, password: str) -> Actor:
         """The user's actor, or a refusal that does not say whether the username exists."""
@@ -178,14 +266,17 @@ class AuthService:
                     user.locked_until, user.failed_logins = now + LOCKOUT, 0
                 db.commit()
                 raise wrong from None
+            if user.disabled:  # said only to someone who knows the password
+                raise AccessDenied("This account is disabled: ask an admin.")
             user.failed_logins, user.locked_until = 0, None
             db.commit()
             return _actor(user)
 
     def actor(self, user_id: int) -> Actor | None:
+        """The account's actor, or None when it is gone or disabled (the page then logs it out)."""
         with self.sessions() as db:
             user = db.get(User, user_id)
-            return _actor(user) if user else None
+            return _actor(user) if user is not None and not user.disabled else None
 
     def users(self, actor: Actor) -> list[Actor]:
         if actor.role not in ("admin", "system"):

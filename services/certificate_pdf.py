@@ -12,7 +12,16 @@ UNICODE_FONTS = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
                  Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"))
 
 
-def render_certificate(*, holder: str, campaign: str, score: int, issued_at: datetime, code: str) -> bytes:
+def verify_address(public_url: str | None, code: str) -> str:
+    """Where a reader checks the code: the app's public Verify page (with the code filled in) when the app's
+    address is configured, else the page's name."""
+    if public_url:
+        return f"Check it at {public_url.rstrip('/')}/verify?code={code}"
+    return "Check it on the Verify certificate page of the practice app (no login needed)"
+
+
+def render_certificate(*, holder: str, campaign: str, score: int, issued_at: datetime, code: str,
+                       public_url: str | None = None) -> bytes:
     pdf = FPDF(orientation="landscape", format="A4")
     pdf.set_auto_page_break(False)
     pdf.add_page()
@@ -50,6 +59,5 @@ def render_certificate(*, holder: str, campaign: str, score: int, issued_at: dat
     line(campaign, 20, "B", 8)
     line(f"with a score of {score} / 100 on {issued_at:%d %B %Y}", 14, "", 20)
     line(f"Verification code: {code}", 13, "B", 3, (40, 70, 120))
-    line("Check it on the app's Verify certificate page or with: python -m db verify-certificate CODE", 10, "", 0,
-         (90, 90, 90))
+    line(verify_address(public_url, code), 10, "", 0, (90, 90, 90))
     return bytes(pdf.output())

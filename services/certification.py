@@ -4,9 +4,12 @@
   hash): later edits publish new versions and never change a running campaign.
 - An attempt's number is unique per (campaign, trainee) in the database, so two tabs starting at the same
   moment cannot both get a try: the second insert fails and is refused.
-- An attempt is held by one browser session (``holder``); another one opening it means the trainee left,
-  and the attempt counts as abandoned.  Past its deadline it expires; both end it and are graded on what
-  was done.
+- An attempt is held by one browser session (``holder``), which checks in every second while its page is
+  open (``holder_seen_at``, written at most every few seconds).  A new browser session of the same trainee
+  (a reload, a dropped connection, a second tab) takes it over while the holder has been silent for less
+  than ``attempt_reconnect_grace_seconds``; the clock keeps running, and the old session can no longer drive
+  it.  After the grace the attempt counts as abandoned.  Past its deadline it expires; both end it and are
+  graded on what was done.
 - Pass or fail is computed here from criterion scores; borderline and flagged results wait for a reviewer.
   Every change of a campaign, an attempt's result, a review and a certificate is in the audit chain.
 """
@@ -45,6 +48,7 @@ from db.models import (
 from grading.report import weighted_overall
 from grading.rubric import RUBRIC_PATH, Rubric, load_rubric, parse_rubric, rubric_hash
 from personas.loader import version_hash
+from services import rate_limit
 from services.access import can_see_trainee
 from services.auth import AccessDenied, Actor
 from services.catalog import LiveCatalog
@@ -157,6 +161,8 @@ class AttemptView:
     reviews: tuple[ReviewView, ...] = ()
     certificate: str | None = None
     session_ids: tuple[int, ...] = ()
+    #: Whether the browser session that asked holds the attempt (None when it did not say who it is).
+    held_here: bool | None = None
 
     @property
     def active(self) -> bool:
@@ -164,6 +170,67 @@ class AttemptView:
 
     def seconds_left(self, now: datetime | None = None) -> int:
         return max(0, int((self.deadline - (now or utcnow())).total_seconds()))
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """What happened when a browser session checked in on its trainee's attempt.
+
+    ``kind``: ``held`` (this session holds it; its heartbeat was recorded), ``resumed`` (this session took it
+    over within the reconnect grace), ``elsewhere`` (another session holds it and may still come back),
+    ``abandoned`` (the holder was silent past the grace: ended now), ``expired`` (its time ran out: ended now)
+    or ``ended`` (it had ended before).
+    """
+
+    kind: str
+    view: AttemptView
+    grace_seconds: int
+
+    @property
+    def changed(self) -> bool:
+        """The attempt ended during this check-in (the page shows the result and its navigation again)."""
+        return self.kind in ("abandoned", "expired")
+
+    @property
+    def notice(self) -> str | None:
+        grace = self.grace_seconds
+        return {
+            "resumed": "You were reconnected to your attempt after a reload or a lost connection. The clock kept "
+                       "running while you were away.",
+            "elsewhere": "This attempt continues in another window or tab. Only one window can drive an attempt; "
+                         "continue there, or take it back here.",
+            "abandoned": f"You were away from this attempt for longer than the {grace}-second reconnect grace "
+                         "(a reload, a closed window or a lost connection), so it counts as abandoned and has "
+                         "been graded as not passed.",
+            "expired": "Time is up: the attempt has ended and is graded on what you did.",
+        }.get(self.kind)
+
+
+class RateLimited(PracticeError):
+    """Too many requests from one client in the current minute."""
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    """One assigned trainee on HR's campaign report (and one line of its CSV)."""
+
+    trainee: str
+    team: str
+    attempts: int
+    status: str
+    outcome: str
+    best_score: int | None
+    certificate: str | None = None
+    #: The attempt the certificate belongs to (for its PDF).
+    certificate_attempt: int | None = None
+
+    def csv_row(self) -> dict[str, str | int]:
+        return {"trainee": self.trainee, "team": self.team, "attempts": self.attempts, "status": self.status,
+                "outcome": self.outcome, "best_score": "" if self.best_score is None else self.best_score,
+                "certificate": self.certificate or ""}
+
+
+CSV_FIELDS = ("trainee", "team", "attempts", "status", "outcome", "best_score", "certificate")
 
 
 @dataclass(frozen=True)
@@ -177,6 +244,16 @@ class CertificateCheck:
     issued_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class WeakSpot:
+    """A criterion's average level over a campaign's graded chats."""
+
+    criterion: str
+    title: str
+    average_level: float
+    graded: int
+
+
 @dataclass
 class CampaignReport:
     campaign: CampaignView
@@ -185,12 +262,22 @@ class CampaignReport:
     completed: int = 0
     passed: int = 0
     awaiting_review: int = 0
-    weak_spots: list[dict[str, Any]] = field(default_factory=list)
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    #: Trainees with a final outcome (passed, or failed with nothing awaiting review or grading).
+    decided: int = 0
+    weak_spots: list[WeakSpot] = field(default_factory=list)
+    rows: list[CampaignRow] = field(default_factory=list)
 
     @property
     def pass_rate(self) -> float | None:
-        return self.passed / self.completed if self.completed else None
+        """Passed over decided trainees; None while nobody's result is final (see ``pass_rate_label``)."""
+        return self.passed / self.decided if self.decided else None
+
+    @property
+    def pass_rate_label(self) -> str:
+        undecided = self.completed - self.decided
+        if self.pass_rate is None:
+            return "pending" if undecided else "–"
+        return f"{self.pass_rate:.0%}" + (f" ({undecided} pending)" if undecided else "")
 
 
 def certificate_file_name(code: str) -> str:
@@ -400,9 +487,12 @@ class CertificationService:
             active = db.scalar(select(Attempt).where(Attempt.campaign_id == campaign.id,
                                                      Attempt.user_id == user.id, Attempt.status == "active"))
             if active is not None:
-                if active.holder == holder:
-                    return self._attempt_view(db, active)
-                self._end(db, active, "abandoned", actor.username)  # opened elsewhere: the trainee left it
+                if active.holder == holder or self._within_grace(active, now):  # a reload: resume it
+                    resumed = self._check_in(db, actor, active, holder, take_over=True).view
+                    if resumed.active:
+                        return resumed
+                else:
+                    self._end(db, active, "abandoned", actor.username)  # away past the grace: the trainee left it
             used = db.scalar(select(func.count()).select_from(Attempt).where(
                 Attempt.campaign_id == campaign.id, Attempt.user_id == user.id)) or 0
             if used >= campaign.attempts_allowed:
@@ -415,7 +505,8 @@ class CertificationService:
 
             def change() -> Attempt:
                 row = Attempt(campaign_id=campaign.id, user_id=user.id, number=used + 1, seed=seed,
-                              plan=json.dumps(plan), position=0, holder=holder, status="active", started_at=now,
+                              plan=json.dumps(plan), position=0, holder=holder, holder_seen_at=now,
+                              status="active", started_at=now,
                               deadline=min(now + timedelta(minutes=campaign.time_limit_minutes), campaign.closes_at),
                               outcome="pending")
                 audit.append(db, actor=actor.username, action="attempt.started", subject_type="attempt", row=row)
@@ -441,21 +532,112 @@ class CertificationService:
         self.practice.start(actor, persona_slug=slug, difficulty=difficulty, seed=seed, persona_version=version,
                             attempt_id=attempt_id).finish()
 
+    @property
+    def grace(self) -> timedelta:
+        return timedelta(seconds=self.settings.attempt_reconnect_grace_seconds)
+
+    def _within_grace(self, row: Attempt, now: datetime) -> bool:
+        """Whether the attempt's holder checked in recently enough for another session to take it over."""
+        return self._left_at(row, now) is None
+
+    def _heartbeat_every(self) -> timedelta:
+        """How often a holder's check-in is written: often enough for the grace, rarely enough to be cheap."""
+        return timedelta(seconds=max(1, min(5, self.settings.attempt_reconnect_grace_seconds // 3)))
+
     def _held(self, db: Session, actor: Actor, attempt_id: int, holder: str) -> Attempt:
-        """The actor's active attempt, held by this browser session; ends it if it left or ran out of time."""
+        """The actor's active attempt, held by this browser session; ends it if it was left past the reconnect
+        grace or ran out of time. Another session's attempt is refused (it is not ended while it may return)."""
         row = db.get(Attempt, attempt_id)
         if row is None or row.user_id != actor.id:
             raise AccessDenied(f"No attempt with id {attempt_id}.")
         if row.status != "active":
             raise PracticeError("This attempt has ended.")
-        if row.holder != holder:
-            self._end(db, row, "abandoned", actor.username)
-            raise PracticeError("You left this attempt (it was opened in another window or after a reload), so it "
-                                "counts as abandoned.")
-        if utcnow() >= row.deadline:
+        now = utcnow()
+        if now >= row.deadline:
+            if row.holder != holder and self._left_at(row, now) is not None:
+                self._end(db, row, "abandoned", actor.username)
+                raise PracticeError("You were away from this attempt for longer than the reconnect grace, so it "
+                                    "counts as abandoned.")
             self._end(db, row, "expired", actor.username)
             raise PracticeError("Time is up: the attempt has ended and is graded on what you did.")
+        if row.holder != holder:
+            if self._within_grace(row, now):
+                raise PracticeError("This attempt continues in another window or tab, so this one cannot "
+                                    "answer; nothing was sent. Reload this page to continue it here.")
+            self._end(db, row, "abandoned", actor.username)
+            raise PracticeError("You were away from this attempt for longer than the reconnect grace, so it "
+                                "counts as abandoned.")
+        if row.holder_seen_at is None or now - row.holder_seen_at >= self._heartbeat_every():
+            row.holder_seen_at = now
+            db.commit()
         return row
+
+    def running_attempt(self, actor: Actor) -> AttemptView | None:
+        """The trainee's attempt that has not ended (whichever browser session holds it), if any. A read."""
+        if actor.id is None:
+            return None
+        with self.sessions() as db:
+            row = db.scalar(select(Attempt).where(Attempt.user_id == actor.id, Attempt.status == "active")
+                            .order_by(Attempt.id.desc()).limit(1))
+            return self._attempt_view(db, row) if row is not None else None
+
+    def check_in(self, actor: Actor, attempt_id: int, *, holder: str, take_over: bool = False) -> CheckIn:
+        """A browser session checks in on its trainee's attempt: the holder's heartbeat, a returning session
+        taking the attempt over within the grace (``take_over``), or ending it once it was left past the
+        grace or its time ran out. See :class:`CheckIn` for the outcomes."""
+        with self.sessions() as db:
+            row = db.get(Attempt, attempt_id)
+            if row is None or row.user_id != actor.id:
+                raise AccessDenied(f"No attempt with id {attempt_id}.")
+            return self._check_in(db, actor, row, holder, take_over=take_over)
+
+    def heartbeat(self, actor: Actor, attempt_id: int, *, holder: str) -> bool:
+        """The running page's once-a-second check-in, kept cheap (one read, a write every few seconds): True
+        while this browser session holds the running attempt and its time is not up. False means the page
+        reruns and :meth:`check_in` says what happened."""
+        with self.sessions() as db:
+            row = db.get(Attempt, attempt_id)
+            if row is None or row.user_id != actor.id:
+                raise AccessDenied(f"No attempt with id {attempt_id}.")
+            now = utcnow()
+            if row.status != "active" or row.holder != holder or now >= row.deadline:
+                return False
+            if row.holder_seen_at is None or now - row.holder_seen_at >= self._heartbeat_every():
+                row.holder_seen_at = now
+                db.commit()
+            return True
+
+    def _check_in(self, db: Session, actor: Actor, row: Attempt, holder: str, *, take_over: bool) -> CheckIn:
+        grace = self.settings.attempt_reconnect_grace_seconds
+
+        def result(kind: str) -> CheckIn:
+            return CheckIn(kind, self._attempt_view(db, row, holder), grace)
+
+        if row.status != "active":
+            return result("ended")
+        now = utcnow()
+        if now >= row.deadline:
+            left = row.holder != holder and self._left_at(row, now) is not None
+            self._end(db, row, "abandoned" if left else "expired", actor.username)
+            return result("abandoned" if left else "expired")
+        if row.holder == holder:
+            if row.holder_seen_at is None or now - row.holder_seen_at >= self._heartbeat_every():
+                row.holder_seen_at = now  # a heartbeat: not audited (nothing about the result changes)
+                db.commit()
+            return result("held")
+        if self._left_at(row, now) is not None:
+            self._end(db, row, "abandoned", actor.username)
+            return result("abandoned")
+        if not take_over:
+            return result("elsewhere")
+
+        def change() -> Attempt:
+            row.holder, row.holder_seen_at = holder, now
+            audit.append(db, actor=actor.username, action="attempt.resumed", subject_type="attempt", row=row)
+            return row
+
+        self._commit(db, change)
+        return result("resumed")
 
     def send(self, actor: Actor, attempt_id: int, text: str, *, holder: str) -> TurnStream:
         with self.sessions() as db:
@@ -502,7 +684,13 @@ class CertificationService:
         for row in db.scalars(query.order_by(Attempt.id)).all():
             db.refresh(row)
             if row.status == "active":  # not ended meanwhile by its trainee or another viewer
-                self._end(db, row, "expired", "system")
+                self._end(db, row, "abandoned" if self._left_at(row) is not None else "expired", "system")
+
+    def _left_at(self, row: Attempt, now: datetime | None = None) -> datetime | None:
+        """When the trainee left a running attempt: its holder's last check-in plus the grace, if that is
+        already past and came before the deadline (left, not merely out of time). None while it is attended."""
+        left = (row.holder_seen_at or row.started_at) + self.grace
+        return left if left < min(now or utcnow(), row.deadline) else None
 
     def abandon(self, actor: Actor, attempt_id: int, *, holder: str) -> AttemptView:
         with self.sessions() as db:
@@ -546,12 +734,13 @@ class CertificationService:
         self._commit(db, change)
 
     def _issue(self, db: Session, row: Attempt, campaign: Campaign, by: str) -> None:
-        cert = Certificate(code=_certificate_code(), attempt_id=row.id, holder=row.user.username,
-                           campaign=campaign.name, score=row.score or 0)
+        cert = Certificate(code=_certificate_code(), attempt_id=row.id,
+                           holder=row.user.full_name or row.user.username, campaign=campaign.name, score=row.score or 0)
         audit.append(db, actor=by, action="certificate.issued", subject_type="certificate", row=cert)
 
     def attempt(self, actor: Actor, attempt_id: int, *, holder: str | None = None) -> AttemptView:
-        """An attempt: its trainee, or staff who may see that trainee. Reading it does not take it over."""
+        """An attempt: its trainee, or staff who may see that trainee. A read: it neither takes the attempt over
+        nor ends it (:meth:`check_in` does); with ``holder`` the view says whether that session holds it."""
         with self.sessions() as db:
             row = db.get(Attempt, attempt_id)
             if row is None:
@@ -559,12 +748,7 @@ class CertificationService:
             mine = actor.id is not None and row.user_id == actor.id
             if not mine and not can_see_trainee(actor, row.user.username, row.user.team, self.settings):
                 raise AccessDenied(f"No attempt with id {attempt_id}.")
-            if mine and holder is not None and row.status == "active":
-                try:
-                    self._held(db, actor, attempt_id, holder)
-                except PracticeError:
-                    db.refresh(row)
-            return self._attempt_view(db, row)
+            return self._attempt_view(db, row, holder if mine else None)
 
     def my_attempts(self, actor: Actor, campaign_id: int) -> list[AttemptView]:
         with self.sessions() as db:
@@ -572,7 +756,7 @@ class CertificationService:
                               .order_by(Attempt.number)).all()
             return [self._attempt_view(db, r) for r in rows]
 
-    def _attempt_view(self, db: Session, row: Attempt) -> AttemptView:
+    def _attempt_view(self, db: Session, row: Attempt, holder: str | None = None) -> AttemptView:
         campaign = db.get(Campaign, row.campaign_id)
         assert campaign is not None
         reviews = db.scalars(select(AttemptReview).where(AttemptReview.attempt_id == row.id)
@@ -585,7 +769,7 @@ class CertificationService:
             row.deadline, row.ended_at, campaign.hide_aids, row.score, row.deterministic_score, row.judge_score,
             row.rule, tuple(json.loads(row.review_reasons or "[]")),
             tuple(ReviewView(r.outcome, r.reason, r.by_username, r.created_at) for r in reviews), cert,
-            tuple(sessions))
+            tuple(sessions), None if holder is None else row.holder == holder)
 
     # -- review (trainers and admins) ------------------------------------------------------
     def review_queue(self, actor: Actor) -> list[AttemptView]:
@@ -653,6 +837,13 @@ class CertificationService:
             out.completed = sum(1 for tries in by_user.values() if any(a.status != "active" for a in tries))
             out.passed = sum(1 for tries in by_user.values() if any(a.outcome == "passed" for a in tries))
             out.awaiting_review = sum(1 for a in attempts if a.outcome == "review")
+            out.decided = out.passed + sum(
+                1 for tries in by_user.values()
+                if not any(a.outcome == "passed" for a in tries) and any(a.status != "active" for a in tries)
+                and not any(a.outcome in ("review", "pending") and a.status != "active" for a in tries))
+            codes = {attempt_id: code for attempt_id, code in db.execute(
+                select(Certificate.attempt_id, Certificate.code).where(
+                    Certificate.attempt_id.in_([a.id for a in attempts])))} if attempts else {}
             levels: dict[str, list[int]] = {}
             for a in attempts:
                 for s in a.sessions:
@@ -662,24 +853,32 @@ class CertificationService:
                     for c in json.loads(grade.report_json)["criteria"]:
                         if c["level"] is not None:
                             levels.setdefault(c["id"], []).append(c["level"])
-            out.weak_spots = sorted(({"criterion": cid, "average_level": round(mean(v), 2), "graded": len(v)}
-                                     for cid, v in levels.items()), key=lambda r: r["average_level"])
+            titles = {c.id: c.name for c in (parse_rubric(campaign.rubric_yaml) if campaign.rubric_yaml
+                                             else load_rubric()).criteria}
+            out.weak_spots = sorted((WeakSpot(cid, titles.get(cid, cid), round(mean(v), 2), len(v))
+                                     for cid, v in levels.items()), key=lambda w: w.average_level)
             for user in assigned:
                 tries = by_user.get(user.id, [])
                 best = max((a.score for a in tries if a.score is not None), default=None)
-                out.rows.append({"trainee": user.username, "team": user.team or "", "attempts": len(tries),
-                                 "status": tries[-1].status if tries else "not started",
-                                 "outcome": next((a.outcome for a in reversed(tries) if a.outcome != "pending"),
-                                                 "pending" if tries else ""),
-                                 "best_score": best})
+                certified = next((a.id for a in reversed(tries) if a.id in codes), None)
+                status = tries[-1].status if tries else "not started"
+                left = self._left_at(tries[-1]) if status == "active" else None
+                if left is not None:
+                    status = f"left at {left:%H:%M} UTC (counts as abandoned)"
+                out.rows.append(CampaignRow(
+                    trainee=user.username, team=user.team or "", attempts=len(tries), status=status,
+                    outcome=next((a.outcome for a in reversed(tries) if a.outcome != "pending"),
+                                 "pending" if tries else ""),
+                    best_score=best, certificate=codes.get(certified) if certified is not None else None,
+                    certificate_attempt=certified))
             return out
 
     def report_csv(self, actor: Actor, campaign_id: int) -> str:
         report = self.report(actor, campaign_id)
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=["trainee", "team", "attempts", "status", "outcome", "best_score"])
+        writer = csv.DictWriter(buffer, fieldnames=list(CSV_FIELDS))
         writer.writeheader()
-        writer.writerows(report.rows)
+        writer.writerows(row.csv_row() for row in report.rows)
         return buffer.getvalue()
 
     # -- certificates ----------------------------------------------------------------------
@@ -692,8 +891,22 @@ class CertificationService:
             cert = db.scalar(select(Certificate).where(Certificate.code == view.certificate))
             assert cert is not None
             pdf = render_certificate(holder=cert.holder, campaign=cert.campaign, score=cert.score,
-                                     issued_at=cert.issued_at, code=cert.code)
+                                     issued_at=cert.issued_at, code=cert.code, public_url=self.settings.public_url)
             return certificate_file_name(cert.code), pdf
+
+    def check_certificate(self, code: str, *, client: str) -> CertificateCheck:
+        """The public Verify page: :meth:`verify_certificate`, at most ``verify_checks_per_minute`` times per
+        minute for one client (its IP address), counted in the database so every app process shares the count.
+
+        Raises:
+            RateLimited: the client has used up this minute's checks (nothing was looked up).
+        """
+        limit = self.settings.verify_checks_per_minute
+        wait = rate_limit.hit(self.sessions, f"verify:{client}", limit=limit)
+        if wait:
+            raise RateLimited(f"Too many checks from your address: at most {limit} per minute. Try again in "
+                              f"{wait} seconds.")
+        return self.verify_certificate(code)
 
     def verify_certificate(self, code: str) -> CertificateCheck:
         """Anyone may check a code: it is valid when it exists, its attempt passed, and the audit chain agrees."""

@@ -15,13 +15,14 @@ from db import repository as repo
 from db.models import Attempt, PracticeSession, User
 from grading.grader import Graded, grade
 from grading.judge import Judge
-from grading.report import GradeReport, apply_overrides
+from grading.report import GradeReport
 from grading.rubric import Rubric, load_rubric
 from grading.transcript import GradingContext, Line, Transcript
 from llm.client import openai_chat
 from services.access import can_read, can_see_trainee, require
 from services.auth import AccessDenied, Actor
 from services.catalog import LiveCatalog
+from services.scores import decided_overall, decided_report, decisions, score_label
 from services.views import PracticeError
 from settings import Settings
 
@@ -60,6 +61,13 @@ class HistoryItem:
     overall: int | None
     passed: bool | None
     grade_status: str | None
+    #: The score is a trainer's decision (an override), not the grader's.
+    overridden: bool = False
+    mode: str = "practice"
+
+    @property
+    def score_label(self) -> str:
+        return score_label(self.overall, self.overridden)
 
 
 class GradingService:
@@ -174,9 +182,7 @@ class GradingService:
             row = repo.latest_grade(db, session_id)
             if row is None:
                 return None
-            overrides = [{"id": o.id, "criterion_id": o.criterion_id, "level": o.level, "reason": o.reason,
-                          "by": o.by_username, "at": o.created_at.isoformat()} for o in repo.overrides_for(db, row.id)]
-            report = apply_overrides(json.loads(row.report_json), overrides, load_rubric().pass_mark)
+            report = decided_report(row, repo.overrides_for(db, row.id))
             return StoredGrade(row.id, session_id, row.created_at, report, row.judge_raw)
 
     def override(self, actor: Actor, session_id: int, *, criterion_id: str, level: int, reason: str) -> StoredGrade:
@@ -197,11 +203,9 @@ class GradingService:
             raise PracticeError("This chat has no grade to override yet.")
         with self.sessions() as db:
             repo.add_override(db, grade_id=current.id, criterion_id=criterion_id, level=level, reason=reason,
-                              by_user_id=actor.id, by_username=actor.username)
+                              by_user_id=actor.id, by_username=actor.username, rescore=decided_overall)
         result = self.latest(actor, session_id)
         assert result is not None
-        with self.sessions() as db:
-            repo.set_latest_overall(db, session_id=session_id, overall=result.report["overall"])
         return result
 
     def report_for(self, actor: Actor, session_id: int) -> StoredGrade:
@@ -216,19 +220,22 @@ class GradingService:
         return self.grade_session(actor, session_id)
 
     def history(self, actor: Actor, trainee: str | None = None, limit: int = 100) -> list[HistoryItem]:
-        """A trainee's chats with scores: your own, or (staff) a trainee in scope."""
+        """A trainee's chats (practice and certification, told apart by ``mode``) with their scores of record:
+        your own, or (staff) a trainee in scope."""
         name = (trainee or actor.username).strip()
         with self.sessions() as db:
             owner = db.scalar(select(User).where(User.username == name))
             if not can_see_trainee(actor, name, owner.team if owner else None, self.settings):
                 raise AccessDenied(f"No trainee '{name}' you can see.")
             rows = repo.trainee_history(db, trainee=name, limit=limit)
+            decided = decisions(db, (g for _, g in rows))
             out = []
             for s, g in rows:
                 persona = self.catalog.personas.get(s.persona_slug)
+                d = decided.get(g.id) if g is not None else None
                 out.append(HistoryItem(
                     s.id, s.persona_slug, persona.name if persona else s.persona_slug, s.difficulty, s.started_at,
-                    s.status, s.ended_reason, g.overall if g else None, g.passed if g else None,
-                    g.status if g else None,
+                    s.status, s.ended_reason, d.overall if d else None, d.passed if d else None,
+                    d.status if d else None, overridden=d.overridden if d else False, mode=s.mode,
                 ))
             return out

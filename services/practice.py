@@ -141,7 +141,7 @@ class PracticeService:
                 "Nothing was sent: shorten it and send again."
             )
         with self.sessions() as db:
-            row = self._active(db, actor, session_id, via_attempt)
+            row = self._active(db, actor, session_id, via_attempt, refused="your message was not sent")
             if not row.messages:
                 raise PracticeError("The customer has not opened the chat yet: retry the opening first.")
             if row.messages[-1].role == "agent":
@@ -206,14 +206,18 @@ class PracticeService:
         except BackendUnavailable as exc:
             raise PracticeError(f"The customer backend is not available: {exc}.") from None
 
-    def _active(self, db: Session, actor: Actor, session_id: int, via_attempt: bool = False) -> PracticeSession:
+    def _active(self, db: Session, actor: Actor, session_id: int, via_attempt: bool = False, *,
+                refused: str = "nothing was changed") -> PracticeSession:
+        """The chat, if the actor may write into it and it is still running. ``refused`` says what did not happen
+        when it has ended (a stale tab, another tab, or the customer ended it)."""
         row = repo.get_session(db, session_id)
         row = require(row, session_id, row is not None and can_change(actor, row))
         if row.attempt_id is not None and not via_attempt and actor.role != "system":
             raise PracticeError("This chat belongs to a certification attempt: continue it on the Certification "
                                 "page.")
         if row.status != "active":
-            raise PracticeError("This chat has ended. Start a new one to keep practising.")
+            raise PracticeError(f"This chat has ended (in another tab, or by the customer), so {refused}. "
+                                "Start a new chat to keep practising.")
         return row
 
     def _load(self, row: PracticeSession) -> tuple[Persona, CustomerEngine, CustomerState]:

@@ -5,15 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import repository as repo
-from db.export import export_csv, export_json
-from db.models import PracticeSession, TurnComment
+from db.models import PracticeSession, TurnComment, User, utcnow
 from services.access import can_read, require
 from services.auth import AccessDenied, Actor
 from services.catalog import LiveCatalog
+from services.export import FORMATS
+from services.export import export as export_sessions
+from services.scores import decisions, score_label
 from services.views import PracticeError
 from settings import Settings
 
@@ -52,6 +54,20 @@ class ReviewRow:
     flags: int
     grade_status: str | None
     exemplar: bool = False
+    #: The score is a trainer's decision (an override), not the grader's.
+    overridden: bool = False
+
+    @property
+    def score_label(self) -> str:
+        return score_label(self.overall, self.overridden)
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """What the filter dropdowns offer: the trainees and teams the acting user may see, sorted."""
+
+    trainees: tuple[str, ...]
+    teams: tuple[str, ...]
 
 
 @dataclass
@@ -60,6 +76,21 @@ class ReviewPage:
     total: int = 0
     page: int = 1
     size: int = 50
+
+
+
+@dataclass(frozen=True)
+class NewComments:
+    """Trainer comments a trainee has not seen yet, on one of their chats."""
+
+    session_id: int
+    persona_name: str
+    count: int
+
+    @property
+    def notice(self) -> str:
+        plural = "comment" if self.count == 1 else "comments"
+        return f"{self.count} new {plural} from your trainer on chat #{self.session_id} ({self.persona_name})"
 
 
 class ReviewService:
@@ -96,23 +127,45 @@ class ReviewService:
                 score_min=filters.score_min, score_max=filters.score_max, flagged=filters.flagged,
                 exemplars=filters.exemplars, sort=filters.sort, offset=(page - 1) * size, limit=size,
             )
-            out = [
-                ReviewRow(s.id, s.trainee, u.team if u else None, s.persona_slug, s.difficulty, s.mode, s.started_at,
-                          s.status, g.overall if g else None, g.passed if g else None, g.flags_count if g else 0,
-                          g.status if g else None, s.exemplar_by is not None)
-                for s, u, g in rows
-            ]
+            decided = decisions(db, (g for _, _, g in rows))
+            out = []
+            for s, u, g in rows:
+                d = decided.get(g.id) if g is not None else None
+                out.append(ReviewRow(
+                    s.id, s.trainee, u.team if u else None, s.persona_slug, s.difficulty, s.mode, s.started_at,
+                    s.status, d.overall if d else None, d.passed if d else None, d.flags if d else 0,
+                    d.status if d else None, s.exemplar_by is not None, d.overridden if d else False))
         return ReviewPage(out, total, page, size)
 
+    def filter_choices(self, actor: Actor) -> FilterChoices:
+        """Trainees (accounts with the trainee role, or anyone with a chat) and teams the actor may see."""
+        visible, team = self._team_scope(actor, None)
+        if not visible:
+            return FilterChoices((), ())
+        with self.sessions() as db:
+            has_chats = select(PracticeSession.id).where(PracticeSession.user_id == User.id).exists()
+            people = select(User.username, User.team).where((User.role == "trainee") | has_chats)
+            teams_query = select(User.team).where(User.team.is_not(None)).distinct()
+            if team is not None:
+                people = people.where(User.team == team)
+                teams_query = teams_query.where(User.team == team)
+            trainees = sorted({name for name, _ in db.execute(people).all()})
+            teams = sorted({t for t in db.scalars(teams_query).all() if t}, key=str.casefold)
+        return FilterChoices(tuple(trainees), tuple(teams))
+
     def export(self, actor: Actor, session_ids: list[int], fmt: str) -> str:
-        """Selected transcripts and grades as CSV or JSON; ids the actor may not read are refused."""
+        """Selected transcripts with their scores of record: ``json``, ``csv`` (one row per message, with the
+        session's score, pass, levels, team and status on each) or ``scores`` (one row per session); ids the
+        actor may not read are refused."""
         self._team_scope(actor, None)
+        if fmt not in FORMATS:
+            raise PracticeError(f"Unknown export format '{fmt}' (choose {', '.join(FORMATS)}).")
         with self.sessions() as db:
             for session_id in session_ids:
                 row = repo.get_session(db, session_id)
                 if row is None or not can_read(actor, row, self.settings):
                     raise AccessDenied(f"No chat with id {session_id}.")
-            return export_json(db, session_ids) if fmt == "json" else export_csv(db, session_ids)
+            return export_sessions(db, fmt, session_ids)
 
     def _readable(self, db: Session, actor: Actor, session_id: int) -> PracticeSession:
         row = repo.get_session(db, session_id)
@@ -144,6 +197,39 @@ class ReviewService:
             for c in rows:
                 out.setdefault(c.turn, []).append((c.by_username, c.body))
             return out
+
+    def new_comments(self, actor: Actor) -> list[NewComments]:
+        """The actor's own chats with trainer comments they have not seen yet, newest chat first (a read)."""
+        if actor.id is None:
+            return []
+        with self.sessions() as db:
+            rows = db.execute(
+                select(PracticeSession.id, PracticeSession.persona_slug, func.count(TurnComment.id))
+                .join(TurnComment, TurnComment.session_id == PracticeSession.id)
+                .where(PracticeSession.user_id == actor.id, TurnComment.seen_at.is_(None))
+                .group_by(PracticeSession.id, PracticeSession.persona_slug)
+                .order_by(PracticeSession.id.desc())).all()
+        personas = self.catalog.personas
+        return [NewComments(session_id, personas[slug].name if slug in personas else slug, count)
+                for session_id, slug, count in rows]
+
+    def mark_comments_seen(self, actor: Actor, session_id: int) -> int:
+        """The chat's trainee has opened its report: its comments are no longer new. Returns how many were.
+
+        Anyone else reading the report (a trainer, an admin) changes nothing.
+        """
+        with self.sessions() as db:
+            row = self._readable(db, actor, session_id)
+            if actor.id is None or actor.id != row.user_id:
+                return 0
+            unseen = db.scalars(select(TurnComment).where(TurnComment.session_id == session_id,
+                                                          TurnComment.seen_at.is_(None))).all()
+            now = utcnow()
+            for comment in unseen:
+                comment.seen_at = now
+            if unseen:
+                db.commit()
+            return len(unseen)
 
     def exemplar_ids(self, actor: Actor, session_ids: list[int]) -> set[int]:
         with self.sessions() as db:

@@ -44,6 +44,22 @@ class ScenarioEditor:
 
 
 @dataclass
+class BrowserLogin:
+    """How this browser session's password login is remembered across reloads (services/login_sessions.py)."""
+
+    #: The server-side login session this browser session runs on (None: not logged in with a password here).
+    login_session_id: int | None = None
+    #: The one-time code the page still has to exchange for the login cookie.
+    cookie_code: str | None = None
+    #: The login cookie is read once, when the browser session starts.
+    cookie_checked: bool = False
+    #: The page should clear the login cookie (after Log out, or when it no longer logs anyone in).
+    forget_cookie: bool = False
+    #: Why a remembered login ended (shown above the login form).
+    notice: str | None = None
+
+
+@dataclass
 class ChatUI:
     """The browser session's state (the only object kept in ``st.session_state``)."""
 
@@ -54,6 +70,14 @@ class ChatUI:
     #: The certification attempt on screen, and this browser session's token that holds it.
     attempt_id: int | None = None
     holder: str = field(default_factory=lambda: secrets.token_hex(8))
+    #: app.py showed only the running attempt's page on this run (once the attempt ends, the page reruns so
+    #: the navigation comes back before it links to other pages).
+    attempt_locked: bool = False
+    #: An action waiting for its confirming second click (e.g. ``finish-3``, ``review-5``), and a sentence
+    #: saying what the last confirmed action did (shown once).
+    confirming: str | None = None
+    done: str | None = None
+    login: BrowserLogin = field(default_factory=BrowserLogin)
 
 
 def chat_ui() -> ChatUI:
@@ -82,6 +106,11 @@ def _through_navigation() -> None:
     if PagesManager.uses_pages_directory and "chat_ui" not in st.session_state:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def public_page() -> None:
+    """The start of a page anyone may open, logged in or not (the Verify page): only the navigation check."""
+    _through_navigation()
 
 
 def require_actor() -> Actor:

@@ -10,6 +10,35 @@ from services import MessageView, TurnStream
 from ui.context import plain
 
 AVATARS = {"agent": ":material/support_agent:", "customer": ":material/person:"}
+#: Streamlit's own palette, so the bar matches the band's badge.
+BAND_COLOURS = {"green": "#21c354", "orange": "#ffa421", "red": "#ff4b4b"}
+
+
+def frustration_bar(frustration: float, mood: str, colour: str) -> None:
+    """The customer's frustration (0-10) as a bar coloured by its band (st.progress is always the theme's blue)."""
+    percent = max(0.0, min(100.0, frustration * 10))
+    fill = BAND_COLOURS.get(colour, BAND_COLOURS["red"])
+    st.markdown(
+        f'<div style="font-size:0.875rem;margin-bottom:0.25rem">Customer frustration: {frustration:.1f} / 10</div>'
+        f'<div role="progressbar" aria-label="Customer frustration" aria-valuemin="0" aria-valuemax="10" '
+        f'aria-valuenow="{frustration:.1f}" aria-valuetext="{frustration:.1f} of 10, {mood}" '
+        f'style="height:0.6rem;border-radius:0.3rem;background:rgba(128,128,128,0.2);overflow:hidden">'
+        f'<div style="width:{percent:.0f}%;height:100%;background:{fill};border-radius:0.3rem"></div></div>',
+        unsafe_allow_html=True,  # numbers and fixed words only: no trainee or model text
+    )
+
+
+def pin_to_top(key: str) -> None:
+    """Keep the container made with ``st.container(key=key)`` in view at the top of the page as it scrolls; on a
+    narrow screen (columns stacked) only its first column stays, so it does not fill the screen."""
+    background = "#0e1117" if st.context.theme.type == "dark" else "#ffffff"
+    # Sticky on the container's layout wrapper: the container alone is its wrapper's only child, with no room to
+    # stick in; the wrapper's parent is the whole page body.
+    st.html(f'<style>[data-testid="stLayoutWrapper"]:has(> .st-key-{key}) {{position: sticky; top: 3.75rem; '
+            f"z-index: 99; background: {background}; padding: 0.25rem 0 0.5rem; "
+            "border-bottom: 1px solid rgba(128, 128, 128, 0.25);}"
+            f' @media (max-width: 640px) {{.st-key-{key} [data-testid="stColumn"]:not(:first-child) '
+            "{display: none;}}</style>")
 
 
 def stream_reply(turn: TurnStream) -> None:
@@ -24,14 +53,18 @@ def stream_reply(turn: TurnStream) -> None:
 
 def transcript(messages: Iterable[MessageView], *, numbered: bool = False, marked: set[int] | None = None,
                comments: dict[int, list[tuple[str, str]]] | None = None) -> None:
-    """The chat as the trainee saw it; ``marked`` turns (1-based positions) are flagged as cited, and trainers'
-    ``comments`` appear under their turn."""
+    """The chat as the trainee saw it; ``marked`` messages (1-based positions) are flagged as cited, and trainers'
+    ``comments`` (keyed by position) appear under their message.  ``numbered`` labels the trainee's messages
+    "Turn 1", "Turn 2", ... as the chat page counts them (the customer's replies are not turns)."""
+    agent_turn = 0
     for position, m in enumerate(messages, start=1):
         role = "user" if m.role == "agent" else "assistant"
+        agent_turn += m.role == "agent"
         with st.chat_message(role, avatar=AVATARS[m.role]):
             if numbered:
                 cited = " · cited in the report" if marked and position in marked else ""
-                st.caption(f"Turn {position} · frustration after: {m.frustration:.1f}{cited}")
+                who = f"Turn {agent_turn}" if m.role == "agent" else "Customer"
+                st.caption(f"{who} · frustration after: {m.frustration:.1f}{cited}")
             st.markdown(plain(m.content))
             for who, text in (comments or {}).get(position, []):
                 st.info(plain(f"{who}: {text}"), icon=":material/comment:")

@@ -21,8 +21,14 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def log_in(page: Any, username: str, password: str) -> None:
-    """Fill the login form (username, password) and submit it."""
+def log_in(page: Any, username: str, password: str, timeout: float = 60_000) -> None:
+    """Fill the login form (username, password) and submit it, unless the page is already logged in as
+    ``username`` (a password login survives reloads and new tabs through its cookie)."""
+    form = page.get_by_role("button", name="Log in", exact=True)
+    logged_in = page.get_by_text(f"Logged in as {username} (")
+    form.or_(logged_in).first.wait_for(timeout=timeout)
+    if not form.count() and logged_in.count():
+        return
     fields = page.locator('[data-testid="stTextInputRootElement"] input')
     fields.nth(0).fill(username)
     fields.nth(1).fill(password)
@@ -39,12 +45,12 @@ def free_port() -> int:
 @contextmanager
 def serve_process(tmp_path: Path, env: dict[str, str] | None = None, args: tuple[str, ...] = (),
                   port: int | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """``streamlit run app.py`` on ``port`` (a free one by default) with its own data directory; yields the URL
-    and the server process."""
+    """``streamlit run server.py`` (the app plus its login-cookie routes, as ``make run`` starts it) on ``port``
+    (a free one by default) with its own data directory; yields the URL and the server process."""
     port = port or free_port()
     full_env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), **(env or {})}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", "server.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", *args],
         cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )

@@ -16,6 +16,7 @@ def db_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
 
 
 def test_create_user_contract(database_url: str) -> None:
+    assert db_cli("create-team", "--name", "red", "--database-url", database_url).returncode == 0
     ok = db_cli("create-user", "--username", "Ann", "--role", "trainer", "--team", "red", "--password-stdin",
                 "--database-url", database_url, stdin="a long password\n")
     assert ok.returncode == 0, ok.stderr

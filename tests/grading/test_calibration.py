@@ -114,7 +114,7 @@ def test_report_explains_itself() -> None:
     report = graded("hostile.mediocre")
     assert len(report.improve_first) == 2
     assert all(item["example"] and item["aim"] for item in report.improve_first)
-    assert report.better_line is not None and report.better_line["source"] == "rubric example"
+    assert report.better_line is not None and report.better_line["source"] == "coaching example"
     assert report.better_line["said"] in [m.content for m in transcript("hostile.mediocre").messages]
     strong = graded("hostile.strong")
     assert {w["id"] for w in strong.went_well} >= {"apology", "ownership"}

@@ -23,7 +23,7 @@ def practise_once(app: AppTest, line: str) -> AppTest:
     [start] = [b for b in app.button if b.label == "Start new chat"]
     start.click().run()
     app.chat_input[0].set_value(line).run()
-    [end] = [b for b in app.button if b.label == "End chat and see my report"]
+    [end] = [b for b in app.button if b.label == "Yes, end the chat and grade it"]  # in "End chat" (asks first)
     return end.click().run()
 
 
@@ -78,7 +78,7 @@ def test_end_chat_and_resume_from_link(app: AppTest, tmp_path: Path) -> None:
     reloaded.run()
     assert not reloaded.exception
     assert len(reloaded.chat_message) == 3
-    [end] = [b for b in reloaded.button if b.label == "End chat and see my report"]
+    [end] = [b for b in reloaded.button if b.label == "Yes, end the chat and grade it"]
     end.click().run()
     assert not reloaded.exception
     assert reloaded.title[0].value == "Your report"
@@ -275,7 +275,11 @@ def test_hr_creates_and_opens_a_campaign_and_a_trainer_reviews(app: AppTest) -> 
     trainer.text_area[0].set_value("Never offered the priority slot: not ready yet.")
     [record] = [b for b in trainer.button if b.label == "Record the decision"]
     record.click().run()
-    assert trainer.success[0].value == "Nothing is waiting for review."
+    assert services.certification.attempt(ann, attempt.id).outcome == "review"  # asks first
+    [confirm] = [b for b in trainer.button if b.label == "Yes, record it"]
+    confirm.click().run()
+    assert trainer.success[0].value == r"Recorded: ann's attempt 1 of Spring \<b\>certification\</b\> is not passed."
+    assert trainer.info[0].value == "Nothing is waiting for review."
     result = services.certification.attempt(ann, attempt.id)
     assert result.outcome == "failed" and result.reviews[0].by == "tina"
     app.switch_page("pages/campaigns.py").run()  # a trainee forcing the HR page is refused by the service

@@ -35,23 +35,23 @@ def test_trainee_and_team_analytics(settings: Settings) -> None:
     play(services, bob, "hostile", "rude")
 
     mine = services.analytics.trainee(ann)
-    assert len(mine.trend) == 2 and mine.trend[0]["score"] > mine.trend[1]["score"]  # type: ignore[operator]
-    profile = {r["criterion"]: r for r in mine.criteria}
-    assert profile["apology"]["graded"] == 2 and 0 <= profile["apology"]["average_level"] <= 3  # type: ignore[operator]
-    assert sum(w["sessions"] for w in mine.per_week) == 2  # type: ignore[misc]
+    assert len(mine.trend) == 2 and mine.trend[0].score > mine.trend[1].score
+    profile = {r.criterion: r for r in mine.criteria}
+    assert profile["apology"].graded == 2 and 0 <= profile["apology"].average_level <= 3
+    assert sum(w.sessions for w in mine.per_week) == 2
     with pytest.raises(AccessDenied):
         services.analytics.trainee(ann, "bob")
     with pytest.raises(AccessDenied):
         services.analytics.team(ann, "red")
 
     red = services.analytics.team(tina, "red")
-    assert {r["trainee"] for r in red.heatmap} == {"ann", "cal"}
-    levels = [r["average_level"] for r in red.weakest]
-    assert levels == sorted(levels)  # type: ignore[type-var]
-    assert {(r["persona"], r["difficulty"]) for r in red.by_persona} == {("hostile", "normal"),
+    assert {r.trainee for r in red.heatmap} == {"ann", "cal"}
+    levels = [r.average_level for r in red.weakest]
+    assert levels == sorted(levels)
+    assert {(r.persona, r.difficulty) for r in red.by_persona} == {("hostile", "normal"),
                                                                          ("provocateur", "normal")}
-    hostile = next(r for r in red.by_persona if r["persona"] == "hostile")
-    assert hostile["n"] == 2
+    hostile = next(r for r in red.by_persona if r.persona == "hostile")
+    assert hostile.n == 2
     with pytest.raises(AccessDenied):
         services.analytics.team(tina, "blue")
-    assert {r["trainee"] for r in services.analytics.team(SYSTEM, "blue").heatmap} == {"bob"}
+    assert {r.trainee for r in services.analytics.team(SYSTEM, "blue").heatmap} == {"bob"}

@@ -156,6 +156,8 @@ def test_leaving_abandons_and_time_running_out_expires(world: dict[str, Any]) ->
     campaign_id = campaign(services, attempts_allowed=3, name="Three tries")
     first = services.certification.start_attempt(ann, campaign_id, holder="tab-1")
     services.certification.send(ann, first.id, "I'm so sorry. What is your order number?", holder="tab-1").finish()
+    run_sql(world["url"], "update attempts set holder_seen_at = :t where id = :i",  # away past the reconnect grace
+            {"t": utcnow() - timedelta(minutes=10), "i": first.id})
     with pytest.raises(PracticeError, match="counts as abandoned"):
         services.certification.send(ann, first.id, "Hello?", holder="tab-2")  # a reload is a new browser session
     left = services.certification.attempt(ann, first.id)
@@ -205,7 +207,7 @@ def test_hr_report_counts_and_exports(world: dict[str, Any]) -> None:
     assert (report.assigned, report.started, report.completed, report.passed) == (2, 1, 1, 1)
     assert report.pass_rate == 1.0 and report.weak_spots
     csv_text = services.certification.report_csv(people["root"], campaign_id)
-    assert csv_text.splitlines()[0] == "trainee,team,attempts,status,outcome,best_score"
+    assert csv_text.splitlines()[0] == "trainee,team,attempts,status,outcome,best_score,certificate"
     assert csv_text.splitlines()[2].startswith("bob,blue,0,not started")
     with pytest.raises(AccessDenied):
         services.certification.report(people["tina"], campaign_id)

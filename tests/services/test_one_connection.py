@@ -70,6 +70,8 @@ def test_staff_work_needs_one_connection(single: Any) -> None:
     criterion = grade.report["criteria"][0]["id"]
     single.grading.override(tina, session.id, criterion_id=criterion, level=1, reason="The apology came late.")
     single.review.comment(tina, session.id, turn=2, body="Name the problem first.")
+    assert [n.count for n in single.review.new_comments(ann)] == [1]
+    assert single.review.mark_comments_seen(ann, session.id) == 1
     single.review.mark_exemplar(tina, session.id, exemplar=True, note="calm")
     assert str(session.id) in single.review.export(tina, [session.id], "csv")
     text = single.scenarios.version_yaml(tina, "hostile")

@@ -1,0 +1,158 @@
+"""Account management (admins only): list accounts, change full name, role and team, disable and enable, reset a
+password. Every change is one transaction with its entry in the audit hash chain.
+
+The last enabled admin can be neither demoted nor disabled, so the installation always keeps someone who can
+manage it. The count is taken inside the audited transaction: two admins demoting each other at once both
+append to the chain from the same end, one of them is retried on the new end, and then sees the other's change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from db import audit
+from db import repository as repo
+from db.models import LoginSession, User, utcnow
+from services.auth import (
+    MIN_PASSWORD,
+    ROLES,
+    SSO_ONLY,
+    AccountError,
+    Actor,
+    clean_full_name,
+    hash_password,
+    require_admin,
+    resolve_team,
+)
+from services.views import PracticeError
+
+
+@dataclass(frozen=True)
+class Account:
+    """One account as the Settings page lists it."""
+
+    id: int
+    username: str
+    full_name: str | None
+    role: str
+    team: str | None
+    #: Cannot log in; logged out at its next page load.
+    disabled: bool
+    #: Signs on through the identity provider only (no password to reset; role and team follow the provider).
+    sso: bool
+    #: Locked by failed logins until this time (UTC), if it is still in the future.
+    locked_until: datetime | None
+
+    @property
+    def status(self) -> str:
+        if self.disabled:
+            return "disabled"
+        return "locked" if self.locked_until is not None else "active"
+
+
+def _account(user: User, now: datetime) -> Account:
+    locked = user.locked_until if user.locked_until is not None and user.locked_until > now else None
+    return Account(user.id, user.username, user.full_name, user.role, user.team, user.disabled,
+                   user.password_hash == SSO_ONLY, locked)
+
+
+class AccountService:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def accounts(self, actor: Actor) -> list[Account]:
+        require_admin(actor, "list accounts")
+        now = utcnow()
+        with self.sessions() as db:
+            return [_account(u, now) for u in db.scalars(select(User).order_by(User.username))]
+
+    def update(self, actor: Actor, user_id: int, *, full_name: str | None, role: str, team: str | None) -> Account:
+        """Change an account's full name, role and team (the team must exist). Nothing changed: nothing written."""
+        require_admin(actor, "change accounts")
+        if role not in ROLES:
+            raise AccountError("role", f"Unknown role '{role}' (choose trainee, trainer or admin).")
+        name = clean_full_name(full_name)
+        with self.sessions() as db:
+            def change() -> User:
+                seen = audit.chain_end(db)
+                user = self._user(db, user_id)
+                new_team = resolve_team(db, team)
+                if (user.full_name, user.role, user.team) == (name, role, new_team):
+                    return user
+                if user.role == "admin" and role != "admin":
+                    self._keep_an_admin(db, user, "demote")
+                action = "user.role" if role != user.role else "user.updated"
+                user.full_name, user.role, user.team = name, role, new_team
+                audit.append(db, actor=actor.username, action=action, subject_type="user", row=user, after=seen)
+                return user
+
+            return _account(repo.commit_audited(db, change), utcnow())
+
+    def set_disabled(self, actor: Actor, user_id: int, disabled: bool) -> Account:
+        """Disable (or enable again) an account. An admin cannot disable themselves, nor the last enabled admin."""
+        require_admin(actor, "disable or enable accounts")
+        if disabled and actor.id == user_id:
+            raise AccountError("disabled", "You cannot disable your own account (another admin can).")
+        with self.sessions() as db:
+            def change() -> User:
+                seen = audit.chain_end(db)
+                user = self._user(db, user_id)
+                if user.disabled == disabled:
+                    return user
+                if disabled and user.role == "admin":
+                    self._keep_an_admin(db, user, "disable")
+                user.disabled = disabled
+                audit.append(db, actor=actor.username, action="user.disabled" if disabled else "user.enabled",
+                             subject_type="user", row=user, after=seen)
+                if disabled:
+                    self._sign_out_everywhere(db, user.id)
+                return user
+
+            return _account(repo.commit_audited(db, change), utcnow())
+
+    def reset_password(self, actor: Actor, user_id: int, password: str) -> Account:
+        """Give a local account a new password (and lift a lockout). The hash is not in the audit fingerprint, but
+        the reset is recorded in the chain, with who did it."""
+        require_admin(actor, "reset passwords")
+        if len(password) < MIN_PASSWORD:
+            raise AccountError("password", f"Passwords need at least {MIN_PASSWORD} characters.")
+        password_hash = hash_password(password)
+        with self.sessions() as db:
+            def change() -> User:
+                user = self._user(db, user_id)
+                if user.password_hash == SSO_ONLY:
+                    raise AccountError("password", f"'{user.username}' signs on through single sign-on and has "
+                                                   "no password here.")
+                user.password_hash, user.failed_logins, user.locked_until = password_hash, 0, None
+                audit.append(db, actor=actor.username, action="user.password_reset", subject_type="user", row=user)
+                self._sign_out_everywhere(db, user.id)
+                return user
+
+            return _account(repo.commit_audited(db, change), utcnow())
+
+    @staticmethod
+    def _user(db: Session, user_id: int) -> User:
+        user = db.get(User, user_id)
+        if user is None:
+            raise PracticeError(f"No account with id {user_id}.")
+        return user
+
+    @staticmethod
+    def _sign_out_everywhere(db: Session, user_id: int) -> None:
+        """Revoke the account's saved logins ("stay signed in" cookies) in the same transaction."""
+        db.execute(update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+                   .values(revoked_at=utcnow(), revoked_reason="admin"))
+
+    @staticmethod
+    def _keep_an_admin(db: Session, user: User, doing: str) -> None:
+        others = db.scalar(select(func.count()).select_from(User).where(
+            User.role == "admin", User.disabled.is_(False), User.id != user.id))
+        if not others:
+            field = "role" if doing == "demote" else "disabled"
+            raise AccountError(field, f"'{user.username}' is the last admin: make another account an admin "
+                                      f"before you {doing} this one.")
+

@@ -1,0 +1,122 @@
+"""The score of record: a session's newest grade as trainers decided it, with their overrides applied.
+
+Grades and overrides are append-only; the decision is computed from them in code (``apply_overrides``) wherever a
+score is shown (report, Review, My progress, Analytics, exports), so every place agrees. The session row also
+carries the decided overall (``latest_overall``) for the browser's filters and sorts: an override updates it in
+the same transaction that stores the override. Whether a grade was overridden is read from the override rows of
+the grades on screen (one indexed query per page), so nothing else is denormalised.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Grade, GradeOverride
+from grading.report import apply_overrides
+from grading.rubric import load_rubric
+
+#: What a table cell shows for a chat without a grade (never a raw "None").
+NOT_GRADED = "—"
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class CriterionDecision:
+    id: str
+    title: str
+    #: The decided level (None: not applicable); ``machine_level`` is what the grader gave.
+    level: int | None
+    machine_level: int | None
+    overridden: bool
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A session's score of record. ``criteria`` is empty unless asked for (it needs the stored report)."""
+
+    grade_id: int
+    overall: int
+    passed: bool
+    overridden: bool
+    #: The grade's status: ``final`` or ``needs_review`` (the judge failed).
+    status: str
+    flags: int
+    criteria: tuple[CriterionDecision, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return score_label(self.overall, self.overridden)
+
+
+def score_label(overall: int | None, overridden: bool = False) -> str:
+    """A score as a table shows it: "72", "4 (overridden)", or a dash for no grade."""
+    if overall is None:
+        return NOT_GRADED
+    return f"{overall} (overridden)" if overridden else str(overall)
+
+
+def yes_no(value: bool | None) -> str:
+    return NOT_GRADED if value is None else ("yes" if value else "no")
+
+
+@cache
+def criterion_titles() -> dict[str, str]:
+    """Criterion id -> the rubric's title for it (its ``name``)."""
+    return {c.id: c.name for c in load_rubric().criteria}
+
+
+def override_dicts(rows: Sequence[GradeOverride]) -> list[dict[str, Any]]:
+    return [{"id": o.id, "criterion_id": o.criterion_id, "level": o.level, "reason": o.reason,
+             "by": o.by_username, "at": o.created_at.isoformat()} for o in rows]
+
+
+def decided_report(grade: Grade, overrides: Sequence[GradeOverride]) -> dict[str, Any]:
+    """The stored report with the overrides applied (against the pass mark it was graded with)."""
+    report: dict[str, Any] = json.loads(grade.report_json)
+    pass_mark = report.get("pass_mark", load_rubric().pass_mark)
+    return apply_overrides(report, override_dicts(overrides), pass_mark)
+
+
+def decided_overall(grade: Grade, overrides: Sequence[GradeOverride]) -> int:
+    return int(decided_report(grade, overrides)["overall"]) if overrides else grade.overall
+
+
+def decide(grade: Grade, overrides: Sequence[GradeOverride], *, criteria: bool = False) -> Decision:
+    if not overrides and not criteria:
+        return Decision(grade.id, grade.overall, grade.passed, False, grade.status, grade.flags_count)
+    report = decided_report(grade, overrides)
+    titles = criterion_titles()
+    rows = tuple(
+        CriterionDecision(c["id"], titles.get(c["id"], c.get("name", c["id"])), c["level"],
+                          c["override"]["original"] if c.get("override") else c["level"], bool(c.get("override")))
+        for c in report.get("criteria", [])
+    ) if criteria else ()
+    return Decision(grade.id, int(report["overall"]), bool(report["passed"]), bool(overrides), grade.status,
+                    grade.flags_count, rows)
+
+
+def overrides_by_grade(db: Session, grade_ids: Iterable[int]) -> dict[int, list[GradeOverride]]:
+    """The overrides of these grades, oldest first (indexed by grade id; queried in chunks)."""
+    ids = sorted(set(grade_ids))
+    out: dict[int, list[GradeOverride]] = defaultdict(list)
+    for start in range(0, len(ids), _CHUNK):
+        rows = db.scalars(select(GradeOverride).where(GradeOverride.grade_id.in_(ids[start:start + _CHUNK]))
+                          .order_by(GradeOverride.id)).all()
+        for row in rows:
+            out[row.grade_id].append(row)
+    return out
+
+
+def decisions(db: Session, grades: Iterable[Grade | None], *, criteria: bool = False) -> dict[int, Decision]:
+    """Grade id -> its decision, for every grade given (None entries are skipped)."""
+    present = [g for g in grades if g is not None]
+    overrides = overrides_by_grade(db, (g.id for g in present))
+    return {g.id: decide(g, overrides.get(g.id, []), criteria=criteria) for g in present}
