@@ -23,8 +23,11 @@ $(VENV)/.installed-dev: requirements-dev.txt constraints.txt $(VENV)/.installed
 	$(PIP) install -q -r requirements-dev.txt -c constraints.txt
 	touch $@
 
+# llama.cpp is compiled for a portable x86-64 baseline (AVX2/FMA), not for this CPU (-march=native): the native
+# build segfaulted on its first token on a CPU with AVX-512 and AMX. --no-cache-dir keeps pip from reusing a
+# wheel compiled earlier with other flags.
 $(VENV)/.installed-local: requirements-local.txt constraints.txt $(VENV)/.installed
-	$(PIP) install -q -r requirements-local.txt -c constraints.txt
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PIP) install -q --no-cache-dir -r requirements-local.txt -c constraints.txt
 	touch $@
 
 install: $(VENV)/.installed

@@ -36,13 +36,17 @@ else:
         except PracticeError:
             in_attempt = False
     ui.attempt_locked = in_attempt
+    certification = st.Page("pages/certification.py", title="Certification", icon=":material/workspace_premium:")
     pages = [
         st.Page("pages/chat.py", title="Practice chat", icon=":material/chat:", default=True),
         st.Page("pages/history.py", title="My progress", icon=":material/trending_up:"),
         st.Page("pages/report.py", title="Report", icon=":material/grading:"),
         st.Page("pages/analytics.py", title="Analytics", icon=":material/insights:"),
-        st.Page("pages/certification.py", title="Certification", icon=":material/workspace_premium:"),
+        certification,
         st.Page("pages/verify.py", title="Verify certificate", icon=":material/verified:"),
+        # the address an attempt ran under: once it has ended, that address shows its result
+        st.Page(lambda: st.switch_page(certification), title="Certification", url_path="attempt",
+                visibility="hidden"),
     ]
     if actor.role in ("trainer", "admin"):
         pages.append(st.Page("pages/review.py", title="Review", icon=":material/fact_check:"))
@@ -51,9 +55,11 @@ else:
     if actor.role == "admin":
         pages.append(st.Page("pages/campaigns.py", title="Campaigns", icon=":material/campaign:"))
         pages.append(st.Page("pages/admin_settings.py", title="Settings", icon=":material/settings:"))
-    if in_attempt:  # no other page (and so no feedback) while an attempt runs
-        pages = [st.Page("pages/certification.py", title="Certification", icon=":material/workspace_premium:",
-                         default=True)]
+    if in_attempt:  # no other page (and so no feedback) while an attempt runs; every address leads to it
+        attempt = st.Page("pages/certification.py", title="Certification", icon=":material/workspace_premium:",
+                          url_path="attempt", default=True)
+        pages = [attempt] + [st.Page(lambda: st.switch_page(attempt), title="Certification", url_path=path,
+                                     visibility="hidden") for path in PATHS]
     page = st.navigation(pages)
     with st.sidebar:
         st.caption(f"Logged in as **{actor.username}** ({actor.role})")

@@ -160,6 +160,11 @@ def apply_overrides(report: dict[str, Any], overrides: list[dict[str, Any]], pas
             c["override"] = {"original": c["level"], "level": o["level"], "by": o["by"], "reason": o["reason"],
                              "at": o["at"]}
             c["level"] = o["level"]
+    decided = {c["id"]: c["level"] for c in out["criteria"] if c.get("override")}
+    out["improve_first"] = [  # what to improve follows the decision: a criterion raised to the top is done
+        {**item, "level": decided[item["id"]], "overridden": True} if item.get("id") in decided else item
+        for item in report.get("improve_first", []) if decided.get(item.get("id"), 0) < MAX_LEVEL
+    ]
     overall = weighted_overall([(c["weight"], c["level"]) for c in out["criteria"]])
     if report.get("overall_cap") is not None:
         overall = min(overall, report["overall_cap"])

@@ -38,6 +38,10 @@ def turn_of(position: int) -> int | str:
     return agent_turn.get(position, "?")
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def shown(text: str) -> str:
     """A grader's sentence for people: plain citations of the material, turns numbered as on the chat page."""
     def renumber(match: re.Match[str]) -> str:
@@ -60,7 +64,10 @@ if own:
 st.subheader(f"{view.persona_name} · {view.persona_title}")
 st.caption(f"Chat #{view.id} · {view.difficulty} · trainee: {view.trainee} · graded {stored.created_at:%Y-%m-%d %H:%M}")
 score, verdict, judge = st.columns(3)
-score.metric("Overall", f"{report['overall']} / 100", help=f"Pass mark: {report['pass_mark']}")
+overridden = any(c.get("override") for c in report["criteria"])
+score.metric("Overall" + (" (overridden)" if overridden else ""), f"{report['overall']} / 100",
+             help=f"Pass mark: {report['pass_mark']}" + ("; a trainer changed at least one criterion, below"
+                                                         if overridden else ""))
 with verdict:
     if report["passed"]:
         st.badge("Passed", icon=":material/check_circle:", color="green")
@@ -89,7 +96,8 @@ with improve:
     st.markdown("#### Improve these first")
     for item in report["improve_first"]:
         where = f", turn {turn_of(item['turn'])}" if item.get("turn") else ""
-        st.markdown(f"- **{plain(item['name'])}** ({item['level']}/3{where}): {plain(item['aim'])}  \n"
+        level = f"{item['level']}/3" + (" overridden" if item.get("overridden") else "")
+        st.markdown(f"- **{plain(item['name'])}** ({level}{where}): {plain(item['aim'])}  \n"
                     f"  e.g. “{plain(item['example'])}”")
 
 better = report["better_line"]
@@ -142,7 +150,7 @@ for c in report["criteria"]:
             st.markdown(f"{icon} Turn {turn_of(e['turn'])}: “{plain(e['quote'])}” — {plain(e['note'])}")
 
 comments = services.review.comments(actor, session_id)
-with st.expander(f"The conversation ({sum(len(v) for v in comments.values())} trainer comments)",
+with st.expander(f"The conversation ({_count(sum(len(v) for v in comments.values()), 'trainer comment')})",
                  expanded=bool(comments)):
     transcript(view.messages, numbered=True, marked=cited, comments=comments)
 if actor.is_staff:
@@ -170,7 +178,7 @@ if not own:  # a trainer or admin reading someone's report: nothing to retry, th
         services.grading.grade_session(actor, session_id)
         st.rerun()
     st.stop()
-again, history, regrade = st.columns(3)
+again, history = st.columns(2)
 if again.button("Try this customer again", type="primary", use_container_width=True):
     turn = services.practice.start(actor, persona_slug=view.persona_slug, difficulty=view.difficulty)
     turn.finish()
@@ -179,6 +187,3 @@ if again.button("Try this customer again", type="primary", use_container_width=T
         st.switch_page("pages/chat.py", query_params={"session": str(turn.session.id)})
 if history.button("My progress", use_container_width=True):
     st.switch_page("pages/history.py")
-if regrade.button("Regrade", use_container_width=True, help="Grade again with the current rubric (adds a new grade)"):
-    services.grading.grade_session(actor, session_id)
-    st.rerun()

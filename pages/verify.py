@@ -44,4 +44,4 @@ elif code.strip() and (asked or "code" in st.query_params):
             st.success(f"**Valid.** {plain(check.holder or '')} passed **{plain(check.campaign or '')}** with "
                        f"{check.score} / 100 on {issued}. Code `{check.code}`.", icon=":material/verified:")
         else:
-            st.error(f"**Not valid:** {plain(check.message)}", icon=":material/gpp_bad:")
+            st.error(f"**Not valid.** {plain(check.message)}", icon=":material/gpp_bad:")

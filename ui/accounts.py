@@ -130,8 +130,10 @@ def _change_forms(services: Services, actor: Actor, accounts: list[Account], tea
     if not accounts:
         return
     by_id = {a.id: a for a in accounts}
+    # the label is the username alone: the browser keeps a select box's choice by its label, so a label that
+    # changes with the account's status or role made the picker jump to the first account after a change
     picked_id = st.selectbox("Account to change", list(by_id), key=_key("change", "account"),
-                             format_func=lambda i: f"{by_id[i].username} ({by_id[i].role}, {_status_label(by_id[i])})")
+                             format_func=lambda i: by_id[i].username if i in by_id else "?")
     if picked_id is None or picked_id not in by_id:
         return
     picked = by_id[picked_id]

@@ -145,3 +145,29 @@ def test_a_dropped_connection_to_a_restarted_server_resumes_the_attempt(tmp_path
             assert "order number" in page.locator('[data-testid="stChatMessage"]').all_inner_texts()[1]
             _no_problem(page)
         browser.close()
+
+
+def test_any_address_opened_during_an_attempt_shows_the_attempt_not_a_page_not_found_dialog(tmp_path: Path) -> None:
+    """A bookmark of /certification (or a report link) opened mid-attempt: the attempt, usable, with no dialog
+    over it (a fresh-machine walk found Streamlit's "Page not found" dialog making the chat box inert)."""
+    from playwright.sync_api import sync_playwright
+
+    _world(tmp_path)
+    with serve(tmp_path, env={"ATTEMPT_RECONNECT_GRACE_SECONDS": "120"}) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_context(viewport={"width": 1300, "height": 1000}).new_page()
+        _start_and_answer(page, url)
+        for address in ("/certification", "/report?session=1", "/history"):
+            page.goto(url + address)
+            _log_in_if_asked(page)
+            page.get_by_text("scenario 1 of 1").wait_for(timeout=30_000)
+            page.wait_for_timeout(1500)
+            assert page.get_by_text("Page not found").count() == 0, address
+            assert page.locator('[role="dialog"]').count() == 0, address
+            _no_problem(page)
+        box = page.locator('[data-testid="stChatInputTextArea"]')
+        box.fill("Thank you for waiting. I'll check the depot now.", timeout=5_000)  # not inert
+        box.press("Enter")
+        page.wait_for_function("document.querySelectorAll('[data-testid=stChatMessage]').length >= 5",
+                               timeout=30_000)
+        browser.close()

@@ -60,6 +60,7 @@ def test_an_override_is_the_score_everywhere(tmp_path: Path) -> None:
         stored = build_services(settings).grading.latest(Actor.system(), world.overridden)
         assert stored is not None
         decided = stored.report["overall"]
+        page.get_by_text("Overall (overridden)").wait_for(timeout=30_000)  # the report's own headline says so
         assert decided < world.machine
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
 

@@ -179,3 +179,19 @@ def test_a_broken_or_missing_file_falls_back_to_the_generic_lines(tmp_path: Path
     assert load_coaching("someone authored in the app", tmp_path).persona == GENERIC
     assert load_coaching("../hostile", COACHING_DIR).persona == GENERIC
     assert load_coaching("hostile").persona == "hostile"
+
+
+def test_improve_first_follows_a_trainers_override(catalog: PersonaCatalog) -> None:
+    """Once a trainer raised a criterion, "Improve these first" shows the decided level, marked, and drops a
+    criterion raised to the top level (a walk found the machine's 0/3 still listed after an override to 2)."""
+    from grading.report import apply_overrides
+
+    report = _graded(catalog, "discount-demander", ["No.", "That's the price.", "Anything else?"]).as_dict()
+    first, second = report["improve_first"][:2]
+    overrides = [{"id": 1, "criterion_id": first["id"], "level": 2, "by": "tina", "reason": "r", "at": "now"},
+                 {"id": 2, "criterion_id": second["id"], "level": 3, "by": "tina", "reason": "r", "at": "now"}]
+    decided = apply_overrides(report, overrides, 70)
+    items = {item["id"]: item for item in decided["improve_first"]}
+    assert items[first["id"]]["level"] == 2 and items[first["id"]]["overridden"]
+    assert second["id"] not in items
+    assert report["improve_first"][0]["level"] == first["level"]  # the stored report is not changed

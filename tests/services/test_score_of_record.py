@@ -163,3 +163,17 @@ def test_filter_choices_list_what_the_viewer_may_see(services: Services, world: 
     assert everyone.trainees == ("ann", "bob") and everyone.teams == ("Blue", "Red")
     with pytest.raises(Exception, match="trainers and admins"):
         services.review.filter_choices(world["ann"])  # type: ignore[arg-type]
+
+
+def test_a_trainee_cannot_regrade_away_a_trainers_override(services: Services, world: dict[str, object]) -> None:
+    """A regrade appends a newer grade, which would set the override aside: only staff may regrade a graded chat
+    (the trainee's report offered a Regrade button)."""
+    from services import AccessDenied
+
+    ann, tina, chat = world["ann"], world["tina"], world["chat"]
+    before = services.grading.latest(ann, chat)  # type: ignore[arg-type]
+    with pytest.raises(AccessDenied, match="Only a trainer can regrade"):
+        services.grading.grade_session(ann, chat)  # type: ignore[arg-type]
+    after = services.grading.latest(ann, chat)  # type: ignore[arg-type]
+    assert before is not None and after is not None and after.id == before.id
+    assert services.grading.grade_session(tina, chat).id != before.id  # type: ignore[arg-type]
