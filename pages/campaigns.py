@@ -11,12 +11,15 @@ import streamlit as st
 from grading.rubric import load_rubric
 from services import DIFFICULTIES, PracticeError
 from services.certification import certificate_file_name
-from ui.context import app_services, or_stop, plain, require_actor
+from ui.context import app_services, chat_ui, or_stop, plain, require_actor
 
 services = app_services()
 actor = require_actor()
 cert = services.certification
 st.title("Certification campaigns")
+if chat_ui().done:  # what the last action did, shown after the rerun that collapsed its form
+    st.success(chat_ui().done or "", icon=":material/task_alt:")
+    chat_ui().done = None
 accounts, teams, campaigns = or_stop(lambda: (services.accounts.accounts(actor), services.teams.names(actor),
                                              cert.campaigns(actor)))
 
@@ -29,7 +32,10 @@ with st.expander("Create a campaign", expanded=not campaigns):
     today = datetime.now(UTC).date()
     with st.form("create-campaign"):
         name = st.text_input("Name", max_chars=120)
-        chosen = st.multiselect("Scenarios (customer · difficulty)", options)
+        persona_titles = {p.slug: p.title for p in personas}
+        chosen = st.multiselect("Scenarios (customer · difficulty)", options,
+                                format_func=lambda o: f"{persona_titles.get(o.split(' · ')[0], o)} · "
+                                                      f"{o.split(' · ')[-1]}")
         draw = st.number_input("Draw this many scenarios per attempt (0: all, in order)", min_value=0, max_value=20,
                                value=0)
         left, right = st.columns(2)
@@ -57,7 +63,7 @@ with st.expander("Create a campaign", expanded=not campaigns):
             except PracticeError as exc:
                 st.error(str(exc))
             else:
-                st.success(f"Created '{created.name}' as a draft: open it below when it is ready.")
+                chat_ui().done = f"Created '{created.name}' as a draft: open it below when it is ready."
                 st.rerun()
 
 if not campaigns:
@@ -71,7 +77,8 @@ st.dataframe(table, hide_index=True)
 picked = st.selectbox("Campaign", campaigns, format_func=lambda c: f"{c.name} ({c.status})")
 if picked is None:
     st.stop()
-scenarios = ", ".join(f"{slug} ({difficulty})" for slug, difficulty, _ in picked.scenarios)
+titles_of = {p.slug: p.title for p in services.practice.personas()}
+scenarios = ", ".join(f"{titles_of.get(slug, slug)} ({difficulty})" for slug, difficulty, _ in picked.scenarios)
 st.caption(f"Scenarios: {plain(scenarios)}" + (f" · {picked.draw_count} drawn per attempt" if picked.draw_count
                                                 else "") +
            f" · trainees: {plain(', '.join(picked.assigned_trainees) or '–')} · teams: "

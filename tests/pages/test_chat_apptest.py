@@ -250,6 +250,8 @@ def test_hr_creates_and_opens_a_campaign_and_a_trainer_reviews(app: AppTest) -> 
     create.click().run()
     assert not hr.exception, hr.exception
     assert list(hr.dataframe[0].value["status"]) == ["draft"]
+    assert any("as a draft" in s.value for s in hr.success), "creating a campaign says what it did"
+    assert any("Hostile" in c.value and "hostile (" not in c.value for c in hr.caption)  # titles, not slugs
     [open_it] = [b for b in hr.button if b.label.startswith("Open the campaign")]
     open_it.click().run()
     assert list(hr.dataframe[0].value["status"]) == ["open"]
