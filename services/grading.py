@@ -131,8 +131,8 @@ class GradingService:
             row = require(row, session_id, row is not None and can_read(actor, row, self.settings))
             self._no_feedback_during_attempt(db, actor, row)
             if actor.role == "trainee" and repo.latest_grade(db, session_id) is not None:
-                raise AccessDenied("Only a trainer can regrade a graded chat: a new grade would set aside the "
-                                   "corrections a trainer made to this one.")
+                raise AccessDenied("Only a trainer can regrade a graded chat (a new grade would set aside any "
+                                   "corrections a trainer made to this one).")
             if not any(m.role == "agent" for m in row.messages):
                 raise PracticeError("There is nothing to grade yet: the chat has no messages from you.")
             transcript = Transcript(row.persona_slug, tuple(Line(m.role, m.content)  # type: ignore[arg-type]

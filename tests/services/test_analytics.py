@@ -18,7 +18,7 @@ def play(services: object, actor: Actor, persona: str, script: str) -> int:
         view = s.practice.send(actor, view.id, line).finish()  # type: ignore[attr-defined]
     if view.active:
         s.practice.end(actor, view.id)  # type: ignore[attr-defined]
-    s.grading.grade_session(actor, view.id)  # type: ignore[attr-defined]
+    s.grading.report_for(actor, view.id)  # type: ignore[attr-defined]
     return int(view.id)
 
 

@@ -31,7 +31,7 @@ def world(request: pytest.FixtureRequest, settings: Settings) -> dict[str, Any]:
             assert view is not None
         if view.active:
             services.practice.end(people[owner], view.id)
-        services.grading.grade_session(people[owner], view.id)
+        services.grading.report_for(people[owner], view.id)
         chats[f"{owner}:{persona}"] = view.id
     return {"services": services, "people": people, "chats": chats, "scope": request.param}
 

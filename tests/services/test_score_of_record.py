@@ -172,7 +172,7 @@ def test_a_trainee_cannot_regrade_away_a_trainers_override(services: Services, w
 
     ann, tina, chat = world["ann"], world["tina"], world["chat"]
     before = services.grading.latest(ann, chat)  # type: ignore[arg-type]
-    with pytest.raises(AccessDenied, match="Only a trainer can regrade"):
+    with pytest.raises(AccessDenied, match="Only a trainer can regrade a graded chat"):
         services.grading.grade_session(ann, chat)  # type: ignore[arg-type]
     after = services.grading.latest(ann, chat)  # type: ignore[arg-type]
     assert before is not None and after is not None and after.id == before.id
