@@ -36,7 +36,9 @@ def pin_to_top(key: str) -> None:
     # stick in; the wrapper's parent is the whole page body.
     st.html(f'<style>[data-testid="stLayoutWrapper"]:has(> .st-key-{key}) {{position: sticky; top: 3.75rem; '
             f"z-index: 99; background: {background}; padding: 0.25rem 0 0.5rem; "
-            "border-bottom: 1px solid rgba(128, 128, 128, 0.25);}"
+            "border-bottom: 1px solid rgba(128, 128, 128, 0.25); "
+            # paint the strip above it too, under Streamlit's transparent header, so no message shows through
+            f"box-shadow: 0 -3.75rem 0 0 {background};}}"
             f' @media (max-width: 640px) {{.st-key-{key} [data-testid="stColumn"]:not(:first-child) '
             "{display: none;}}</style>")
 
