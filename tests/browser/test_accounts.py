@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, log_in, serve
+from tests.browser.helpers import log_in, serve
 
 pytestmark = pytest.mark.browser
 
@@ -20,15 +20,6 @@ def app_url(tmp_path: Path) -> Iterator[str]:
     with serve(tmp_path) as url:
         yield url
 
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def settings_as_first_admin(browser: Any, url: str) -> Any:

@@ -45,15 +45,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         yield App(url, tmp / "data", ids)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
 
 def open_chat(browser: Any, app: App, name: str, *, height: int = 1000) -> Any:
     """A new browser for ``name``, logged in, with a chat just started with the default customer."""

@@ -15,7 +15,7 @@ from db.models import utcnow
 from services import Actor, build_services
 from services.login_sessions import COOKIE_NAME
 from settings import Settings
-from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, log_in, serve
+from tests.browser.helpers import log_in, serve
 from tests.conftest import run_sql
 
 pytestmark = pytest.mark.browser
@@ -29,15 +29,6 @@ def app_url(tmp_path: Path) -> Iterator[str]:
     with serve(tmp_path) as url:
         yield url
 
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _login_cookie(context: Any, *, present: bool = True, timeout: float = 15) -> dict[str, Any] | None:
