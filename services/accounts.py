@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import audit
@@ -28,6 +28,7 @@ from services.auth import (
     require_admin,
     resolve_team,
 )
+from services.login_sessions import revoke_logins
 from services.views import PracticeError
 
 
@@ -144,8 +145,7 @@ class AccountService:
     @staticmethod
     def _sign_out_everywhere(db: Session, user_id: int) -> None:
         """Revoke the account's saved logins ("stay signed in" cookies) in the same transaction."""
-        db.execute(update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
-                   .values(revoked_at=utcnow(), revoked_reason="admin"))
+        revoke_logins(db, [LoginSession.user_id == user_id], "admin")
 
     @staticmethod
     def _keep_an_admin(db: Session, user: User, doing: str) -> None:

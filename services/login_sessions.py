@@ -27,7 +27,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import LoginSession, User, utcnow
-from services.auth import AccessDenied, Actor
+from services.auth import Actor, require_admin
 from services.views import PracticeError
 from settings import Settings
 
@@ -183,12 +183,12 @@ class LoginSessionService:
 
     def revoke_user(self, actor: Actor, user_id: int) -> int:
         """An admin signs an account out everywhere: every open login session of it is revoked. Returns how many."""
-        _require_admin(actor)
+        require_admin(actor, "sign accounts out")
         return self._revoke([LoginSession.user_id == user_id], "admin")
 
     def active_count(self, actor: Actor, user_id: int) -> int:
         """How many browsers an account is currently logged in on with a password (for the admin)."""
-        _require_admin(actor)
+        require_admin(actor, "sign accounts out")
         with self.sessions() as db:
             count = db.scalar(select(func.count()).select_from(LoginSession).where(
                 LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None),
@@ -197,13 +197,14 @@ class LoginSessionService:
 
     def _revoke(self, where: list[object], reason: Literal["logout", "admin"]) -> int:
         with self.sessions() as db:
-            result = db.execute(update(LoginSession)
-                                .where(*where, LoginSession.revoked_at.is_(None))  # type: ignore[arg-type]
-                                .values(revoked_at=utcnow(), revoked_reason=reason))
+            revoked = revoke_logins(db, where, reason)
             db.commit()
-            return int(result.rowcount)  # type: ignore[attr-defined]
+            return revoked
 
 
-def _require_admin(actor: Actor) -> None:
-    if actor.role not in ("admin", "system"):
-        raise AccessDenied("Only an admin can sign accounts out.")
+def revoke_logins(db: Session, where: list[object], reason: Literal["logout", "admin"]) -> int:
+    """Revoke the open login sessions matching ``where`` inside the caller's transaction; how many were open."""
+    result = db.execute(update(LoginSession)
+                        .where(*where, LoginSession.revoked_at.is_(None))  # type: ignore[arg-type]
+                        .values(revoked_at=utcnow(), revoked_reason=reason))
+    return int(result.rowcount)  # type: ignore[attr-defined]
