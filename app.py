@@ -5,7 +5,7 @@ import streamlit as st
 from services import PracticeError
 from ui.context import app_services, chat_ui, current_actor, session_param
 from ui.login import log_out, remember_browser, render_login, restore_login
-from ui.notices import new_comments
+from ui.notices import new_comments, signal_layer_notice
 
 st.set_page_config(page_title="Difficult-customer practice", page_icon="🎧", layout="wide")
 st.set_option("client.showSidebarNavigation", True)  # our st.navigation only (see .streamlit/config.toml)
@@ -69,4 +69,5 @@ else:
         remember_browser()  # right after a password login: the page sets the login cookie (nothing visible)
         if not in_attempt:  # the report being opened marks its own comments seen: not new on this screen
             new_comments(actor, key="sidebar", opening=session_param() if page.url_path == "report" else None)
+        signal_layer_notice()  # the encoder is missing: grades and the customer fall back to phrase patterns
     page.run()

@@ -20,7 +20,6 @@ from customer.scripted import ScriptedBackend
 from db import repository as repo
 from db.engine import session_factory
 from db.migrate import upgrade
-from grading.detectors import detect
 from grading.evidence import evidence_pass
 from grading.grader import grade
 from grading.rubric import load_rubric
@@ -28,6 +27,7 @@ from grading.transcript import GradingContext, Line, Transcript
 from personas import load_personas
 from services import Actor, build_practice_service
 from settings import Settings
+from signals import detect
 
 ROOT = Path(__file__).resolve().parents[1]
 SYSTEM = Actor.system()
@@ -94,6 +94,10 @@ def main() -> None:
         rows.append(("peak Python heap during 25 service turns", f"{peak / 1e6:.2f} MB", "", ""))
 
     rows += grading_rows(catalog)
+    if "--no-signals" not in sys.argv:
+        from bench.signals import quality_rows, speed_rows
+
+        rows += speed_rows() + quality_rows()
     if "--no-load" not in sys.argv:
         from bench.load import load_rows
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from customer.state import CustomerState, Stage
-from grading.detectors import Detection, OfferPolicy, OfferTerm, SignalKind, detect
 from personas.schema import DifficultyName, HiddenFact, Persona
+from signals import Detection, OfferPolicy, OfferTerm, SignalKind, detect
 
 OfferEvent = Literal["none", "rejected", "accepted", "insufficient"]
 MAX_FRUSTRATION = 10.0
@@ -51,8 +51,8 @@ class TurnOutcome:
 
 
 def offer_policy(persona: Persona) -> OfferPolicy:
-    terms = [OfferTerm(o.id, tuple(o.keywords), True, o.fair) for o in persona.company.can_offer]
-    terms += [OfferTerm(o.id, tuple(o.keywords), False) for o in persona.company.cannot_offer]
+    terms = [OfferTerm(o.id, tuple(o.keywords), True, o.fair, o.text) for o in persona.company.can_offer]
+    terms += [OfferTerm(o.id, tuple(o.keywords), False, text=o.text) for o in persona.company.cannot_offer]
     return OfferPolicy(tuple(terms), persona.company.max_discount_percent)
 
 

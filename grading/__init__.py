@@ -1,5 +1,1 @@
-"""Grading: the shared deterministic detectors (and, later, rubric and judge)."""
-
-from grading.detectors import Detection, OfferPolicy, OfferTerm, Signal, SignalKind, detect
-
-__all__ = ["Detection", "OfferPolicy", "OfferTerm", "Signal", "SignalKind", "detect"]
+"""Grading: the rubric, the evidence pass over the signal layer (``signals``), the LLM judge, the report."""

@@ -16,9 +16,9 @@ from typing import Annotated
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
-from grading.detectors import content_words
 from grading.rubric import load_rubric
 from personas.loader import yaml_line_of
+from signals import content_words
 
 log = logging.getLogger(__name__)
 COACHING_DIR = Path(__file__).parent / "coaching"

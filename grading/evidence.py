@@ -1,7 +1,7 @@
 """Pass 1: deterministic evidence. Detectors on every agent turn, scored by the rubric's rules.
 
 Same transcript and rubric, same result, every time.  Grader-directed text is
-removed first (see :mod:`grading.manipulation`), and an empathy phrase repeated
+removed first (see :mod:`signals.manipulation`), and an empathy phrase repeated
 word for word in later turns stops counting as empathy and counts as a
 canned line instead (from its second use).
 """
@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from grading.detectors import NEGATIVE_KINDS, Detection, Signal, SignalKind, detect, sentences
-from grading.manipulation import Attempt, neutralize
 from grading.rubric import MAX_LEVEL, Criterion, Rubric
 from grading.transcript import GradingContext, Transcript
+from signals import NEGATIVE_KINDS, Detection, Signal, SignalKind, detect, neutralize, sentences
+from signals.manipulation import Attempt
 
 REPEATABLE_EMPATHY = frozenset({SignalKind.APOLOGY, SignalKind.ACKNOWLEDGEMENT, SignalKind.COMMON_GROUND})
 REPEAT_LIMIT = 2
@@ -36,6 +36,9 @@ NOTES = {
     SignalKind.LIMIT_WITH_REASON: "sets a limit and gives the reason",
     SignalKind.COMMON_GROUND: "puts themselves on the customer's side",
     SignalKind.CONCESSION_BEYOND_LIMITS: "concedes more than the company allows",
+    SignalKind.CAVED_TO_THREAT: "gives in right after a threat",
+    SignalKind.IMPOSSIBLE_PROMISE: "promises something outside their control",
+    SignalKind.BOUNDARY: "sets a calm boundary and keeps helping",
     SignalKind.CHECK_UNDERSTANDING: "checks the customer understood",
     SignalKind.CLOSING: "closes with a follow-up",
     SignalKind.INSULT: "insults the customer",
@@ -55,10 +58,14 @@ class Evidence:
     kind: str
     positive: bool
     note: str
+    #: Which detector saw it: ``model`` (a sentence classifier), ``rule`` (an exact phrase) or ``context``.
+    source: str = "rule"
+    #: The classifier's probability (1.0 for rules and context).
+    confidence: float = 1.0
 
     def as_dict(self) -> dict[str, object]:
         return {"turn": self.turn, "quote": self.quote, "kind": self.kind, "positive": self.positive,
-                "note": self.note}
+                "note": self.note, "source": self.source, "confidence": self.confidence}
 
 
 @dataclass
@@ -136,9 +143,15 @@ def sentence_around(text: str, start: int) -> str:
 
 
 def _evidence(turn: AgentTurn, kind: SignalKind, note: str = "") -> list[Evidence]:
-    quotes = dict.fromkeys(sentence_around(turn.text, s.start) for s in turn.detection.of(kind))
+    """One piece of evidence per sentence showing ``kind`` (the strongest signal in it names source and confidence)."""
+    best: dict[str, Signal] = {}
+    for s in turn.detection.of(kind):
+        quote = sentence_around(turn.text, s.start)
+        if quote not in best or s.confidence > best[quote].confidence:
+            best[quote] = s
     positive = kind not in NEGATIVE_KINDS
-    return [Evidence(turn.turn, q, kind.value, positive, note or NOTES[kind]) for q in quotes]
+    return [Evidence(turn.turn, q, kind.value, positive, note or NOTES[kind], s.source, s.confidence)
+            for q, s in best.items()]
 
 
 def _score_signals(criterion: Criterion, turns: list[AgentTurn]) -> tuple[int, list[Evidence]]:

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from grading.detectors import SignalKind
+from signals import SignalKind
 
 RUBRIC_PATH = Path(__file__).parent / "rubric.yaml"
 MAX_LEVEL = 3

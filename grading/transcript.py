@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from grading.detectors import OfferPolicy
+from signals import OfferPolicy
 
 Role = Literal["customer", "agent"]
 

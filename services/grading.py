@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+import signals
 from customer.engine import offer_policy
 from db import repository as repo
 from db.models import Attempt, PracticeSession, User
@@ -25,6 +26,7 @@ from services.catalog import LiveCatalog
 from services.scores import decided_overall, decided_report, decisions, score_label
 from services.views import PracticeError
 from settings import Settings
+from signals import LayerStatus
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,10 @@ class GradingService:
         self.settings = settings
         self.catalog = catalog
         self.sessions = sessions
+
+    def signal_layer(self) -> LayerStatus:
+        """Whether grades and the customer read messages by meaning, or by the regular-expression fallback."""
+        return signals.status()
 
     def pass_mark(self) -> int:
         return load_rubric().pass_mark

@@ -26,3 +26,10 @@ def new_comments(actor: Actor, *, key: str, opening: int | None = None) -> None:
         st.info(item.notice, icon=":material/comment:")
         if st.button("Open the report", key=f"{key}-comments-{item.session_id}"):
             st.switch_page("pages/report.py", query_params={"session": str(item.session_id)})
+
+
+def signal_layer_notice() -> None:
+    """Say so on every page when the sentence encoder is missing and the regular-expression detectors run instead."""
+    layer = app_services().grading.signal_layer()
+    if not layer.semantic:
+        st.warning(layer.message, icon=":material/warning:")

@@ -65,6 +65,10 @@ CALM_DOWN = _rx(
     r"\btake a deep breath\b", r"\bno need to (?:shout|yell|get upset)\b",
     r"\bdon'?t (?:shout|yell)\b", r"\blower your voice\b",
 )
+#: The words the workshop names ("saying 'please, calm down' ... will simply escalate"), without "relax" and the
+#: like, which the classifier reads in context.
+EXACT_CALM_DOWN = _rx(r"\bcalm (?:yourself )?down\b", r"\bsettle down\b", r"\blower your voice\b",
+                      r"\bno need to (?:shout|yell|get (?:upset|angry|worked up))\b")
 CANNED = _rx(
     r"\bI (?:totally |completely |fully )?understand\b"
     r"(?! (?:that )?you (?:paid|ordered|were|have|'ve|stayed|waited|lost|need))",
@@ -186,4 +190,11 @@ STOPWORDS = frozenset(
         "its", "really", "very", "much", "more", "also", "some", "any", "our", "ours", "my", "me", "we", "us",
         "he", "she", "his", "her", "him", "how", "why", "who", "which", "where"
     ]
+)
+#: Customer threats, for the regular-expression fallback (the semantic layer reads them by meaning).
+THREAT = _rx(
+    r"\b(?:my |a )?(?:lawyer|solicitor|attorney)s?\b", r"\bsu(?:e|ing)\b", r"\bcourt\b", r"\blegal action\b",
+    r"\b(?:the )?press\b", r"\bjournalist\b", r"\bnewspaper\b", r"\bchargeback\b", r"\bombudsman\b", r"\bregulator\b",
+    r"\b(?:one|1)[- ]star\b", r"\breview(?:s)? everywhere\b", r"\bsocial media\b", r"\bget you fired\b",
+    r"\byour job\b", r"\bcancel (?:my|the|everything)\b",
 )

@@ -1,166 +1,25 @@
-"""Deterministic detectors: what the agent did in one message.
+"""The exact-phrase detectors: regular expressions over one agent message.
 
-Shared by the customer engine (which reacts to them) and the grader (which
-cites them as evidence).  Pure functions of the text, the customer's previous
-message and the persona's offer limits: the same input always gives the same
-signals, in the same order, fast (regular expressions only).
+Two uses: the phrases the workshop names word for word ("calm down", "I understand", jargon, times and percentages)
+that the semantic layer keeps as rules, and the whole detector when the sentence encoder is unavailable (the
+fallback named on the page).  Pure functions of the text, the customer's previous message and the persona's offer
+limits: the same input always gives the same signals, in the same order.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
 
-from grading import patterns as p
-
-
-class SignalKind(StrEnum):
-    """What one span of an agent message shows."""
-
-    APOLOGY = "apology"
-    NON_APOLOGY = "non_apology"
-    ACKNOWLEDGEMENT = "acknowledgement"
-    PARAPHRASE = "paraphrase"
-    CALM_DOWN = "calm_down"
-    CANNED = "canned"
-    BLAME = "blame"
-    POLICY_HIDING = "policy_hiding"
-    OWNERSHIP = "ownership"
-    NEXT_STEP_TIME = "next_step_time"
-    QUESTION = "question"
-    ALTERNATIVE = "alternative"
-    OFFER = "offer"
-    REFUSAL = "refusal"
-    LIMIT_WITH_REASON = "limit_with_reason"
-    COMMON_GROUND = "common_ground"
-    CONCESSION_BEYOND_LIMITS = "concession_beyond_limits"
-    CHECK_UNDERSTANDING = "check_understanding"
-    CLOSING = "closing"
-    INSULT = "insult"
-    SARCASM = "sarcasm"
-    JARGON = "jargon"
-    LONG_SENTENCE = "long_sentence"
-    NO_PROGRESS = "no_progress"
-
-
-NEGATIVE_KINDS = frozenset(
-    {
-        SignalKind.NON_APOLOGY, SignalKind.CALM_DOWN, SignalKind.CANNED, SignalKind.BLAME,
-        SignalKind.POLICY_HIDING, SignalKind.CONCESSION_BEYOND_LIMITS, SignalKind.INSULT,
-        SignalKind.SARCASM, SignalKind.JARGON, SignalKind.LONG_SENTENCE, SignalKind.NO_PROGRESS,
-    }
-)
-#: Kinds that move a conversation forward; a message with none of them is "no progress".
-PROGRESS_KINDS = frozenset(
-    {
-        SignalKind.APOLOGY, SignalKind.ACKNOWLEDGEMENT, SignalKind.PARAPHRASE, SignalKind.OWNERSHIP,
-        SignalKind.NEXT_STEP_TIME, SignalKind.QUESTION, SignalKind.ALTERNATIVE, SignalKind.OFFER,
-        SignalKind.LIMIT_WITH_REASON, SignalKind.COMMON_GROUND,
-    }
-)
-
-
-@dataclass(frozen=True)
-class Signal:
-    """One piece of evidence.
-
-    Attributes:
-        kind: what the span shows.
-        quote: the exact text of the span (a slice of the message).
-        start / end: character offsets of the quote in the message.
-        detail: extra facts, e.g. the offer id or the discount percent.
-    """
-
-    kind: SignalKind
-    quote: str
-    start: int
-    end: int
-    detail: str = ""
-
-    @property
-    def positive(self) -> bool:
-        return self.kind not in NEGATIVE_KINDS
-
-
-@dataclass(frozen=True)
-class OfferTerm:
-    """Something the agent might offer, as a persona describes it."""
-
-    id: str
-    keywords: tuple[str, ...]
-    allowed: bool
-    fair: bool = False
-
-
-@dataclass(frozen=True)
-class OfferPolicy:
-    """What the company can and cannot offer in one scenario."""
-
-    terms: tuple[OfferTerm, ...] = ()
-    max_discount_percent: int = 0
-
-
-@dataclass(frozen=True)
-class Detection:
-    """All signals found in one agent message, in text order."""
-
-    signals: tuple[Signal, ...] = field(default_factory=tuple)
-
-    @property
-    def kinds(self) -> frozenset[SignalKind]:
-        return frozenset(s.kind for s in self.signals)
-
-    def has(self, kind: SignalKind) -> bool:
-        return any(s.kind == kind for s in self.signals)
-
-    def of(self, kind: SignalKind) -> list[Signal]:
-        return [s for s in self.signals if s.kind == kind]
-
-    @property
-    def questions(self) -> list[str]:
-        return [s.quote for s in self.of(SignalKind.QUESTION)]
-
-    @property
-    def offer_ids(self) -> list[str]:
-        """Ids of the persona's offers found (``generic:<word>`` for offers the persona does not list)."""
-        return [s.detail for s in self.signals if s.kind == SignalKind.OFFER and s.detail]
-
-
-def sentences(text: str) -> list[tuple[int, str]]:
-    """Split into sentences, keeping each one's start offset."""
-    out: list[tuple[int, str]] = []
-    pos = 0
-    for part in p.SENTENCE_SPLIT.split(text):
-        idx = text.find(part, pos)
-        if part.strip():
-            out.append((idx, part))
-        pos = idx + len(part)
-    return out
-
-
-def content_words(text: str) -> set[str]:
-    return {w.lower() for w in p.WORD.findall(text) if len(w) >= 4 and w.lower() not in p.STOPWORDS}
+from signals import patterns as p
+from signals.kinds import PROGRESS_KINDS, Detection, OfferPolicy, Signal, SignalKind
+from signals.text import clauses as _clauses
+from signals.text import content_words, sentences
 
 
 def _matches(pattern: re.Pattern[str], kind: SignalKind, text: str, base: int = 0) -> Iterable[Signal]:
     for m in pattern.finditer(text):
         yield Signal(kind, m.group(0), base + m.start(), base + m.end())
-
-
-CLAUSE_SPLIT = re.compile(r",?\s+but\s+|;\s*|,\s+(?:and\s+)?instead\s+|\s+-\s+", re.IGNORECASE)
-
-
-def _clauses(text: str) -> Iterable[tuple[int, str]]:
-    """Sentences split further at "but", ";" and dashes: "I can't do X, but I can do Y" is two clauses."""
-    for start, sentence in sentences(text):
-        pos = 0
-        for part in CLAUSE_SPLIT.split(sentence):
-            idx = sentence.find(part, pos)
-            if part.strip():
-                yield start + idx, part
-            pos = idx + len(part)
 
 
 def _offers(text: str, policy: OfferPolicy | None) -> Iterable[Signal]:
@@ -222,7 +81,7 @@ def _paraphrase(text: str, previous_customer: str | None) -> Iterable[Signal]:
                 return
 
 
-def detect(
+def detect_rules(
     text: str,
     *,
     previous_customer: str | None = None,

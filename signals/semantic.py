@@ -1,0 +1,231 @@
+"""The semantic detector: every sentence embedded once, scored by the stored classifiers, read in context.
+
+What comes from where:
+  * by meaning (sentence classifiers): apologies and non-apologies, acknowledgement, paraphrase, questions, common
+    ground, ownership, next steps, alternatives, offers, refusals, limits with a reason, policy hiding, caving,
+    impossible promises, boundaries, blame, sarcasm, insults, canned lines, "calm down", check-understanding, closing;
+  * by exact phrase (the workshop names the words): "calm down", "I understand"/"I sympathize" and the stock lines,
+    jargon, insult words, times, percentages, sentence length;
+  * by context: which persona offer a sentence grants (keywords, else the closest offer by meaning), whether a
+    discount exceeds the limit, a concession right after a customer's threat (caving under a threat), a recap that
+    reuses the customer's own words, a refusal whose reason follows in the next sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from signals import patterns as p
+from signals.classifier import Classifiers, Matrix
+from signals.encoder import Encoder
+from signals.kinds import PROGRESS_KINDS, Detection, OfferPolicy, OfferTerm, Signal, SignalKind
+from signals.rules import _long_sentences, _matches, _paraphrase
+from signals.text import clauses, sentences
+
+#: Classifier labels that are signal kinds of the same name.
+DIRECT = tuple(k for k in SignalKind if k.value not in ("offer", "next_step_time"))
+#: Two readings of one sentence that cannot both be true: the one further above its threshold wins.
+EXCLUSIVE = (
+    ("apology", "non_apology"), ("acknowledgement", "canned"), ("question", "blame"), ("boundary", "calm_down"),
+    ("paraphrase", "sarcasm"), ("ownership", "impossible_promise"),
+    ("limit_with_reason", "policy_hiding"), ("common_ground", "sarcasm"),
+)
+#: Exact phrases kept as rules alongside the classifiers.
+#: (Insult words are left to the classifier: "stupid" in "I know it feels stupid to ask" is no insult.)
+RULES = ((p.EXACT_CALM_DOWN, SignalKind.CALM_DOWN), (p.CANNED, SignalKind.CANNED), (p.JARGON, SignalKind.JARGON),
+         (p.NON_APOLOGY, SignalKind.NON_APOLOGY))
+#: Accusations need more than a classifier's threshold: a concession beyond the limits (a capped grade) needs an offer
+#: this confident, and an accusing label needs a sentence of at least ACCUSING_MIN_WORDS words ("Yes." is no sarcasm).
+CONCESSION_CONFIDENCE = 0.9
+ACCUSING = frozenset({"non_apology", "calm_down", "canned", "blame", "sarcasm", "insult", "policy_hiding",
+                      "impossible_promise", "caving"})
+ACCUSING_MIN_WORDS = 3
+#: Insult words and sarcastic set phrases count when the classifier at least leans that way ("congratulations" can be
+#: sincere; "congratulations on finding the small print" is not).
+LEANING = 0.5
+LEANING_RULES = (("insult", p.INSULT), ("sarcasm", p.SARCASM))
+#: A sentence names a persona's offer when it is at least this close to the offer's own description.
+TERM_SIMILARITY = 0.5
+NUMBER_WORDS = {"ten": 10, "fifteen": 15, "twenty": 20, "twenty-five": 25, "thirty": 30, "forty": 40, "fifty": 50,
+                "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100}
+SPOKEN_PERCENT = re.compile(r"\b(half|a third|a quarter|(?:" + "|".join(NUMBER_WORDS) + r")\s?(?:percent|per cent|%))"
+                            r"(?:\s+off)?\b", re.IGNORECASE)
+SPOKEN_VALUES = {"half": 50, "a third": 33, "a quarter": 25}
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One sentence with its offset, vector and every label that fired (with its probability)."""
+
+    start: int
+    text: str
+    vector: Matrix
+    fired: dict[str, float]
+    #: How far each fired label's probability is above its threshold.
+    margins: dict[str, float]
+
+    @property
+    def quote(self) -> str:
+        return self.text.strip()
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+    @property
+    def refuses(self) -> bool:
+        """Read as a refusal more than as an offer (each probability measured against its own threshold)."""
+        if "refusal" not in self.fired:
+            return False
+        offered = max(self.margins.get("offer", -1.0), self.margins.get("caving", -1.0))
+        return self.margins["refusal"] >= offered
+
+
+def embed(encoder: Encoder, texts: Sequence[str]) -> Matrix:
+    """One vector per text, each embedded on its own so a sentence's vector never depends on its neighbours."""
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32)
+    return np.vstack([encoder.encode([t]) for t in texts])
+
+
+def score(encoder: Encoder, classifiers: Classifiers, parts: Sequence[tuple[int, str]]) -> list[Scored]:
+    texts = [t for _, t in parts]
+    vectors = embed(encoder, texts)
+    probs = classifiers.probabilities(texts, vectors)
+    out = []
+    for (start, text), vector, row in zip(parts, vectors, probs, strict=True):
+        short = len(p.WORD.findall(text)) < ACCUSING_MIN_WORDS
+        fired = {label: float(row[i]) for i, label in enumerate(classifiers.labels)
+                 if row[i] >= classifiers.thresholds[i] and not (short and label in ACCUSING)}
+        for label, pattern in LEANING_RULES:
+            if label in classifiers.labels and label not in fired and pattern.search(text):
+                leaning = float(row[classifiers.column(label)])
+                if leaning >= LEANING:
+                    fired[label] = leaning
+        for a, b in EXCLUSIVE:
+            if a in fired and b in fired:
+                loser = b if fired[a] - classifiers.threshold(a) >= fired[b] - classifiers.threshold(b) else a
+                del fired[loser]
+        margins = {label: value - classifiers.threshold(label) for label, value in fired.items()}
+        out.append(Scored(start, text, vector, fired, margins))
+    return out
+
+
+def threatens(encoder: Encoder, classifiers: Classifiers, customer_text: str | None) -> bool:
+    """Whether a customer message threatens (lawyers, the press, reviews, chargebacks, the agent's job ...)."""
+    if not customer_text or "threat" not in classifiers.labels:
+        return False
+    return any("threat" in s.fired for s in score(encoder, classifiers, sentences(customer_text)))
+
+
+def _percents(text: str) -> list[int]:
+    found = [int(m.group(1)) for m in p.PERCENT.finditer(text)]
+    for m in SPOKEN_PERCENT.finditer(text):
+        phrase = m.group(1).lower()
+        word = re.split(r"\s", phrase)[0]
+        found.append(SPOKEN_VALUES.get(phrase, NUMBER_WORDS.get(word, 0)))
+    return [v for v in found if v]
+
+
+class TermMatcher:
+    """Which of a persona's offers a sentence names: its keywords, else the closest offer description by meaning."""
+
+    def __init__(self, encoder: Encoder, policy: OfferPolicy | None) -> None:
+        self.terms = policy.terms if policy else ()
+        described = [t for t in self.terms if t.text]
+        self.described = described
+        self.vectors = embed(encoder, [t.text for t in described])
+
+    def match(self, text: str, vector: Matrix) -> list[OfferTerm]:
+        by_keyword = [t for t in self.terms
+                      if any(re.search(rf"\b{re.escape(k)}", text, re.IGNORECASE) for k in t.keywords)]
+        if by_keyword or not self.described:
+            return by_keyword
+        similarity = self.vectors @ vector
+        best = int(np.argmax(similarity))
+        return [self.described[best]] if similarity[best] >= TERM_SIMILARITY else []
+
+
+def _offers(part: Scored, terms: TermMatcher, policy: OfferPolicy | None) -> Iterable[Signal]:
+    """What one offering part grants: a persona offer (beyond the limits or not), a discount, or something generic.
+
+    A part that reads more as a refusal than an offer ("a refund today isn't something I can do") grants nothing.
+    """
+    if "paraphrase" in part.fired or part.refuses:
+        return
+    quote, start, end = part.quote, part.start, part.end
+    confidence = round(max(part.fired.get("offer", 0.0), part.fired.get("caving", 0.0)), 3)
+    named = terms.match(part.text, part.vector)
+    percents = _percents(part.text)
+    sure = confidence >= CONCESSION_CONFIDENCE
+    for term in named:
+        yield Signal(SignalKind.OFFER, quote, start, end, term.id, confidence, "model")
+        if not term.allowed and sure:
+            yield Signal(SignalKind.CONCESSION_BEYOND_LIMITS, quote, start, end, term.id, confidence, "context")
+    for percent in percents:
+        yield Signal(SignalKind.OFFER, quote, start, end, f"discount:{percent}", confidence, "model")
+        if policy is not None and percent > policy.max_discount_percent and sure:
+            yield Signal(SignalKind.CONCESSION_BEYOND_LIMITS, quote, start, end,
+                         f"discount:{percent}>{policy.max_discount_percent}", confidence, "context")
+    if not named and not percents:
+        generic = p.GENERIC_OFFER.search(part.text)
+        yield Signal(SignalKind.OFFER, quote, start, end, f"generic:{generic.group(0).lower()}" if generic else "",
+                     confidence, "model")
+
+
+def _offering_parts(encoder: Encoder, classifiers: Classifiers, sentence: Scored) -> list[Scored]:
+    """The parts of a sentence that offer: the sentence itself, or each of its clauses ("I can't do X, but I can do Y"
+    is a refusal and an offer) read on its own."""
+    parts = list(clauses(sentence.text))
+    if len(parts) < 2:
+        return [sentence] if ("offer" in sentence.fired or "caving" in sentence.fired) else []
+    scored = score(encoder, classifiers, [(sentence.start + s, t) for s, t in parts])
+    return [c for c in scored if "offer" in c.fired or "caving" in c.fired]
+
+
+def detect_semantic(
+    text: str,
+    *,
+    encoder: Encoder,
+    classifiers: Classifiers,
+    previous_customer: str | None = None,
+    policy: OfferPolicy | None = None,
+    max_sentence_words: int = 20,
+) -> Detection:
+    found: list[Signal] = []
+    scored = score(encoder, classifiers, sentences(text))
+    threat = threatens(encoder, classifiers, previous_customer)
+    terms = TermMatcher(encoder, policy)
+    for i, s in enumerate(scored):
+        for kind in DIRECT:
+            if kind.value in s.fired:
+                found.append(Signal(kind, s.quote, s.start, s.end, "", round(s.fired[kind.value], 3), "model"))
+        when = p.TIME.search(s.text)
+        committed = "ownership" in s.fired or re.search(r"\b(?:will|you'll|we'll|I'll)\b", s.text, re.I)
+        if "next_step_time" in s.fired or (when and committed):
+            found.append(Signal(SignalKind.NEXT_STEP_TIME, s.quote, s.start, s.end, when.group(0) if when else "",
+                                round(s.fired.get("next_step_time", 1.0), 3), "model" if not when else "rule"))
+        if "refusal" in s.fired and "limit_with_reason" not in s.fired:
+            following = scored[i + 1].text if i + 1 < len(scored) else ""
+            if p.REASON.search(s.text) or re.match(r"\s*(?:that's|this is|it's)?\s*because\b", following, re.I):
+                found.append(Signal(SignalKind.LIMIT_WITH_REASON, s.quote, s.start, s.end, "reason given",
+                                    1.0, "context"))
+        if "offer" in s.fired or "caving" in s.fired:
+            for part in _offering_parts(encoder, classifiers, s):
+                found += _offers(part, terms, policy)
+        conceded = any(f.kind == SignalKind.CONCESSION_BEYOND_LIMITS and s.start <= f.start < s.end for f in found)
+        if threat and (conceded or ("caving" in s.fired and not s.refuses)):
+            found.append(Signal(SignalKind.CAVED_TO_THREAT, s.quote, s.start, s.end, "right after a threat",
+                                round(s.fired.get("caving", 1.0), 3), "context"))
+    for pattern, kind in RULES:
+        found += _matches(pattern, kind, text)
+    found += [sig for sig in _paraphrase(text, previous_customer) if sig.detail]  # a recap in the customer's words
+    found += _long_sentences(text, max_sentence_words)
+    if not any(s.kind in PROGRESS_KINDS for s in found):
+        found.append(Signal(SignalKind.NO_PROGRESS, text.strip()[:120], 0, min(len(text), 120)))
+    unique = {(s.kind, s.start, s.end, s.detail): s for s in found}
+    return Detection(tuple(sorted(unique.values(), key=lambda s: (s.start, s.kind.value, s.detail))))
