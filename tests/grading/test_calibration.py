@@ -41,7 +41,8 @@ def test_calibration_set_is_complete() -> None:
     for persona in PERSONAS:
         for label in ("strong", "mediocre", "weak"):
             assert (CALIBRATION / f"{persona}.{label}.json").exists(), (persona, label)
-    assert len(list(CALIBRATION.glob("*.trap-*.json"))) >= 2
+    assert len(list(CALIBRATION.glob("*.trap-*.json"))) >= 3
+    assert len(list(CALIBRATION.glob("*.strong-own-words.json"))) == len(PERSONAS)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -49,6 +50,27 @@ def test_strong_beats_mediocre_beats_weak(persona: str) -> None:
     strong, mediocre, weak = (graded(f"{persona}.{label}") for label in ("strong", "mediocre", "weak"))
     assert strong.overall > mediocre.overall > weak.overall, (strong.overall, mediocre.overall, weak.overall)
     assert strong.passed and not mediocre.passed and not weak.passed
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_strong_agents_in_their_own_words_pass(persona: str) -> None:
+    """Written without "I understand", "so what you're saying", "I hear you": the behaviour earns the grade."""
+    own = graded(f"{persona}.strong-own-words")
+    assert own.passed and own.overall > graded(f"{persona}.mediocre").overall, (own.overall, own.flags)
+    assert not own.flags
+
+
+def test_caving_right_after_a_threat_is_a_critical_error() -> None:
+    report = graded("threatening.trap-caves-to-threat")
+    assert any(f.startswith("critical: Giving in to a threat") for f in report.flags)
+    assert report.overall <= 30
+
+
+def test_an_impossible_promise_costs_the_ownership_it_pretends() -> None:
+    report = graded("long-wait.impossible-promise")
+    ownership = next(c for c in report.criteria if c.id == "ownership")
+    assert any(e["kind"] == "impossible_promise" and e["source"] == "model" for e in ownership.evidence)
+    assert not report.passed
 
 
 @pytest.mark.parametrize("trap", sorted(p.stem for p in CALIBRATION.glob("*.trap-*.json")))
@@ -87,7 +109,7 @@ def test_sarcastic_non_apology_is_caught() -> None:
         ("policy-restriction.strong", "limits", 3), ("policy-restriction.weak", "limits", 0),
         ("negative-review.weak", "apology", 0), ("negative-review.weak", "emotions", 0),
         ("provocateur.weak", "emotions", 0), ("threatening.weak", "no_canned", 1),
-        ("technical-question.strong", "diagnose", 3), ("long-wait.mediocre", "closing", 3),
+        ("technical-question.strong", "diagnose", 3), ("long-wait.strong", "closing", 3),
         ("discount-demander.weak", "limits", 0), ("discount-demander.strong", "bad_news", 2),
     ],
 )

@@ -150,7 +150,7 @@ def test_workshop_references_become_plain_citations() -> None:
 def test_every_example_line_shows_what_its_criterion_rewards(catalog: PersonaCatalog) -> None:
     """A suggested line, if the trainee used it, must earn the criterion's signal and cost nothing anywhere."""
     from grading.coach import GENERIC, load_coaching
-    from grading.detectors import SignalKind, detect
+    from signals import SignalKind, detect
 
     rubric = load_rubric()
     penalised = {rule.kind for c in rubric.criteria for rule in c.evidence.negative} | {

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from grading import OfferPolicy, OfferTerm, SignalKind, detect
+from signals import OfferPolicy, OfferTerm, SignalKind, detect
 
 K = SignalKind
 POLICY = OfferPolicy(
