@@ -10,7 +10,7 @@ import streamlit as st
 from grading.citations import readable
 from services import PracticeError
 from ui.context import app_services, chat_ui, plain, require_actor, session_param
-from ui.widgets import transcript
+from ui.widgets import evidence_origin, transcript
 
 services = app_services()
 actor = require_actor()  # first: it may send a fresh session through app.py's navigation
@@ -147,7 +147,8 @@ for c in report["criteria"]:
         for e in c["evidence"]:
             cited.add(e["turn"])
             icon = ":material/check:" if e["positive"] else ":material/close:"
-            st.markdown(f"{icon} Turn {turn_of(e['turn'])}: “{plain(e['quote'])}” — {plain(e['note'])}")
+            st.markdown(f"{icon} Turn {turn_of(e['turn'])}: “{plain(e['quote'])}” — {plain(e['note'])} "
+                        f":gray[({evidence_origin(e)})]")
 
 comments = services.review.comments(actor, session_id)
 with st.expander(f"The conversation ({_count(sum(len(v) for v in comments.values()), 'trainer comment')})",

@@ -8,6 +8,7 @@ by ``python -m signals train`` (see :mod:`signals.train`); at run time only nump
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -40,7 +41,7 @@ class ClassifiersUnavailable(RuntimeError):
 def word_grams(text: str) -> list[str]:
     """Words and adjacent word pairs, as scikit-learn's TfidfVectorizer(ngram_range=(1, 2)) makes them."""
     tokens = TOKEN.findall(normalise(text))
-    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    return tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ def _rx(*alternatives: str) -> re.Pattern[str]:
 
 NON_APOLOGY = _rx(
     r"\bsorry (?:that )?you (?:feel|think|believe|see it|are upset|'re upset|were upset)",
-    r"\bsorry if (?:you|that|this|anyone)",
+    r"\bsorry if\b",
     r"\bapologi[sz]e if\b",
     r"\bsorry for any inconvenience\b",
     r"\bapologi[sz]e for any inconvenience\b",
@@ -145,6 +145,11 @@ INSULT = _rx(
     r"\bidiot(?:ic)?\b", r"\bstupid\b", r"\bmoron\b", r"\bdumb\b", r"\bshut up\b", r"\bpathetic\b",
     r"\bincompetent\b", r"\bignorant\b", r"\bget lost\b", r"\bwhatever,? (?:man|lady|dude)\b",
     r"\bare you (?:deaf|stupid|slow)\b", r"\bgrow up\b",
+)
+#: Sarcastic put-downs (the semantic layer counts them as insults when its classifier leans that way).
+PUT_DOWN = _rx(
+    r"\b(?:another|a real|real|you) (?:genius|einstein|rocket scientist|brain surgeon|sherlock|comedian|clown)\b",
+    r"\buse your (?:brain|head|eyes)\b", r"\bcan'?t you read\b", r"\bnot (?:exactly )?rocket science\b",
 )
 SARCASM = _rx(
     r"\boh,? (?:great|wonderful|fantastic|brilliant|sure)\b", r"\byeah,? right\b", r"\bgood luck with that\b",

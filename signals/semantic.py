@@ -34,6 +34,9 @@ EXCLUSIVE = (
     ("paraphrase", "sarcasm"), ("ownership", "impossible_promise"),
     ("limit_with_reason", "policy_hiding"), ("common_ground", "sarcasm"),
 )
+#: A sentence ending in "?" asks a question unless it reads as one of these (a blaming or sarcastic question,
+#: "anything else?").
+NOT_ASKING = frozenset({"blame", "sarcasm", "insult", "calm_down", "closing", "boundary"})
 #: Exact phrases kept as rules alongside the classifiers.
 #: (Insult words are left to the classifier: "stupid" in "I know it feels stupid to ask" is no insult.)
 RULES = ((p.EXACT_CALM_DOWN, SignalKind.CALM_DOWN), (p.CANNED, SignalKind.CANNED), (p.JARGON, SignalKind.JARGON),
@@ -44,10 +47,17 @@ CONCESSION_CONFIDENCE = 0.9
 ACCUSING = frozenset({"non_apology", "calm_down", "canned", "blame", "sarcasm", "insult", "policy_hiding",
                       "impossible_promise", "caving"})
 ACCUSING_MIN_WORDS = 3
+#: Below this many words a sentence ("Thanks.", "Yes.") carries no label of its own (a "?" still marks a question).
+MIN_WORDS = 2
 #: Insult words and sarcastic set phrases count when the classifier at least leans that way ("congratulations" can be
-#: sincere; "congratulations on finding the small print" is not).
+#: sincere; "congratulations on finding the small print" is not); so does a first-person "I'm sorry" that is not one
+#: of the non-apology formulas.
 LEANING = 0.5
-LEANING_RULES = (("insult", p.INSULT), ("sarcasm", p.SARCASM))
+LEANING_RULES = (("insult", p.INSULT, LEANING), ("insult", p.PUT_DOWN, LEANING), ("sarcasm", p.SARCASM, LEANING),
+                 ("blame", p.BLAME, LEANING),
+                 ("apology", p.APOLOGY, 0.3))
+#: A sorry without a non-apology formula counts as an apology when the apology classifier gives it at least this.
+GENERIC_APOLOGY = 0.3
 #: A sentence names a persona's offer when it is at least this close to the offer's own description.
 TERM_SIMILARITY = 0.5
 NUMBER_WORDS = {"ten": 10, "fifteen": 15, "twenty": 20, "twenty-five": 25, "thirty": 30, "forty": 40, "fifty": 50,
@@ -98,14 +108,22 @@ def score(encoder: Encoder, classifiers: Classifiers, parts: Sequence[tuple[int,
     probs = classifiers.probabilities(texts, vectors)
     out = []
     for (start, text), vector, row in zip(parts, vectors, probs, strict=True):
-        short = len(p.WORD.findall(text)) < ACCUSING_MIN_WORDS
+        words = len(p.WORD.findall(text))
         fired = {label: float(row[i]) for i, label in enumerate(classifiers.labels)
-                 if row[i] >= classifiers.thresholds[i] and not (short and label in ACCUSING)}
-        for label, pattern in LEANING_RULES:
+                 if row[i] >= classifiers.thresholds[i] and words >= MIN_WORDS
+                 and not (words < ACCUSING_MIN_WORDS and label in ACCUSING)}
+        for label, pattern, floor in LEANING_RULES:
             if label in classifiers.labels and label not in fired and pattern.search(text):
                 leaning = float(row[classifiers.column(label)])
-                if leaning >= LEANING:
+                if leaning >= floor and not (label == "apology" and p.NON_APOLOGY.search(text)):
                     fired[label] = leaning
+        if "non_apology" in fired and not p.NON_APOLOGY.search(text):
+            # The rubric's non-apology is the formula that blames feelings or hedges ("sorry you feel", "sorry if",
+            # "sorry for any inconvenience", "sorry, but"); a plain "sorry about this" is a (generic) apology.
+            del fired["non_apology"]
+            leaning = float(row[classifiers.column("apology")])
+            if leaning >= GENERIC_APOLOGY:
+                fired["apology"] = max(fired.get("apology", 0.0), leaning)
         for a, b in EXCLUSIVE:
             if a in fired and b in fired:
                 loser = b if fired[a] - classifiers.threshold(a) >= fired[b] - classifiers.threshold(b) else a
@@ -204,6 +222,8 @@ def detect_semantic(
         for kind in DIRECT:
             if kind.value in s.fired:
                 found.append(Signal(kind, s.quote, s.start, s.end, "", round(s.fired[kind.value], 3), "model"))
+        if s.text.rstrip().endswith("?") and "question" not in s.fired and not s.fired.keys() & NOT_ASKING:
+            found.append(Signal(SignalKind.QUESTION, s.quote, s.start, s.end, "question mark", 1.0, "rule"))
         when = p.TIME.search(s.text)
         committed = "ownership" in s.fired or re.search(r"\b(?:will|you'll|we'll|I'll)\b", s.text, re.I)
         if "next_step_time" in s.fired or (when and committed):
@@ -223,6 +243,9 @@ def detect_semantic(
                                 round(s.fired.get("caving", 1.0), 3), "context"))
     for pattern, kind in RULES:
         found += _matches(pattern, kind, text)
+    explained = any(f.kind in (SignalKind.LIMIT_WITH_REASON, SignalKind.ALTERNATIVE) for f in found)
+    if not explained:  # "it's policy", "my hands are tied": the workshop's own words for hiding behind policy
+        found += _matches(p.POLICY_HIDING, SignalKind.POLICY_HIDING, text)
     found += [sig for sig in _paraphrase(text, previous_customer) if sig.detail]  # a recap in the customer's words
     found += _long_sentences(text, max_sentence_words)
     if not any(s.kind in PROGRESS_KINDS for s in found):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -29,7 +30,7 @@ ACCUSING = frozenset({"non_apology", "calm_down", "canned", "blame", "sarcasm", 
                       "grader_directed", "threat"})
 #: Labels behind a critical error (a capped grade), a manipulation flag or a two-level penalty: the threshold is the
 #: lowest with cross-validated precision of at least this floor (the most precise one if none reaches it).
-CRITICAL_PRECISION = {"insult": 0.85, "caving": 0.9, "grader_directed": 0.9, "sarcasm": 0.85}
+CRITICAL_PRECISION = {"insult": 0.85, "caving": 0.9, "grader_directed": 0.9, "sarcasm": 0.85, "blame": 0.8}
 #: How much the word features weigh against the meaning (both are unit-length vectors).
 WORD_SCALE = 0.5
 C_GRID = (0.5, 2.0, 8.0)
@@ -65,7 +66,8 @@ def _pr(y: np.ndarray, predicted: np.ndarray) -> tuple[float, float]:
     return precision, recall
 
 
-Features = sp.csr_matrix
+#: A scipy.sparse CSR matrix (meaning columns, then word columns); scipy's stubs do not type it.
+Features = Any
 
 
 def _fit(x: Features, y: np.ndarray, c: float) -> LogisticRegression:
@@ -113,7 +115,8 @@ def _vectorizer(texts: list[str]) -> TfidfVectorizer:
 def _features(examples: list[Example], vectorizer: TfidfVectorizer) -> Features:
     texts = [e.text for e in examples]
     meaning = sp.csr_matrix(load_encoder().encode(texts))
-    return sp.hstack([meaning, vectorizer.transform(texts) * WORD_SCALE]).tocsr()
+    features: Features = sp.hstack([meaning, vectorizer.transform(texts) * WORD_SCALE]).tocsr()
+    return features
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import streamlit as st
 
@@ -70,3 +71,13 @@ def transcript(messages: Iterable[MessageView], *, numbered: bool = False, marke
             st.markdown(plain(m.content))
             for who, text in (comments or {}).get(position, []):
                 st.info(plain(f"{who}: {text}"), icon=":material/comment:")
+
+
+def evidence_origin(evidence: dict[str, Any]) -> str:
+    """Which detector saw a piece of evidence, in words (grades stored before the semantic layer have no source)."""
+    source = evidence.get("source", "rule")
+    if source == "model":
+        return f"{evidence.get('kind', '')}, read by meaning, {float(evidence.get('confidence', 0)) * 100:.0f}% sure"
+    if source == "context":
+        return f"{evidence.get('kind', '')}, from the conversation around it"
+    return f"{evidence.get('kind', '')}, exact phrase"

@@ -51,7 +51,8 @@ def deterministic(name: str = "hostile.mediocre") -> dict[str, int | None]:
 def test_valid_verdict_is_bounded_by_the_evidence(server: FakeOpenAIServer) -> None:
     det = deterministic()
     agent = [m.content for m in transcript("hostile.mediocre").messages if m.role == "agent"]
-    assert det["diagnose"] == 3 and det["paraphrase"] == 0 and det["no_canned"] == 2 and det["common_ground"] == 0
+    # one diagnostic question ("anything else I can help with?" is a closing, not a diagnosis)
+    assert det["diagnose"] == 2 and det["paraphrase"] == 0 and det["no_canned"] == 2 and det["common_ground"] == 0
     server.enqueue(answer(
         {"diagnose": 0, "paraphrase": 3, "no_canned": 3, "common_ground": 3},
         {"paraphrase": [agent[1]], "common_ground": []},
@@ -59,7 +60,7 @@ def test_valid_verdict_is_bounded_by_the_evidence(server: FakeOpenAIServer) -> N
     ))
     graded = run(server)
     levels = {c.id: c.level for c in graded.report.criteria}
-    assert levels["diagnose"] == 2  # the judge may lower by one level only
+    assert levels["diagnose"] == 1  # the judge may lower by one level only
     assert levels["paraphrase"] == 1  # raised by one (with a verbatim quote), not to 3
     assert levels["no_canned"] == 2  # a raise without a verbatim quote is refused
     assert levels["common_ground"] == 0  # no quote: the judge cannot raise it

@@ -1,8 +1,21 @@
+"""The regular-expression detectors: the exact-phrase rules, and the whole detector when the model is missing."""
+
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 
+import signals
 from signals import OfferPolicy, OfferTerm, SignalKind, detect
+
+
+@pytest.fixture(autouse=True)
+def rules_only() -> Iterator[None]:
+    """Every test here runs the fallback (the semantic layer has its own tests in test_meaning.py)."""
+    signals.use_rules_only(True)
+    yield
+    signals.use_rules_only(False)
 
 K = SignalKind
 POLICY = OfferPolicy(
