@@ -13,7 +13,7 @@ from dataclasses import asdict
 
 from signals.classifier import WEIGHTS, read_classifiers
 from signals.dataset import AGENT_LABELS, CUSTOMER_LABELS, heldout_examples
-from signals.train import Score, evaluate, train
+from signals.train import Score, evaluate, evaluate_rules, train
 
 
 def _table(title: str, scores: list[Score]) -> str:
@@ -40,14 +40,19 @@ def main(argv: list[str] | None = None) -> int:
     stored = json.loads(WEIGHTS.read_text(encoding="utf-8"))
     cv = [Score(label, **stored["labels"][label]["cv"], threshold=stored["labels"][label]["threshold"],
                 c=stored["labels"][label]["C"]) for label in classifiers.labels]
-    heldout = evaluate(classifiers, heldout_examples(), AGENT_LABELS) if heldout_examples() else []
+    examples = heldout_examples()
+    heldout = evaluate(classifiers, examples, AGENT_LABELS) if examples else []
+    rules = evaluate_rules(examples, AGENT_LABELS) if examples else []
     if args.json:
         print(json.dumps({"cross_validated": [asdict(s) for s in cv], "heldout": [asdict(s) for s in heldout],
-                          "customer_labels": list(CUSTOMER_LABELS)}, indent=1))
+                          "heldout_rules": [asdict(s) for s in rules], "customer_labels": list(CUSTOMER_LABELS)},
+                         indent=1))
     else:
         print(_table("cross-validated (5 folds) on the training data", cv))
         print()
-        print(_table("held-out sentences (another author, never trained or tuned on)", heldout))
+        print(_table("held-out sentences (another author, never trained or tuned on): classifiers", heldout))
+        print()
+        print(_table("held-out sentences: the regular-expression detectors (before)", rules))
     return 0
 
 
