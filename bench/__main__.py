@@ -56,7 +56,8 @@ def main() -> None:
     persona = catalog.get("hostile")
     rows = []
 
-    rows.append(row("detectors, one agent message", timed(lambda: detect(AGENT_LINE), 2000), "µs"))
+    rows.append(row("detectors, one agent message (embeddings cached after the first run)",
+                    timed(lambda: detect(AGENT_LINE), 2000), "µs"))
     engine = CustomerEngine(persona, "normal", max_turns=10_000)
     backend = ScriptedBackend()
     state = engine.initial_state()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -53,11 +54,10 @@ MIN_WORDS = 2
 #: sincere; "congratulations on finding the small print" is not); so does a first-person "I'm sorry" that is not one
 #: of the non-apology formulas.
 LEANING = 0.5
-LEANING_RULES = (("insult", p.INSULT, LEANING), ("insult", p.PUT_DOWN, LEANING), ("sarcasm", p.SARCASM, LEANING),
-                 ("blame", p.BLAME, LEANING),
-                 ("apology", p.APOLOGY, 0.3))
 #: A sorry without a non-apology formula counts as an apology when the apology classifier gives it at least this.
 GENERIC_APOLOGY = 0.3
+LEANING_RULES = (("insult", p.INSULT, LEANING), ("insult", p.PUT_DOWN, LEANING), ("sarcasm", p.SARCASM, LEANING),
+                 ("blame", p.BLAME, LEANING), ("apology", p.APOLOGY, GENERIC_APOLOGY))
 #: A sentence names a persona's offer when it is at least this close to the offer's own description.
 TERM_SIMILARITY = 0.5
 NUMBER_WORDS = {"ten": 10, "fifteen": 15, "twenty": 20, "twenty-five": 25, "thirty": 30, "forty": 40, "fifty": 50,
@@ -109,15 +109,16 @@ def score(encoder: Encoder, classifiers: Classifiers, parts: Sequence[tuple[int,
     out = []
     for (start, text), vector, row in zip(parts, vectors, probs, strict=True):
         words = len(p.WORD.findall(text))
+        formula = p.NON_APOLOGY.search(text) is not None
         fired = {label: float(row[i]) for i, label in enumerate(classifiers.labels)
                  if row[i] >= classifiers.thresholds[i] and words >= MIN_WORDS
                  and not (words < ACCUSING_MIN_WORDS and label in ACCUSING)}
         for label, pattern, floor in LEANING_RULES:
             if label in classifiers.labels and label not in fired and pattern.search(text):
                 leaning = float(row[classifiers.column(label)])
-                if leaning >= floor and not (label == "apology" and p.NON_APOLOGY.search(text)):
+                if leaning >= floor and not (label == "apology" and formula):
                     fired[label] = leaning
-        if "non_apology" in fired and not p.NON_APOLOGY.search(text):
+        if "non_apology" in fired and not formula:
             # The rubric's non-apology is the formula that blames feelings or hedges ("sorry you feel", "sorry if",
             # "sorry for any inconvenience", "sorry, but"); a plain "sorry about this" is a (generic) apology.
             del fired["non_apology"]
@@ -150,13 +151,19 @@ def _percents(text: str) -> list[int]:
 
 
 class TermMatcher:
-    """Which of a persona's offers a sentence names: its keywords, else the closest offer description by meaning."""
+    """Which of a persona's offers a sentence names: its keywords, else the closest offer description by meaning.
+
+    The descriptions are embedded only when a sentence offers something no keyword names.
+    """
 
     def __init__(self, encoder: Encoder, policy: OfferPolicy | None) -> None:
+        self.encoder = encoder
         self.terms = policy.terms if policy else ()
-        described = [t for t in self.terms if t.text]
-        self.described = described
-        self.vectors = embed(encoder, [t.text for t in described])
+        self.described = [t for t in self.terms if t.text]
+
+    @cached_property
+    def vectors(self) -> Matrix:
+        return embed(self.encoder, [t.text for t in self.described])
 
     def match(self, text: str, vector: Matrix) -> list[OfferTerm]:
         by_keyword = [t for t in self.terms
@@ -200,7 +207,7 @@ def _offering_parts(encoder: Encoder, classifiers: Classifiers, sentence: Scored
     is a refusal and an offer) read on its own."""
     parts = list(clauses(sentence.text))
     if len(parts) < 2:
-        return [sentence] if ("offer" in sentence.fired or "caving" in sentence.fired) else []
+        return [sentence]
     scored = score(encoder, classifiers, [(sentence.start + s, t) for s, t in parts])
     return [c for c in scored if "offer" in c.fired or "caving" in c.fired]
 
@@ -216,7 +223,7 @@ def detect_semantic(
 ) -> Detection:
     found: list[Signal] = []
     scored = score(encoder, classifiers, sentences(text))
-    threat = threatens(encoder, classifiers, previous_customer)
+    threat: bool | None = None  # read from the customer's message only once a sentence concedes or caves
     terms = TermMatcher(encoder, policy)
     for i, s in enumerate(scored):
         for kind in DIRECT:
@@ -238,7 +245,10 @@ def detect_semantic(
             for part in _offering_parts(encoder, classifiers, s):
                 found += _offers(part, terms, policy)
         conceded = any(f.kind == SignalKind.CONCESSION_BEYOND_LIMITS and s.start <= f.start < s.end for f in found)
-        if threat and (conceded or ("caving" in s.fired and not s.refuses)):
+        gave_in = conceded or ("caving" in s.fired and not s.refuses)
+        if gave_in and threat is None:
+            threat = threatens(encoder, classifiers, previous_customer)
+        if gave_in and threat:
             found.append(Signal(SignalKind.CAVED_TO_THREAT, s.quote, s.start, s.end, "right after a threat",
                                 round(s.fired.get("caving", 1.0), 3), "context"))
     for pattern, kind in RULES:
