@@ -99,6 +99,9 @@ def main() -> None:
         from bench.signals import quality_rows, speed_rows
 
         rows += speed_rows() + quality_rows()
+        from bench.realism import realism_rows
+
+        rows += realism_rows()
     if "--no-load" not in sys.argv:
         from bench.load import load_rows
 

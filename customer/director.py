@@ -45,10 +45,17 @@ def director_note(ctx: ReplyContext) -> str:
                if k.value in phrases["signals"]]
         if did:
             parts.append("The agent just " + "; ".join(did) + ".")
-        if outcome.revealed:
-            parts.append("You may now reveal: " + " ".join(f.fact for f in outcome.revealed))
+        parts += _listening(ctx, phrases["listening"])
         if outcome.offer_event in phrases["offer_events"]:
             parts.append(phrases["offer_events"][outcome.offer_event])
+    if state.promise:
+        parts.append(phrases["listening"]["promised"].format(promise=state.promise))
+    if state.offers_refused:
+        parts.append(phrases["listening"]["refused"].format(offers=_offer_texts(ctx, state.offers_refused)))
+    if state.offers_accepted:
+        parts.append(phrases["listening"]["accepted"].format(offers=_offer_texts(ctx, state.offers_accepted)))
+    if state.agent_name:
+        parts.append(phrases["listening"]["name"].format(name=state.agent_name))
     if state.ended_reason in phrases["ended"]:
         parts.append(phrases["ended"][state.ended_reason])
     elif state.outstanding_demands:
@@ -56,3 +63,34 @@ def director_note(ctx: ReplyContext) -> str:
         parts.append("Still outstanding: " + "; ".join(wanted) + ".")
     parts.append("Reply as the customer in 1-3 sentences.")
     return " ".join(parts)
+
+
+def _offer_texts(ctx: ReplyContext, ids: list[str]) -> str:
+    company = ctx.persona.company
+    texts = {o.id: o.text.rstrip(".") for o in company.can_offer + company.cannot_offer}
+    return "; ".join(texts.get(i, i.replace("discount:", "a discount of ") + ("%" if i.startswith("discount:") else ""))
+                     for i in ids)
+
+
+def _listening(ctx: ReplyContext, phrases: dict[str, str]) -> list[str]:
+    """What the agent asked that must be answered, and what it said that contradicts what it said before."""
+    outcome = ctx.outcome
+    assert outcome is not None
+    questions, memory, out = outcome.questions, outcome.memory, []
+    if questions.revealed:
+        out.append(phrases["reveal"].format(facts=" ".join(f.fact for f in questions.revealed)))
+    if questions.again:
+        out.append(phrases["again"].format(facts=" ".join(f.fact for f in questions.again)))
+    if questions.impatient:
+        out.append(phrases["impatient"])
+    if questions.unknown:
+        out.append(phrases["unknown"].format(question=questions.unknown))
+    if ctx.state.ended:
+        return out
+    if memory.changed_from:
+        out.append(phrases["changed"].format(promise=memory.changed_from))
+    if memory.refused_again:
+        out.append(phrases["refused_again"])
+    if outcome.missing_time:
+        out.append(phrases["wants_specifics"])
+    return out

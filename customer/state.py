@@ -42,6 +42,12 @@ class CustomerState(BaseModel):
         heard: the agent has acknowledged, apologised or paraphrased at least once.
         used_lines: keys of scripted lines already spoken (no verbatim repeats).
         ended_reason: set when the chat is over.
+        promises: times the agent committed to, oldest first ("tomorrow", "by Friday").
+        offers_made / offers_refused / offers_accepted: persona offer ids (or ``discount:N``) the agent offered, said
+            no to, and the customer accepted.
+        concessions: offers beyond the company's limits so far (the customer pushes back on the first ones).
+        facts_asked_again: hidden facts the customer already restated once when asked again.
+        agent_name: the name the agent introduced itself with.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -56,6 +62,18 @@ class CustomerState(BaseModel):
     heard: bool = False
     used_lines: list[str] = []
     ended_reason: EndReason | None = None
+    promises: list[str] = []
+    offers_made: list[str] = []
+    offers_refused: list[str] = []
+    offers_accepted: list[str] = []
+    concessions: int = 0
+    facts_asked_again: list[str] = []
+    agent_name: str | None = None
+
+    @property
+    def promise(self) -> str | None:
+        """The latest time the agent committed to."""
+        return self.promises[-1] if self.promises else None
 
     @property
     def ended(self) -> bool:

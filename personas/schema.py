@@ -29,12 +29,18 @@ class Strict(BaseModel):
 
 
 class HiddenFact(Strict):
-    """A fact the customer gives only when an agent question mentions one of ``asked_by``."""
+    """A fact the customer gives only when asked about it.
+
+    A question asks for the fact when it is close in meaning to one of ``examples`` (questions that ask for it) or
+    names one of the ``asked_by`` words; ``line`` answers it the first time, ``again`` (short, impatient) the second.
+    """
 
     id: Id
     fact: Text
     asked_by: Annotated[list[Keyword], Field(min_length=1)]
     line: Text
+    examples: list[Text] = []
+    again: Text | None = None
 
 
 class Scenario(Strict):
@@ -50,11 +56,13 @@ class Demand(Strict):
 
 
 class OfferOption(Strict):
-    """Something an agent might offer; ``keywords`` find it in a message."""
+    """Something an agent might offer: found in a message by ``keywords``, or by meaning (``text`` and ``examples``,
+    ways an agent might say it)."""
 
     id: Id
     text: Text
     keywords: Annotated[list[Keyword], Field(min_length=1)]
+    examples: list[Text] = []
     fair: bool = False
     resolves: list[Id] = []
 
@@ -126,6 +134,57 @@ class Closing(Strict):
     time: Annotated[list[Text], Field(min_length=1)]
 
 
+PROMISE = "{promise}"
+
+
+def _one_promise(lines: list[str] | None, field: str) -> None:
+    for line in lines or []:
+        rest = line.replace(PROMISE, "")
+        if line.count(PROMISE) != 1 or "{" in rest or "}" in rest:
+            raise ValueError(f"every line of '{field}' needs the placeholder {PROMISE} exactly once (and no other "
+                             f"braces): {line!r}")
+
+
+class Listening(Strict):
+    """How the customer shows it listened: answers, memory of what the agent said, pushback.
+
+    Every bank is optional: a persona without one uses the customer's generic lines.  Lines of ``holds_to_promise``,
+    ``promise_changed`` and ``accept_with_time`` hold ``{promise}`` once: the time the agent committed to.
+
+    Attributes:
+        pushes_before_taking: concessions beyond the company's limits the customer pushes back on (asks for more,
+            raises the stakes, mocks) before it takes one.
+        unknown_answer: asked something it does not know ("no idea, you tell me").
+        asked_again: asked again what it already answered, with nothing new to say.
+        pushback: right after a concession beyond the limits.
+        wants_specifics: accepted an offer but no time or next step was given yet ("and when exactly?").
+        already_refused: the agent says no again to what it already refused.
+        rejecting_again: an offer falls short once the persona's ``rejecting_offer`` lines are all spoken.
+        holds_to_promise / promise_changed / accept_with_time: the agent's promised time, held to, changed, agreed.
+    """
+
+    pushes_before_taking: Annotated[int, Field(ge=0, le=5)] = 1
+    unknown_answer: Lines3 | None = None
+    asked_again: Lines3 | None = None
+    pushback: Lines3 | None = None
+    wants_specifics: Lines3 | None = None
+    already_refused: Lines3 | None = None
+    rejecting_again: Lines3 | None = None
+    holds_to_promise: Lines3 | None = None
+    promise_changed: Lines3 | None = None
+    accept_with_time: Lines3 | None = None
+
+    @model_validator(mode="after")
+    def _placeholders(self) -> Listening:
+        for field in ("holds_to_promise", "promise_changed", "accept_with_time"):
+            _one_promise(getattr(self, field), field)
+        for field in ("unknown_answer", "asked_again", "pushback", "wants_specifics", "already_refused"):
+            for line in getattr(self, field) or []:
+                if "{" in line or "}" in line:
+                    raise ValueError(f"'{field}' lines take no placeholder: {line!r}")
+        return self
+
+
 class Style(Strict):
     """How the customer talks; ``max_sentence_words`` is what it can follow."""
 
@@ -153,6 +212,7 @@ class Persona(Strict):
     accepting_offer: Lines3
     closing: Closing
     style: Style
+    listening: Listening = Listening()
 
     @model_validator(mode="after")
     def _references(self) -> Persona:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from signals import manipulation
+from signals import manipulation, patterns
 from signals.classifier import Classifiers, ClassifiersUnavailable, load_classifiers
+from signals.dataset import not_about_items
 from signals.encoder import Encoder, ModelUnavailable, load_encoder
 from signals.kinds import (
     NEGATIVE_KINDS,
@@ -24,13 +26,33 @@ from signals.kinds import (
     Signal,
     SignalKind,
 )
+from signals.meaning import Item, Match, match_keywords, match_meaning
 from signals.rules import detect_rules
 from signals.semantic import detect_semantic, score, threatens
 from signals.text import content_words, sentences
 
 __all__ = [
-    "NEGATIVE_KINDS", "PROGRESS_KINDS", "Detection", "LayerStatus", "OfferPolicy", "OfferTerm", "Signal", "SignalKind",
-    "content_words", "customer_threatens", "detect", "neutralize", "sentences", "status", "use_rules_only",
+    "NEGATIVE_KINDS",
+    "PROGRESS_KINDS",
+    "Detection",
+    "Item",
+    "LayerStatus",
+    "Match",
+    "OfferPolicy",
+    "OfferTerm",
+    "Signal",
+    "SignalKind",
+    "agent_name",
+    "content_words",
+    "customer_threatens",
+    "detect",
+    "match_item",
+    "neutralize",
+    "promised_time",
+    "same_time",
+    "sentences",
+    "status",
+    "use_rules_only",
 ]
 log = logging.getLogger(__name__)
 #: Set to 1 to run the regular-expression detectors only (the fallback), e.g. to compare before and after.
@@ -106,12 +128,42 @@ def detect(
                            policy=policy, max_sentence_words=max_sentence_words)
 
 
+def match_item(text: str, items: Sequence[Item], negatives: Sequence[str] | None = None) -> Match | None:
+    """Which of ``items`` the sentence ``text`` is about (by meaning; by keyword in rules mode), if any.
+
+    ``negatives`` are sentences about none of them; by default the stored questions that ask for no hidden fact.
+    """
+    loaded = _semantic()
+    if loaded is None:
+        return match_keywords(text, items)
+    return match_meaning(loaded[0], text, items, not_about_items() if negatives is None else negatives)
+
+
+def agent_name(text: str) -> str | None:
+    """The name an agent introduces itself with ("Hi, I'm Sam from billing"), if any."""
+    for match in patterns.AGENT_NAME.finditer(text):
+        if match.group(1) not in patterns.NOT_A_NAME:
+            return match.group(1)
+    return None
+
+
+def promised_time(text: str) -> str | None:
+    """The time an agent's sentence commits to, as the agent said it ("tomorrow between 8 and 12"), if any."""
+    match = patterns.WHEN_PHRASE.search(text)
+    return match.group(0).strip() if match else None
+
+
+def same_time(a: str, b: str) -> bool:
+    """Whether two promised times can be the same (they share a day or clock word, or either names none)."""
+    words_a = {w.lower() for w in patterns.WHEN_WORDS.findall(a)}
+    words_b = {w.lower() for w in patterns.WHEN_WORDS.findall(b)}
+    return not words_a or not words_b or bool(words_a & words_b)
+
+
 def customer_threatens(text: str | None) -> bool:
     """Whether a customer message threatens (by meaning; by the threat words in rules mode)."""
     loaded = _semantic()
     if loaded is None:
-        from signals import patterns
-
         return bool(text and patterns.THREAT.search(text))
     return threatens(*loaded, text)
 

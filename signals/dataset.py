@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -17,6 +18,9 @@ import yaml
 DATA = Path(__file__).parent / "data"
 TRAIN = DATA / "train"
 HELDOUT = DATA / "heldout"
+#: Questions an agent asks that no hidden fact answers (near misses), for matching questions to facts. Kept apart from
+#: ``train/`` (no classifier learns from them, and the classifiers' data digest does not change with them).
+OTHER_QUESTIONS = DATA / "questions" / "other_questions.yaml"
 
 #: Labels learned from agent sentences (the glossary the data authors wrote to).
 AGENT_LABELS: tuple[str, ...] = (
@@ -96,3 +100,12 @@ def data_digest(folder: Path = TRAIN) -> str:
         digest.update(f.name.encode())
         digest.update(f.read_bytes())
     return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def not_about_items() -> tuple[str, ...]:
+    """Questions that ask for none of a persona's hidden facts (checks, offers, small talk, near misses)."""
+    if not OTHER_QUESTIONS.exists():
+        return ()
+    loaded = yaml.safe_load(OTHER_QUESTIONS.read_text(encoding="utf-8")) or {}
+    return tuple(str(q).strip() for q in loaded.get("questions") or [] if str(q).strip())

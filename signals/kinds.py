@@ -101,6 +101,8 @@ class OfferTerm:
     allowed: bool
     fair: bool = False
     text: str = ""
+    #: Other ways an agent might say it (matched by meaning).
+    examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

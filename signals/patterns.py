@@ -203,3 +203,27 @@ THREAT = _rx(
     r"\b(?:one|1)[- ]star\b", r"\breview(?:s)? everywhere\b", r"\bsocial media\b", r"\bget you fired\b",
     r"\byour job\b", r"\bcancel (?:my|the|everything)\b",
 )
+#: An agent introducing itself ("I'm Sam", "my name is Priya", "this is Tom from billing").
+AGENT_NAME = re.compile(
+    r"\b(?:[Mm]y name is|[Mm]y name's|[Nn]ame's|[Tt]his is|I'm|I am|[Ii]t's)\s+([A-Z][a-z]{1,19})\b")
+NOT_A_NAME = frozenset({
+    "Sorry", "Afraid", "Happy", "Glad", "Here", "Really", "So", "Very", "Not", "Just", "Going", "Able", "Sure", "Truly",
+    "Checking", "Looking", "Calling", "Writing", "Still", "Also", "Unable", "Aware", "Certain", "Totally", "Completely",
+    "Available", "Customer", "Your", "The", "It", "This", "That", "On", "In", "With", "Keen", "Pleased", "Terribly",
+})
+_DAY = (r"(?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|the weekend|next week|"
+        r"end of (?:the )?(?:day|week)|this (?:afternoon|evening|morning|week)|"
+        r"\d+\s?(?:minutes?|hours?|business days?|working days?|days?|weeks?)|"
+        r"(?:an?|one|two|three|24|48|72)\s(?:hour|business day|working day|day|week)s?|the (?:hour|day|week)|"
+        r"\d{1,2}(?::\d{2})?\s?(?:am|pm)|noon)")
+_CLOCK = r"\d{1,2}(?::\d{2})?\s?(?:am|pm)?"
+#: A promised time as the agent said it ("tomorrow between 8 and 12", "by Friday", "within 48 hours").
+WHEN_PHRASE = re.compile(
+    rf"\b(?:(?:by|on|before|until|within|in|at)\s+)?(?:the\s+)?{_DAY}"
+    rf"(?:,?\s*(?:(?:in the\s+)?(?:morning|afternoon|evening)|(?:between|from)\s+{_CLOCK}\s*(?:and|to|-)\s*{_CLOCK}|"
+    rf"\d{{1,2}}\s?-\s?\d{{1,2}}(?:\s?(?:am|pm))?|(?:at|by|before)\s+{_CLOCK}))?", _I)
+#: Words that pin a promised time to a day or a clock time (two promises that share none of them disagree).
+WHEN_WORDS = re.compile(
+    r"\b(today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend|"
+    r"\d{1,2}(?::\d{2})?\s?(?:am|pm)|\d+\s?(?:minutes?|hours?|days?|business days?|working days?|weeks?)|"
+    r"(?:an?|one|two|three)\s(?:hour|day|week)s?|morning|afternoon|evening|noon|end of (?:the )?(?:day|week))\b", _I)

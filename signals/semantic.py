@@ -58,8 +58,16 @@ LEANING = 0.5
 GENERIC_APOLOGY = 0.3
 LEANING_RULES = (("insult", p.INSULT, LEANING), ("insult", p.PUT_DOWN, LEANING), ("sarcasm", p.SARCASM, LEANING),
                  ("blame", p.BLAME, LEANING), ("apology", p.APOLOGY, GENERIC_APOLOGY))
-#: A sentence names a persona's offer when it is at least this close to the offer's own description.
+#: A sentence names a persona's offer when it is at least this close to the offer's description or one of its examples.
 TERM_SIMILARITY = 0.5
+#: ...but by meaning alone it names something the company cannot offer (a concession beyond the limits, a critical
+#: error in the grade) only when it is also this much closer to that than to any fair offer: "I'll email you the slot
+#: and the refund" is as close to the delivery-fee refund as to a free machine, so it grants neither beyond the limits.
+CONCESSION_MARGIN = 0.1
+#: A sentence the offer classifier did not read as an offer still grants a persona's offer when it commits to
+#: something (ownership, a next step, an alternative, a promise) and is TERM_SIMILARITY close, or when it is this close.
+IMPLIED_SIMILARITY = 0.7
+COMMITTING = frozenset({"ownership", "next_step_time", "alternative", "impossible_promise"})
 NUMBER_WORDS = {"ten": 10, "fifteen": 15, "twenty": 20, "twenty-five": 25, "thirty": 30, "forty": 40, "fifty": 50,
                 "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100}
 SPOKEN_PERCENT = re.compile(r"\b(half|a third|a quarter|(?:" + "|".join(NUMBER_WORDS) + r")\s?(?:percent|per cent|%))"
@@ -151,28 +159,53 @@ def _percents(text: str) -> list[int]:
 
 
 class TermMatcher:
-    """Which of a persona's offers a sentence names: its keywords, else the closest offer description by meaning.
+    """Which of a persona's offers a sentence names: its keywords, else the offer nearest by meaning (its description
+    and its examples, ways an agent might say it).
 
-    The descriptions are embedded only when a sentence offers something no keyword names.
+    The descriptions are embedded only when a sentence offers or refuses something no keyword names.
     """
 
     def __init__(self, encoder: Encoder, policy: OfferPolicy | None) -> None:
         self.encoder = encoder
         self.terms = policy.terms if policy else ()
-        self.described = [t for t in self.terms if t.text]
+        self.described = [t for t in self.terms if t.text or t.examples]
 
     @cached_property
-    def vectors(self) -> Matrix:
-        return embed(self.encoder, [t.text for t in self.described])
+    def examples(self) -> tuple[list[int], Matrix]:
+        owners = [i for i, t in enumerate(self.described) for _ in ((t.text,) if t.text else ()) + t.examples]
+        texts = [e for t in self.described for e in ((t.text,) if t.text else ()) + t.examples]
+        return owners, embed(self.encoder, texts)
+
+    def keyword_match(self, text: str) -> list[OfferTerm]:
+        return [t for t in self.terms if any(re.search(rf"\b{re.escape(k)}", text, re.IGNORECASE) for k in t.keywords)]
 
     def match(self, text: str, vector: Matrix) -> list[OfferTerm]:
-        by_keyword = [t for t in self.terms
-                      if any(re.search(rf"\b{re.escape(k)}", text, re.IGNORECASE) for k in t.keywords)]
+        by_keyword = self.keyword_match(text)
         if by_keyword or not self.described:
             return by_keyword
-        similarity = self.vectors @ vector
+        closest: dict[str, tuple[OfferTerm, float]] = {}
+        owners, vectors = self.examples
+        for owner, similarity in zip(owners, (vectors @ vector).tolist(), strict=True):
+            term = self.described[owner]
+            if similarity > closest.get(term.id, (term, -1.0))[1]:
+                closest[term.id] = (term, similarity)
+        fair = max((s for t, s in closest.values() if t.allowed), default=-1.0)
+        ranked = sorted(closest.values(), key=lambda ts: -ts[1])
+        for term, similarity in ranked:
+            if similarity < TERM_SIMILARITY:
+                break
+            if term.allowed or similarity - fair >= CONCESSION_MARGIN:
+                return [term]
+        return []
+
+    def nearest(self, vector: Matrix) -> tuple[OfferTerm, float] | None:
+        """The offer whose description or example is closest in meaning, with that similarity."""
+        if not self.described:
+            return None
+        owners, vectors = self.examples
+        similarity = vectors @ vector
         best = int(np.argmax(similarity))
-        return [self.described[best]] if similarity[best] >= TERM_SIMILARITY else []
+        return self.described[owners[best]], float(similarity[best])
 
 
 def _offers(part: Scored, terms: TermMatcher, policy: OfferPolicy | None) -> Iterable[Signal]:
@@ -202,6 +235,34 @@ def _offers(part: Scored, terms: TermMatcher, policy: OfferPolicy | None) -> Ite
                      confidence, "model")
 
 
+def _implied_offer(part: Scored, terms: TermMatcher) -> Signal | None:
+    """An offer the offer classifier missed: a sentence that commits to something ("the fee has been waived", "I'll
+    have the new router posted out") and is close in meaning to one of the persona's offers.
+
+    Only for the customer's ear and the evidence list: with no offer probability it never counts as a concession."""
+    if part.refuses or part.fired.keys() & {"refusal", "paraphrase", "question", "limit_with_reason", "policy_hiding"}:
+        return None
+    nearest = terms.nearest(part.vector)
+    if nearest is None:
+        return None
+    term, similarity = nearest
+    committing = bool(part.fired.keys() & COMMITTING)
+    if similarity < (TERM_SIMILARITY if committing else IMPLIED_SIMILARITY) or part.text.rstrip().endswith("?"):
+        return None
+    return Signal(SignalKind.OFFER, part.quote, part.start, part.end, term.id, round(similarity, 3), "context")
+
+
+def _refused_term(sentence: Scored, terms: TermMatcher) -> str:
+    """The persona offer a refusal names ("I can't do half price" refuses ``half_price``), if any."""
+    if not sentence.refuses:
+        return ""
+    named = terms.keyword_match(sentence.text)
+    if named:
+        return named[0].id
+    nearest = terms.nearest(sentence.vector)  # naming what is refused costs nothing: no concession threshold
+    return nearest[0].id if nearest and nearest[1] >= TERM_SIMILARITY else ""
+
+
 def _offering_parts(encoder: Encoder, classifiers: Classifiers, sentence: Scored) -> list[Scored]:
     """The parts of a sentence that offer: the sentence itself, or each of its clauses ("I can't do X, but I can do Y"
     is a refusal and an offer) read on its own."""
@@ -228,7 +289,8 @@ def detect_semantic(
     for i, s in enumerate(scored):
         for kind in DIRECT:
             if kind.value in s.fired:
-                found.append(Signal(kind, s.quote, s.start, s.end, "", round(s.fired[kind.value], 3), "model"))
+                detail = _refused_term(s, terms) if kind == SignalKind.REFUSAL else ""
+                found.append(Signal(kind, s.quote, s.start, s.end, detail, round(s.fired[kind.value], 3), "model"))
         if s.text.rstrip().endswith("?") and "question" not in s.fired and not s.fired.keys() & NOT_ASKING:
             found.append(Signal(SignalKind.QUESTION, s.quote, s.start, s.end, "question mark", 1.0, "rule"))
         when = p.TIME.search(s.text)
@@ -244,6 +306,8 @@ def detect_semantic(
         if "offer" in s.fired or "caving" in s.fired:
             for part in _offering_parts(encoder, classifiers, s):
                 found += _offers(part, terms, policy)
+        elif (implied := _implied_offer(s, terms)) is not None:
+            found.append(implied)
         conceded = any(f.kind == SignalKind.CONCESSION_BEYOND_LIMITS and s.start <= f.start < s.end for f in found)
         gave_in = conceded or ("caving" in s.fired and not s.refuses)
         if gave_in and threat is None:

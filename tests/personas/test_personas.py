@@ -71,7 +71,7 @@ def test_unknown_trigger_and_too_few_lines(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"triggers.escalation.0.when"):
         parse_persona(text.replace("{when: calm_down, delta: 3}", "{when: shouting, delta: 3}"),
                       tmp_path / "hostile.yaml")
-    short = text.replace('      - "Fine. I\'m listening. But I\'ve heard promises before."\n', "")
+    short = text.replace('      - "Fine. I\'m listening. Just make it real this time."\n', "")
     with pytest.raises(ValueError, match=r"lines.venting.low: List should have at least 3 items"):
         parse_persona(short, tmp_path / "hostile.yaml")
 

@@ -14,7 +14,7 @@ import signals
 from signals import SignalKind, detect
 from signals import encoder as encoder_module
 from signals.classifier import MATRICES, WEIGHTS, read_classifiers
-from signals.dataset import data_digest
+from signals.dataset import data_digest, heldout_examples
 
 ROOT = Path(__file__).resolve().parents[2]
 UPPER = ("customer", "grading", "personas", "services", "ui", "pages", "db", "llm", "streamlit", "app", "settings")
@@ -103,6 +103,14 @@ def test_training_reproduces_the_stored_weights(tmp_path: Path) -> None:
     for label, entry in stored["labels"].items():
         again = rebuilt["labels"][label]
         assert again["threshold"] == entry["threshold"] and again["C"] == entry["C"], label
+    # lbfgs stops once the gradient is within its tolerance, so the last digits of the weights depend on the numpy
+    # and BLAS build (a fresh venv on this machine differed by more than 1e-4): weights agree to 1e-2, and what the
+    # weights decide, each held-out sentence's probabilities, to 1e-3.
     with np.load(result.path.with_suffix(".npz")) as new, np.load(MATRICES) as old:
         for name in ("meaning", "words", "bias"):
-            assert np.allclose(new[name], old[name], atol=1e-4), name
+            assert np.allclose(new[name], old[name], atol=1e-2), name
+    texts = [e.text for e in heldout_examples()][:400]
+    vectors = signals.encoder.load_encoder().encode(texts)
+    again_probs = read_classifiers(result.path, result.path.with_suffix(".npz")).probabilities(texts, vectors)
+    stored_probs = read_classifiers().probabilities(texts, vectors)
+    assert float(np.max(np.abs(again_probs - stored_probs))) < 1e-3
