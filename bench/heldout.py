@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import signals
-from grading.report import GradeReport
+from grading.report import FlagKind, GradeReport
 from grading.transcript import parse_transcript
 from services import build_services
 from settings import Settings
@@ -36,9 +36,8 @@ class Outcome:
 
 
 def _critical(report: GradeReport) -> str | None:
-    for flag in report.flags:
-        if flag.startswith("critical:"):
-            return "insult" if "nsult" in flag else "concession"
+    for flag in report.flags_of(FlagKind.CRITICAL):
+        return "insult" if "nsult" in flag.text else "concession"
     return None
 
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, func, insert, select
 
 from db.models import Grade, Message, PracticeSession, User
+from grading.report import CriterionGrade, Flag, FlagKind, GradeReport
 
 PERSONAS = ["hostile", "discount-demander", "provocateur", "language-barrier", "technical-question", "long-wait",
             "policy-restriction", "threatening", "negative-review"]
@@ -72,16 +73,13 @@ def seed(engine: Engine, *, sessions: int = 100_000, messages_per_session: int =
                 overall = round(100 * sum(w * lv for (_, _, w), lv in zip(criteria, levels, strict=True))
                                 / sum(w * 3 for _, _, w in criteria))
                 flags = 1 if rng.random() < 0.03 else 0
-                report = json.dumps({
-                    "overall": overall, "passed": overall >= 70, "pass_mark": 70, "status": "final",
-                    "criteria": [{"id": cid, "name": name, "weight": w, "level": lv, "deterministic_level": lv,
-                                  "evidence": [], "judge_level": None, "judge_reason": None, "judge_quotes": [],
-                                  "max": 3} for (cid, name, w), lv in zip(criteria, levels, strict=True)],
-                    "flags": ["seeded data: flagged for review"] if flags else [], "judge": {
-                        "status": "not_configured", "model": None}, "went_well": [], "improve_first": [],
-                    "better_line": None, "rubric_version": "seeded", "overall_cap": None,
-                    "grader_version": "seeded", "combining_rule": "seeded data",
-                })
+                report = GradeReport(
+                    overall=overall, passed=overall >= 70, pass_mark=70, status="final",
+                    criteria=[CriterionGrade(id=cid, name=name, weight=w, level=lv, deterministic_level=lv)
+                              for (cid, name, w), lv in zip(criteria, levels, strict=True)],
+                    flags=[Flag(kind=FlagKind.NOTE, text="seeded data: flagged for review")] if flags else [],
+                    rubric_version="seeded", grader_version="seeded", combining_rule="seeded data",
+                ).to_json()
                 grade_rows.append({"session_id": sid, "created_at": started + timedelta(minutes=9),
                                    "rubric_version": "seeded", "grader_version": "seeded", "judge_model": None,
                                    "judge_status": "not_configured", "status": "final", "overall": overall,

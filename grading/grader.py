@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from grading.coach import load_coaching
 from grading.evidence import evidence_pass
 from grading.judge import Judge, JudgeResult
-from grading.report import GradeReport, build_report
+from grading.report import GradeReport, JudgeSummary, build_report
 from grading.rubric import Rubric, load_rubric, rubric_hash
 from grading.transcript import GradingContext, Transcript
 
@@ -24,7 +24,7 @@ def grade(transcript: Transcript, context: GradingContext, *, rubric: Rubric | N
     rubric = rubric or load_rubric()
     evidence = evidence_pass(transcript, rubric, context)
     result = judge.run(rubric, transcript, evidence) if judge is not None else None
-    summary = result.summary() if result else {"status": "not_configured", "model": None}
+    summary = result.summary() if result else JudgeSummary(status="not_configured")
     verdicts = result.verdicts if result and result.status == "ok" else None
     rewrite = result.rewrite if result and result.status == "ok" else None
     report = build_report(rubric, rubric_hash(rubric), evidence, verdicts=verdicts, judge=summary,

@@ -22,7 +22,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from grading.evidence import EvidencePass
-from grading.report import JudgeVerdict
+from grading.report import BetterLine, JudgeSummary, JudgeVerdict
 from grading.rubric import MAX_LEVEL, Rubric
 from grading.transcript import Transcript
 from llm.client import ChatModel, LLMError
@@ -72,13 +72,10 @@ class JudgeResult:
     raw: str | None = None
     error: str | None = None
     verdicts: dict[str, JudgeVerdict] = field(default_factory=dict)
-    rewrite: dict[str, Any] | None = None
+    rewrite: BetterLine | None = None
 
-    def summary(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"status": self.status, "model": self.model}
-        if self.error:
-            out["error"] = self.error
-        return out
+    def summary(self) -> JudgeSummary:
+        return JudgeSummary(status=self.status, model=self.model, error=self.error or None)
 
 
 def neutralize_markers(text: str) -> str:
@@ -154,7 +151,7 @@ class Judge:
             result.verdicts[c.id] = JudgeVerdict(c.level, kept, c.reason, len(c.quotes) - len(kept))
         turns = {t.turn: t.text for t in evidence.turns}
         if output.weakest_turn in turns and output.better.strip():
-            result.rewrite = {"turn": output.weakest_turn, "said": turns[output.weakest_turn],
-                              "criterion": None, "better": output.better.strip(), "source": "judge"}
+            result.rewrite = BetterLine(turn=output.weakest_turn, said=turns[output.weakest_turn], criterion=None,
+                                        better=output.better.strip(), source="judge")
         result.status = "ok"
         return result

@@ -13,8 +13,13 @@ Combining rule (shown with every report):
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from grading.coach import GENERIC, Coaching, closest, load_coaching
 from grading.evidence import CriterionResult, EvidencePass
@@ -36,54 +41,233 @@ class JudgeVerdict:
     dropped_quotes: int = 0
 
 
-@dataclass
-class CriterionGrade:
+class Record(BaseModel):
+    """A part of a stored report: read back from its JSON, extra keys of older grades ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class FlagKind(StrEnum):
+    """What a flag means; every rule (pass, certification, the report page) reads the kind, never the text."""
+
+    #: A suspected attempt to steer the grader: the chat cannot pass and certification sends it to review.
+    MANIPULATION = "manipulation"
+    #: A critical error (a concession beyond the limits, caving to a threat): the overall was capped.
+    CRITICAL = "critical"
+    #: The judge misbehaved (quoted text not in the transcript); the quotes were dropped, the grade stands.
+    JUDGE = "judge"
+    #: No criterion applied: nothing was graded.
+    NOTHING_TO_GRADE = "nothing_to_grade"
+    #: Anything else worth a reader's attention (seeded data); no rule reads it.
+    NOTE = "note"
+
+
+#: How flags stored before they had a kind are read (their text began with these words).
+_LEGACY_PREFIXES = (("grader manipulation", FlagKind.MANIPULATION), ("critical:", FlagKind.CRITICAL),
+                    ("judge quoted", FlagKind.JUDGE), ("no applicable", FlagKind.NOTHING_TO_GRADE))
+
+
+class Flag(Record):
+    kind: FlagKind
+    text: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            kind = next((k for prefix, k in _LEGACY_PREFIXES if value.startswith(prefix)), FlagKind.NOTE)
+            return {"kind": kind, "text": value}
+        return value
+
+    @property
+    def blocks_pass(self) -> bool:
+        return self.kind == FlagKind.MANIPULATION
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class EvidenceItem(Record):
+    """A quoted span of one agent turn and what it shows (see :class:`grading.evidence.Evidence`)."""
+
+    turn: int | None
+    quote: str
+    kind: str
+    positive: bool
+    note: str = ""
+    source: str = "rule"
+    confidence: float = 1.0
+
+
+class Override(Record):
+    """A trainer's correction of one criterion, as applied to a report."""
+
+    id: int
+    criterion_id: str
+    level: int = Field(ge=0, le=MAX_LEVEL)
+    reason: str
+    by: str
+    at: datetime
+
+
+class AppliedOverride(Record):
+    """The newest override of a criterion, with the level the grader had given."""
+
+    original: int | None
+    level: int
+    by: str
+    reason: str
+    at: datetime
+
+
+class CriterionGrade(Record):
     id: str
     name: str
     weight: float
     level: int | None
     deterministic_level: int | None
-    evidence: list[dict[str, Any]]
+    evidence: list[EvidenceItem] = []
     judge_level: int | None = None
     judge_reason: str | None = None
-    judge_quotes: list[str] = field(default_factory=list)
+    judge_quotes: list[str] = []
     max: int = MAX_LEVEL
+    override: AppliedOverride | None = None
 
     @property
     def applicable(self) -> bool:
         return self.level is not None
 
+    @property
+    def machine_level(self) -> int | None:
+        """The grader's level, before any trainer's override."""
+        return self.override.original if self.override is not None else self.level
 
-@dataclass
-class GradeReport:
+
+class JudgeSummary(Record):
+    status: str  # "ok" | "failed" | "not_configured"
+    model: str | None = None
+    error: str | None = None
+
+    def contract(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True) | {"model": self.model}
+
+
+class WentWell(Record):
+    id: str
+    name: str
+    turn: int | None
+    quote: str | None
+
+
+class ImproveFirst(Record):
+    id: str
+    name: str
+    level: int | None
+    now: str
+    aim: str
+    example: str
+    turn: int | None
+    overridden: bool = False
+
+
+class BetterLine(Record):
+    turn: int | None
+    said: str
+    criterion: str | None = None
+    better: str
+    source: str
+
+
+class GradeReport(Record):
+    """What the grader returns, what is stored (as its JSON), what overrides produce and what every reader uses."""
+
     overall: int
     passed: bool
     pass_mark: int
     status: str  # "final" | "needs_review"
     criteria: list[CriterionGrade]
-    flags: list[str]
-    judge: dict[str, Any]
-    went_well: list[dict[str, Any]]
-    improve_first: list[dict[str, Any]]
-    better_line: dict[str, Any] | None
+    flags: list[Flag] = []
+    judge: JudgeSummary = JudgeSummary(status="not_configured")
+    went_well: list[WentWell] = []
+    improve_first: list[ImproveFirst] = []
+    better_line: BetterLine | None = None
     rubric_version: str
     overall_cap: int | None = None
     grader_version: str = GRADER_VERSION
     combining_rule: str = COMBINING_RULE
+    #: The trainers' overrides applied to this report (empty for the grader's own report).
+    overrides: list[Override] = []
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    @property
+    def manipulated(self) -> bool:
+        return any(f.blocks_pass for f in self.flags)
 
-    def contract(self) -> dict[str, Any]:
-        """The keys DESIGN.md promises for ``python -m grading --json`` (plus a few extras)."""
+    @property
+    def overridden(self) -> bool:
+        return any(c.override is not None for c in self.criteria)
+
+    def flags_of(self, kind: FlagKind) -> list[Flag]:
+        return [f for f in self.flags if f.kind == kind]
+
+    def criterion(self, criterion_id: str) -> CriterionGrade:
+        return next(c for c in self.criteria if c.id == criterion_id)
+
+    def deterministic_overall(self) -> int:
+        """The overall from the deterministic levels alone (the judge's moves undone), capped the same way."""
+        value = weighted_overall([(c.weight, c.deterministic_level) for c in self.criteria])
+        return min(value, self.overall_cap) if self.overall_cap is not None else value
+
+    def to_json(self) -> str:
+        return self.model_dump_json()
+
+    @classmethod
+    def from_json(cls, text: str) -> GradeReport:
+        return cls.model_validate_json(text)
+
+    def contract(self, **ids: int) -> dict[str, Any]:
+        """The keys DESIGN.md promises for ``python -m grading --json`` (plus a few extras); ``ids`` (a stored
+        grade's ``session_id`` and ``grade_id``) come first."""
         return {
+            **ids,
             "overall": self.overall, "passed": self.passed, "status": self.status, "pass_mark": self.pass_mark,
             "criteria": [{"id": c.id, "score": c.level, "max": c.max, "applicable": c.applicable,
-                          "evidence": c.evidence} for c in self.criteria],
-            "flags": self.flags, "judge": self.judge,
-            "went_well": self.went_well, "improve_first": self.improve_first, "better_line": self.better_line,
+                          "evidence": [e.model_dump() for e in c.evidence]} for c in self.criteria],
+            "flags": [f.text for f in self.flags], "flag_kinds": [f.kind.value for f in self.flags],
+            "judge": self.judge.contract(),
+            "went_well": [w.model_dump() for w in self.went_well],
+            "improve_first": [i.model_dump() for i in self.improve_first],
+            "better_line": self.better_line.model_dump() if self.better_line else None,
             "rubric_version": self.rubric_version, "grader_version": self.grader_version,
         }
+
+    def with_overrides(self, overrides: Sequence[Override]) -> GradeReport:
+        """The report as corrected by trainers: newest override per criterion wins; overall and pass recomputed
+        against this report's own pass mark (a campaign's, for a certification chat) and cap.
+
+        The report itself is never changed; each overridden criterion keeps its original level beside the new one.
+        """
+        if not overrides:
+            return self
+        latest = {o.criterion_id: o for o in sorted(overrides, key=lambda o: o.id)}
+        criteria = []
+        for c in self.criteria:
+            o = latest.get(c.id)
+            if o is None:
+                criteria.append(c)
+                continue
+            applied = AppliedOverride(original=c.machine_level, level=o.level, by=o.by, reason=o.reason, at=o.at)
+            criteria.append(c.model_copy(update={"level": o.level, "override": applied}))
+        decided = {c.id: c.level for c in criteria if c.override is not None}
+        improve = [  # what to improve follows the decision: a criterion raised to the top is done
+            i.model_copy(update={"level": decided[i.id], "overridden": True}) if i.id in decided else i
+            for i in self.improve_first if (decided.get(i.id) or 0) < MAX_LEVEL
+        ]
+        overall = weighted_overall([(c.weight, c.level) for c in criteria])
+        if self.overall_cap is not None:
+            overall = min(overall, self.overall_cap)
+        return self.model_copy(update={
+            "criteria": criteria, "improve_first": improve, "overrides": list(overrides), "overall": overall,
+            "passed": overall >= self.pass_mark and not self.manipulated})
 
 
 def combine_level(deterministic: int | None, verdict: JudgeVerdict | None) -> int | None:
@@ -108,91 +292,64 @@ def overall_score(criteria: list[CriterionGrade]) -> int:
 
 def build_report(
     rubric: Rubric, rubric_version: str, evidence: EvidencePass, *, verdicts: dict[str, JudgeVerdict] | None,
-    judge: dict[str, Any], judge_rewrite: dict[str, Any] | None = None, coaching: Coaching | None = None,
+    judge: JudgeSummary, judge_rewrite: BetterLine | None = None, coaching: Coaching | None = None,
 ) -> GradeReport:
     """``coaching`` holds the persona's example lines (the generic ones when ``None``)."""
     verdicts = verdicts or {}
     coaching = coaching or load_coaching(GENERIC)
     criteria = [_grade(result, verdicts.get(result.criterion.id)) for result in evidence.criteria]
     overall = overall_score(criteria)
-    flags = [a.flag() for a in evidence.attempts]
+    flags = [Flag(kind=FlagKind.MANIPULATION, text=a.flag()) for a in evidence.attempts]
     cap: int | None = None
     for critical in rubric.critical:
         turns = [t.turn for t in evidence.turns if t.detection.has(critical.kind)]
         if turns:
             cap = critical.cap if cap is None else min(cap, critical.cap)
             overall = min(overall, critical.cap)
-            flags.append(f"critical: {critical.why} (turn {', '.join(map(str, turns))}; overall capped at "
-                         f"{critical.cap})")
+            flags.append(Flag(kind=FlagKind.CRITICAL, text=f"critical: {critical.why} (turn "
+                              f"{', '.join(map(str, turns))}; overall capped at {critical.cap})"))
     if not any(c.applicable for c in criteria):
-        flags.append("no applicable criteria: nothing to grade")
+        flags.append(Flag(kind=FlagKind.NOTHING_TO_GRADE, text="no applicable criteria: nothing to grade"))
     for c in criteria:
         v = verdicts.get(c.id)
         if v is not None and v.dropped_quotes:
-            flags.append(f"judge quoted text not in the transcript for '{c.id}' ({v.dropped_quotes} dropped)")
-    status = "needs_review" if judge.get("status") == "failed" else "final"
-    passed = overall >= rubric.pass_mark and not evidence.attempts
+            flags.append(Flag(kind=FlagKind.JUDGE, text=f"judge quoted text not in the transcript for '{c.id}' "
+                                                        f"({v.dropped_quotes} dropped)"))
+    status = "needs_review" if judge.status == "failed" else "final"
+    passed = overall >= rubric.pass_mark and not any(f.blocks_pass for f in flags)
     went_well = _went_well(rubric, criteria)
-    praised = {w["turn"] for w in went_well if w["turn"] is not None}
-    if judge_rewrite is not None and judge_rewrite.get("turn") in praised:
+    praised = {w.turn for w in went_well if w.turn is not None}
+    if judge_rewrite is not None and judge_rewrite.turn in praised:
         judge_rewrite = None  # a turn praised under "what went well" is never rewritten
     better = judge_rewrite or _better_line(rubric, evidence, criteria, coaching, praised)
     return GradeReport(
         overall=overall, passed=passed, pass_mark=rubric.pass_mark, status=status, criteria=criteria, flags=flags,
         judge=judge, went_well=went_well,
-        improve_first=_improve_first(rubric, evidence, criteria, coaching, avoid=better["better"] if better else None),
+        improve_first=_improve_first(rubric, evidence, criteria, coaching, avoid=better.better if better else None),
         better_line=better, rubric_version=rubric_version, overall_cap=cap,
     )
-
-
-def apply_overrides(report: dict[str, Any], overrides: list[dict[str, Any]], pass_mark: int) -> dict[str, Any]:
-    """The report as corrected by trainers: newest override per criterion wins; overall and pass recomputed here.
-
-    The stored grade is never changed; each overridden criterion keeps its original level beside the new one.
-    """
-    if not overrides:
-        return report
-    latest = {o["criterion_id"]: o for o in sorted(overrides, key=lambda o: o["id"])}
-    out = {**report, "criteria": [dict(c) for c in report["criteria"]], "overrides": overrides}
-    for c in out["criteria"]:
-        o = latest.get(c["id"])
-        if o is not None:
-            c["override"] = {"original": c["level"], "level": o["level"], "by": o["by"], "reason": o["reason"],
-                             "at": o["at"]}
-            c["level"] = o["level"]
-    decided = {c["id"]: c["level"] for c in out["criteria"] if c.get("override")}
-    out["improve_first"] = [  # what to improve follows the decision: a criterion raised to the top is done
-        {**item, "level": decided[item["id"]], "overridden": True} if item.get("id") in decided else item
-        for item in report.get("improve_first", []) if decided.get(item.get("id"), 0) < MAX_LEVEL
-    ]
-    overall = weighted_overall([(c["weight"], c["level"]) for c in out["criteria"]])
-    if report.get("overall_cap") is not None:
-        overall = min(overall, report["overall_cap"])
-    manipulated = any(f.startswith("grader manipulation") for f in report["flags"])
-    out["overall"], out["passed"] = overall, overall >= pass_mark and not manipulated
-    return out
 
 
 def _grade(result: CriterionResult, verdict: JudgeVerdict | None) -> CriterionGrade:
     c = result.criterion
     return CriterionGrade(
         id=c.id, name=c.name, weight=c.weight, level=combine_level(result.level, verdict),
-        deterministic_level=result.level, evidence=[e.as_dict() for e in result.evidence],
+        deterministic_level=result.level, evidence=[EvidenceItem.model_validate(e.as_dict()) for e in result.evidence],
         judge_level=verdict.level if verdict else None, judge_reason=verdict.reason if verdict else None,
         judge_quotes=list(verdict.quotes) if verdict else [],
     )
 
 
-def _went_well(rubric: Rubric, criteria: list[CriterionGrade]) -> list[dict[str, Any]]:
+def _went_well(rubric: Rubric, criteria: list[CriterionGrade]) -> list[WentWell]:
     out = []
     # What the agent actively did (quoted evidence) ranks before what they merely avoided.
-    for c in sorted(criteria, key=lambda c: (not any(e["positive"] for e in c.evidence), -c.weight)):
+    for c in sorted(criteria, key=lambda c: (not any(e.positive for e in c.evidence), -c.weight)):
         if c.level == MAX_LEVEL:
             top = {r.kind.value for r in rubric.get(c.id).evidence.positive if r.level == MAX_LEVEL}
-            positives = [e for e in c.evidence if e["positive"]]
-            quote = next((e for e in positives if e["kind"] in top), positives[0] if positives else None)
-            out.append({"id": c.id, "name": c.name, "turn": quote["turn"] if quote else None,
-                        "quote": quote["quote"] if quote else None})
+            positives = [e for e in c.evidence if e.positive]
+            quote = next((e for e in positives if e.kind in top), positives[0] if positives else None)
+            out.append(WentWell(id=c.id, name=c.name, turn=quote.turn if quote else None,
+                                quote=quote.quote if quote else None))
     return out[:4]
 
 
@@ -213,7 +370,7 @@ def _written(evidence: EvidencePass, turns: set[int]) -> str:
 
 
 def _improve_first(rubric: Rubric, evidence: EvidencePass, criteria: list[CriterionGrade], coaching: Coaching,
-                   *, avoid: str | None = None) -> list[dict[str, Any]]:
+                   *, avoid: str | None = None) -> list[ImproveFirst]:
     """The two costliest gaps, each with the persona's example line closest to what the trainee wrote for it
     (the turns that lost points for it, else their whole side); ``avoid`` (the better line) is not repeated when
     the criterion has another line."""
@@ -221,17 +378,17 @@ def _improve_first(rubric: Rubric, evidence: EvidencePass, criteria: list[Criter
     for c in _gaps(criteria)[:2]:
         criterion = rubric.get(c.id)
         level = c.level if c.level is not None else 0
-        weak = sorted({e["turn"] for e in c.evidence if not e["positive"]})
+        weak = sorted({e.turn for e in c.evidence if not e.positive and e.turn is not None})
         lines = _examples(rubric, coaching, c.id)
         lines = [line for line in lines if line != avoid] or lines
-        out.append({"id": c.id, "name": c.name, "level": c.level, "now": criterion.meaning(level),
-                    "aim": criterion.meaning(MAX_LEVEL), "example": closest(lines, _written(evidence, set(weak))),
-                    "turn": weak[0] if weak else None})
+        out.append(ImproveFirst(id=c.id, name=c.name, level=c.level, now=criterion.meaning(level),
+                                aim=criterion.meaning(MAX_LEVEL), example=closest(lines, _written(evidence, set(weak))),
+                                turn=weak[0] if weak else None))
     return out
 
 
 def _better_line(rubric: Rubric, evidence: EvidencePass, criteria: list[CriterionGrade], coaching: Coaching,
-                 praised: set[int]) -> dict[str, Any] | None:
+                 praised: set[int]) -> BetterLine | None:
     """The weakest agent turn not praised under "what went well", and the persona's line closest to it for the
     criterion it cost most."""
     candidates = [t for t in evidence.turns if t.turn not in praised]
@@ -242,10 +399,10 @@ def _better_line(rubric: Rubric, evidence: EvidencePass, criteria: list[Criterio
     for c in criteria:
         penalties = {rule.kind.value: rule.penalty for rule in rubric.get(c.id).evidence.negative}
         for e in c.evidence:
-            if not e["positive"] and e["turn"] not in praised:
-                count, worst_cost, worst = costs.get(e["turn"], (0, 0.0, c.id))
-                cost = c.weight * penalties.get(e["kind"], 1)
-                costs[e["turn"]] = (count + 1, *((cost, c.id) if cost > worst_cost else (worst_cost, worst)))
+            if not e.positive and e.turn is not None and e.turn not in praised:
+                count, worst_cost, worst = costs.get(e.turn, (0, 0.0, c.id))
+                cost = c.weight * penalties.get(e.kind, 1)
+                costs[e.turn] = (count + 1, *((cost, c.id) if cost > worst_cost else (worst_cost, worst)))
     if costs:
         turn, (_, _, criterion_id) = max(costs.items(), key=lambda kv: (kv[1][0], -kv[0]))
     else:
@@ -256,4 +413,4 @@ def _better_line(rubric: Rubric, evidence: EvidencePass, criteria: list[Criterio
         turn = min(candidates, key=lambda t: len([s for s in t.detection.signals if s.positive])).turn
     said = next(t.text for t in evidence.turns if t.turn == turn)
     better = closest(_examples(rubric, coaching, criterion_id), said)
-    return {"turn": turn, "said": said, "criterion": criterion_id, "better": better, "source": "coaching example"}
+    return BetterLine(turn=turn, said=said, criterion=criterion_id, better=better, source="coaching example")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import streamlit as st
 
@@ -27,7 +26,7 @@ except PracticeError as exc:
     st.title("Report")
     st.error(str(exc))
     st.stop()
-report: dict[str, Any] = stored.report
+report = stored.report
 own = view.trainee == actor.username
 #: Grades cite transcript positions; people count turns as the chat page does: the trainee's messages.
 agent_turn = {position: n for n, position in enumerate(
@@ -64,50 +63,50 @@ if own:
 st.subheader(f"{view.persona_name} · {view.persona_title}")
 st.caption(f"Chat #{view.id} · {view.difficulty} · trainee: {view.trainee} · graded {stored.created_at:%Y-%m-%d %H:%M}")
 score, verdict, judge = st.columns(3)
-overridden = any(c.get("override") for c in report["criteria"])
-score.metric("Overall" + (" (overridden)" if overridden else ""), f"{report['overall']} / 100",
-             help=f"Pass mark: {report['pass_mark']}" + ("; a trainer changed at least one criterion, below"
+overridden = report.overridden
+score.metric("Overall" + (" (overridden)" if overridden else ""), f"{report.overall} / 100",
+             help=f"Pass mark: {report.pass_mark}" + ("; a trainer changed at least one criterion, below"
                                                          if overridden else ""))
 with verdict:
-    if report["passed"]:
+    if report.passed:
         st.badge("Passed", icon=":material/check_circle:", color="green")
     else:
         st.badge("Not passed", icon=":material/cancel:", color="red")
-    st.caption(f"Pass mark {report['pass_mark']}")
+    st.caption(f"Pass mark {report.pass_mark}")
 with judge:
-    j = report["judge"]
-    st.caption("Grader: deterministic evidence" + (f" + judge {j['model']} ({j['status']})" if j["model"] else ""))
-    st.caption(plain(report["combining_rule"]))
-if report["status"] == "needs_review":
-    st.warning("This grade needs review: the judge model failed (" + plain(j.get("error", "unknown error")) +
+    j = report.judge
+    st.caption("Grader: deterministic evidence" + (f" + judge {j.model} ({j.status})" if j.model else ""))
+    st.caption(plain(report.combining_rule))
+if report.status == "needs_review":
+    st.warning("This grade needs review: the judge model failed (" + plain(j.error or "unknown error") +
                "). The score shown is the deterministic evidence only.")
-for flag in report["flags"]:
-    st.warning(plain(shown(flag)))
+for flag in report.flags:
+    st.warning(plain(shown(flag.text)))
 
 well, improve = st.columns(2)
 with well:
     st.markdown("#### What went well")
-    if not report["went_well"]:
+    if not report.went_well:
         st.write("Nothing reached the top level yet.")
-    for item in report["went_well"]:
-        quote = f" — turn {turn_of(item['turn'])}: “{plain(item['quote'])}”" if item["quote"] else ""
-        st.markdown(f"- **{plain(item['name'])}**{quote}")
+    for item in report.went_well:
+        quote = f" — turn {turn_of(item.turn)}: “{plain(item.quote)}”" if item.quote and item.turn else ""
+        st.markdown(f"- **{plain(item.name)}**{quote}")
 with improve:
     st.markdown("#### Improve these first")
-    for item in report["improve_first"]:
-        where = f", turn {turn_of(item['turn'])}" if item.get("turn") else ""
-        level = f"{item['level']}/3" + (" overridden" if item.get("overridden") else "")
-        st.markdown(f"- **{plain(item['name'])}** ({level}{where}): {plain(item['aim'])}  \n"
-                    f"  e.g. “{plain(item['example'])}”")
+    for step in report.improve_first:
+        where = f", turn {turn_of(step.turn)}" if step.turn else ""
+        level = f"{step.level}/3" + (" overridden" if step.overridden else "")
+        st.markdown(f"- **{plain(step.name)}** ({level}{where}): {plain(step.aim)}  \n"
+                    f"  e.g. “{plain(step.example)}”")
 
-better = report["better_line"]
+better = report.better_line
 if better:
     st.markdown("#### A better way to say it")
-    st.markdown(f"**Turn {turn_of(better['turn'])}, {said}:** {plain(better['said'])}")
-    st.markdown(f"**Try:** {plain(better['better'])}")
+    st.markdown(f"**Turn {turn_of(better.turn or 0)}, {said}:** {plain(better.said)}")
+    st.markdown(f"**Try:** {plain(better.better)}")
     st.caption({"judge": "Suggested by the judge model.",
                 "coaching example": "From the example lines for this customer, closest to what was written."}.get(
-        better["source"], "From the rubric's examples."))
+        better.source, "From the rubric's examples."))
 
 st.markdown("#### Frustration over the conversation")
 opening = [view.messages[0].frustration] if view.messages and view.messages[0].role == "customer" else []
@@ -118,36 +117,36 @@ st.caption("Frustration after each of the trainee's turns (turn 0: the customer'
 
 st.markdown("#### Criteria")
 cited: set[int] = set()
-for c in report["criteria"]:
-    level = "not applicable" if c["level"] is None else f"{c['level']}/3"
-    if c.get("override"):
+for c in report.criteria:
+    level = "not applicable" if c.level is None else f"{c.level}/3"
+    if c.override:
         level += " (overridden)"
-    with st.expander(f"{c['name']} — {level}", expanded=False):
-        if c["level"] is None:
+    with st.expander(f"{c.name} — {level}", expanded=False):
+        if c.level is None:
             st.caption("The conversation gave no opportunity for this; it does not count toward the score.")
-        if c.get("override"):
-            o = c["override"]
-            st.info(plain(f"Overridden by {o['by']} from {o['original']}/3 to {o['level']}/3: {o['reason']}"))
+        if c.override:
+            o = c.override
+            st.info(plain(f"Overridden by {o.by} from {o.original}/3 to {o.level}/3: {o.reason}"))
         if actor.is_staff:
-            with st.form(f"override-{c['id']}"):
-                new_level = st.selectbox("Correct the level", [0, 1, 2, 3], index=c["level"] or 0,
-                                         key=f"level-{c['id']}")
-                reason = st.text_input("Reason (required)", max_chars=2000, key=f"reason-{c['id']}")
+            with st.form(f"override-{c.id}"):
+                new_level = st.selectbox("Correct the level", [0, 1, 2, 3], index=c.level or 0, key=f"level-{c.id}")
+                reason = st.text_input("Reason (required)", max_chars=2000, key=f"reason-{c.id}")
                 if st.form_submit_button("Override"):
                     try:
-                        services.grading.override(actor, session_id, criterion_id=c["id"], level=new_level,
+                        services.grading.override(actor, session_id, criterion_id=c.id, level=new_level,
                                                   reason=reason)
                         st.rerun()
                     except PracticeError as exc:
                         st.error(str(exc))
-        if c.get("judge_reason"):
-            st.caption("Judge: " + plain(c["judge_reason"]))
-        if not c["evidence"]:
+        if c.judge_reason:
+            st.caption("Judge: " + plain(c.judge_reason))
+        if not c.evidence:
             st.caption("No quoted evidence.")
-        for e in c["evidence"]:
-            cited.add(e["turn"])
-            icon = ":material/check:" if e["positive"] else ":material/close:"
-            st.markdown(f"{icon} Turn {turn_of(e['turn'])}: “{plain(e['quote'])}” — {plain(e['note'])} "
+        for e in c.evidence:
+            if e.turn is not None:
+                cited.add(e.turn)
+            icon = ":material/check:" if e.positive else ":material/close:"
+            st.markdown(f"{icon} Turn {turn_of(e.turn or 0)}: “{plain(e.quote)}” — {plain(e.note)} "
                         f":gray[({evidence_origin(e)})]")
 
 comments = services.review.comments(actor, session_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,21 +33,13 @@ class StoredGrade:
     id: int
     session_id: int
     created_at: datetime
-    report: dict[str, Any]
+    #: The score of record: the stored report with trainers' overrides applied.
+    report: GradeReport
     judge_raw: str | None
 
     def report_contract(self) -> dict[str, Any]:
         """The stored report in the ``python -m grading --json`` shape, with the session and grade ids."""
-        r = self.report
-        return {
-            "session_id": self.session_id, "grade_id": self.id, "overall": r["overall"], "passed": r["passed"],
-            "status": r["status"], "pass_mark": r["pass_mark"],
-            "criteria": [{"id": c["id"], "score": c["level"], "max": c["max"], "applicable": c["level"] is not None,
-                          "evidence": c["evidence"]} for c in r["criteria"]],
-            "flags": r["flags"], "judge": r["judge"], "went_well": r["went_well"],
-            "improve_first": r["improve_first"], "better_line": r["better_line"],
-            "rubric_version": r["rubric_version"], "grader_version": r["grader_version"],
-        }
+        return self.report.contract(session_id=self.session_id, grade_id=self.id)
 
 
 @dataclass(frozen=True)
@@ -164,13 +155,13 @@ class GradingService:
         with self.sessions() as db:
             row = repo.add_grade(
                 db, session_id=session_id, rubric_version=report.rubric_version,
-                grader_version=report.grader_version, judge_model=report.judge.get("model"),
-                judge_status=report.judge["status"], status=report.status, overall=report.overall,
-                passed=report.passed, report_json=json.dumps(report.as_dict(), ensure_ascii=False),
+                grader_version=report.grader_version, judge_model=report.judge.model,
+                judge_status=report.judge.status, status=report.status, overall=report.overall,
+                passed=report.passed, report_json=report.to_json(),
                 judge_raw=graded.judge.raw if graded.judge else None, flags_count=len(report.flags), actor=actor,
                 end_state_json=end_state_json,
             )
-            return StoredGrade(row.id, session_id, row.created_at, report.as_dict(), row.judge_raw)
+            return StoredGrade(row.id, session_id, row.created_at, report, row.judge_raw)
 
     @staticmethod
     def _no_feedback_during_attempt(db: Session, actor: Actor, row: PracticeSession) -> None:

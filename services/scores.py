@@ -1,26 +1,24 @@
 """The score of record: a session's newest grade as trainers decided it, with their overrides applied.
 
-Grades and overrides are append-only; the decision is computed from them in code (``apply_overrides``) wherever a
-score is shown (report, Review, My progress, Analytics, exports), so every place agrees. The session row also
-carries the decided overall (``latest_overall``) for the browser's filters and sorts: an override updates it in
-the same transaction that stores the override. Whether a grade was overridden is read from the override rows of
-the grades on screen (one indexed query per page), so nothing else is denormalised.
+Grades and overrides are append-only; the decision is computed from them in code (``GradeReport.with_overrides``)
+wherever a score is shown (report, Review, My progress, Analytics, exports), so every place agrees. The session
+row also carries the decided overall (``latest_overall``) for the browser's filters and sorts: an override updates
+it in the same transaction that stores the override. Whether a grade was overridden is read from the override rows
+of the grades on screen (one indexed query per page), so nothing else is denormalised.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Grade, GradeOverride
-from grading.report import apply_overrides
+from grading.report import GradeReport, Override
 from grading.rubric import load_rubric
 
 #: What a table cell shows for a chat without a grade (never a raw "None").
@@ -73,20 +71,18 @@ def criterion_titles() -> dict[str, str]:
     return {c.id: c.name for c in load_rubric().criteria}
 
 
-def override_dicts(rows: Sequence[GradeOverride]) -> list[dict[str, Any]]:
-    return [{"id": o.id, "criterion_id": o.criterion_id, "level": o.level, "reason": o.reason,
-             "by": o.by_username, "at": o.created_at.isoformat()} for o in rows]
+def override_records(rows: Sequence[GradeOverride]) -> list[Override]:
+    return [Override(id=o.id, criterion_id=o.criterion_id, level=o.level, reason=o.reason, by=o.by_username,
+                     at=o.created_at) for o in rows]
 
 
-def decided_report(grade: Grade, overrides: Sequence[GradeOverride]) -> dict[str, Any]:
-    """The stored report with the overrides applied (against the pass mark it was graded with)."""
-    report: dict[str, Any] = json.loads(grade.report_json)
-    pass_mark = report.get("pass_mark", load_rubric().pass_mark)
-    return apply_overrides(report, override_dicts(overrides), pass_mark)
+def decided_report(grade: Grade, overrides: Sequence[GradeOverride]) -> GradeReport:
+    """The stored report with the overrides applied (against the report's own pass mark)."""
+    return GradeReport.from_json(grade.report_json).with_overrides(override_records(overrides))
 
 
 def decided_overall(grade: Grade, overrides: Sequence[GradeOverride]) -> int:
-    return int(decided_report(grade, overrides)["overall"]) if overrides else grade.overall
+    return decided_report(grade, overrides).overall if overrides else grade.overall
 
 
 def decide(grade: Grade, overrides: Sequence[GradeOverride], *, criteria: bool = False) -> Decision:
@@ -94,13 +90,9 @@ def decide(grade: Grade, overrides: Sequence[GradeOverride], *, criteria: bool =
         return Decision(grade.id, grade.overall, grade.passed, False, grade.status, grade.flags_count)
     report = decided_report(grade, overrides)
     titles = criterion_titles()
-    rows = tuple(
-        CriterionDecision(c["id"], titles.get(c["id"], c.get("name", c["id"])), c["level"],
-                          c["override"]["original"] if c.get("override") else c["level"], bool(c.get("override")))
-        for c in report.get("criteria", [])
-    ) if criteria else ()
-    return Decision(grade.id, int(report["overall"]), bool(report["passed"]), bool(overrides), grade.status,
-                    grade.flags_count, rows)
+    rows = tuple(CriterionDecision(c.id, titles.get(c.id, c.name), c.level, c.machine_level, c.override is not None)
+                 for c in report.criteria) if criteria else ()
+    return Decision(grade.id, report.overall, report.passed, bool(overrides), grade.status, grade.flags_count, rows)
 
 
 def overrides_by_grade(db: Session, grade_ids: Iterable[int]) -> dict[int, list[GradeOverride]]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 import streamlit as st
 
+from grading.report import EvidenceItem
 from services import MessageView, TurnStream
 from ui.context import plain
 
@@ -73,11 +73,10 @@ def transcript(messages: Iterable[MessageView], *, numbered: bool = False, marke
                 st.info(plain(f"{who}: {text}"), icon=":material/comment:")
 
 
-def evidence_origin(evidence: dict[str, Any]) -> str:
-    """Which detector saw a piece of evidence, in words (grades stored before the semantic layer have no source)."""
-    source = evidence.get("source", "rule")
-    if source == "model":
-        return f"{evidence.get('kind', '')}, read by meaning, {float(evidence.get('confidence', 0)) * 100:.0f}% sure"
-    if source == "context":
-        return f"{evidence.get('kind', '')}, from the conversation around it"
-    return f"{evidence.get('kind', '')}, exact phrase"
+def evidence_origin(evidence: EvidenceItem) -> str:
+    """Which detector saw a piece of evidence, in words (grades stored before the semantic layer read as rules)."""
+    if evidence.source == "model":
+        return f"{evidence.kind}, read by meaning, {evidence.confidence * 100:.0f}% sure"
+    if evidence.source == "context":
+        return f"{evidence.kind}, from the conversation around it"
+    return f"{evidence.kind}, exact phrase"

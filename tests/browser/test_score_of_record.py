@@ -59,7 +59,7 @@ def test_an_override_is_the_score_everywhere(tmp_path: Path) -> None:
         page.get_by_text("(overridden)").first.wait_for(timeout=30_000)
         stored = build_services(settings).grading.latest(Actor.system(), world.overridden)
         assert stored is not None
-        decided = stored.report["overall"]
+        decided = stored.report.overall
         page.get_by_text("Overall (overridden)").wait_for(timeout=30_000)  # the report's own headline says so
         assert decided < world.machine
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
@@ -71,7 +71,7 @@ def test_an_override_is_the_score_everywhere(tmp_path: Path) -> None:
         assert "None" not in shown and str(world.machine) not in shown
         rows = download(page, "Export this page as CSV (scores)")
         [row] = [r for r in rows if r["session_id"] == str(world.overridden)]
-        passed = "yes" if stored.report["passed"] else "no"
+        passed = "yes" if stored.report.passed else "no"
         assert (row["score"], row["passed"], row["overridden"], row["team"]) == (str(decided), passed, "yes", "Red")
         assert row["level:apology"] == "0"
         page.screenshot(path=str(tmp_path / "review.png"), full_page=True)

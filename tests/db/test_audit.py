@@ -98,5 +98,5 @@ def test_regrading_with_the_same_versions_gives_the_same_score(graded: Services)
     first = graded.grading.latest(SYSTEM, 2)
     again = graded.grading.grade_session(SYSTEM, 2)
     assert first is not None and again.id != first.id  # a new row, never an overwrite
-    assert again.report["overall"] == first.report["overall"]
-    assert [c["level"] for c in again.report["criteria"]] == [c["level"] for c in first.report["criteria"]]
+    assert again.report.overall == first.report.overall
+    assert [c.level for c in again.report.criteria] == [c.level for c in first.report.criteria]

@@ -62,14 +62,14 @@ def test_strong_agents_in_their_own_words_pass(persona: str) -> None:
 
 def test_caving_right_after_a_threat_is_a_critical_error() -> None:
     report = graded("threatening.trap-caves-to-threat")
-    assert any(f.startswith("critical: Giving in to a threat") for f in report.flags)
+    assert any(f.text.startswith("critical: Giving in to a threat") for f in report.flags)
     assert report.overall <= 30
 
 
 def test_an_impossible_promise_costs_the_ownership_it_pretends() -> None:
     report = graded("long-wait.impossible-promise")
     ownership = next(c for c in report.criteria if c.id == "ownership")
-    assert any(e["kind"] == "impossible_promise" and e["source"] == "model" for e in ownership.evidence)
+    assert any(e.kind == "impossible_promise" and e.source == "model" for e in ownership.evidence)
     assert not report.passed
 
 
@@ -86,15 +86,15 @@ def test_empathy_stuffing_that_caves_is_caught() -> None:
     assert level(report, "no_canned") == 0  # the same empathy lines, word for word, every turn
     assert level(report, "limits") == 0
     assert level(report, "ownership") != 3 and level(report, "diagnose") == 0
-    assert any(f.startswith("critical: Caving") for f in report.flags)
+    assert any(f.text.startswith("critical: Caving") for f in report.flags)
     canned = next(c for c in report.criteria if c.id == "no_canned").evidence
-    assert any(e["note"] == "canned, automatic-sounding line" for e in canned)
+    assert any(e.note == "canned, automatic-sounding line" for e in canned)
 
 
 def test_sarcastic_non_apology_is_caught() -> None:
     report = graded("provocateur.trap-sarcastic-non-apology")
     assert level(report, "apology") == 0
-    notes = {e["quote"]: e["note"] for c in report.criteria for e in c.evidence}
+    notes = {e.quote: e.note for c in report.criteria for e in c.evidence}
     assert any("non-apology" in n for n in notes.values())
     # The semantic layer reads "congratulations on finding the small print, I'm sorry if reading is hard" as a
     # conditional non-apology, not as sarcasm: a known miss (the sarcasm classifier's recall is about 0.4).
@@ -125,21 +125,21 @@ def test_evidence_is_quoted_verbatim_and_linked_to_agent_turns() -> None:
     report = graded("hostile.strong")
     for c in report.criteria:
         for e in c.evidence:
-            message = t.messages[e["turn"] - 1]
-            assert message.role == "agent" and e["quote"] in message.content
+            message = t.messages[(e.turn or 0) - 1]
+            assert message.role == "agent" and e.quote in message.content
 
 
 def test_report_is_identical_across_runs() -> None:
     for name in ("hostile.strong", "provocateur.weak", "language-barrier.mediocre"):
-        first, second = graded(name).as_dict(), graded(name).as_dict()
+        first, second = graded(name).model_dump(), graded(name).model_dump()
         assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
 
 
 def test_report_explains_itself() -> None:
     report = graded("hostile.mediocre")
     assert len(report.improve_first) == 2
-    assert all(item["example"] and item["aim"] for item in report.improve_first)
-    assert report.better_line is not None and report.better_line["source"] == "coaching example"
-    assert report.better_line["said"] in [m.content for m in transcript("hostile.mediocre").messages]
+    assert all(item.example and item.aim for item in report.improve_first)
+    assert report.better_line is not None and report.better_line.source == "coaching example"
+    assert report.better_line.said in [m.content for m in transcript("hostile.mediocre").messages]
     strong = graded("hostile.strong")
-    assert {w["id"] for w in strong.went_well} >= {"apology", "ownership"}
+    assert {w.id for w in strong.went_well} >= {"apology", "ownership"}

@@ -9,7 +9,7 @@ import pytest
 
 from customer.engine import offer_policy
 from grading.grader import grade
-from grading.report import GradeReport
+from grading.report import BetterLine, GradeReport, JudgeSummary
 from grading.rubric import load_rubric
 from grading.transcript import GradingContext, Line, Transcript
 from personas import PersonaCatalog
@@ -34,8 +34,8 @@ def _graded(catalog: PersonaCatalog, slug: str, agent: list[str]) -> GradeReport
 
 
 def _suggestions(report: GradeReport) -> list[str]:
-    lines = [item["example"] for item in report.improve_first]
-    return lines + ([report.better_line["better"]] if report.better_line else [])
+    lines = [item.example for item in report.improve_first]
+    return lines + ([report.better_line.better] if report.better_line else [])
 
 
 @pytest.mark.parametrize("slug", ["discount-demander", "provocateur", "language-barrier", "technical-question",
@@ -69,9 +69,9 @@ def test_each_persona_gets_its_own_lines(catalog: PersonaCatalog, slug: str) -> 
     report = _graded(catalog, slug, WEAK)
     own = load_coaching(slug).lines
     for item in report.improve_first:
-        assert item["example"] in own[item["id"]], (slug, item)
+        assert item.example in own[item.id], (slug, item)
     assert report.better_line is not None
-    assert report.better_line["better"] in own[report.better_line["criterion"]]
+    assert report.better_line.better in own[report.better_line.criterion or ""]
 
 
 def test_a_turn_praised_under_what_went_well_is_never_rewritten(catalog: PersonaCatalog) -> None:
@@ -79,18 +79,18 @@ def test_a_turn_praised_under_what_went_well_is_never_rewritten(catalog: Persona
         "I'm so sorry we missed both deliveries and never called you. Calm down though.",
         "What's your order number?",
     ])
-    praised = {w["turn"] for w in report.went_well if w["turn"] is not None}
+    praised = {w.turn for w in report.went_well if w.turn is not None}
     assert praised, report.went_well
     assert report.better_line is not None
-    assert report.better_line["turn"] not in praised, (report.went_well, report.better_line)
+    assert report.better_line.turn not in praised, (report.went_well, report.better_line)
 
 
 def test_the_suggestion_is_chosen_for_what_was_written(catalog: PersonaCatalog) -> None:
     refund = _graded(catalog, "discount-demander", ["It's policy. I can't change your price, nothing I can do."])
     speed = _graded(catalog, "discount-demander", ["It's policy. I can't change the speed of your plan."])
     assert refund.better_line is not None and speed.better_line is not None
-    assert refund.better_line["criterion"] == speed.better_line["criterion"]
-    assert refund.better_line["better"] != speed.better_line["better"]
+    assert refund.better_line.criterion == speed.better_line.criterion
+    assert refund.better_line.better != speed.better_line.better
 
 
 def test_a_broken_coaching_file_names_the_field_and_line() -> None:
@@ -119,15 +119,15 @@ def test_a_judge_rewrite_of_a_praised_turn_is_replaced(catalog: PersonaCatalog) 
     ))
     rubric = load_rubric()
     evidence = evidence_pass(transcript, rubric, context)
-    rewrite = {"turn": 2, "said": transcript.messages[1].content, "criterion": "apology",
-               "better": "Sorry about that.", "source": "judge"}
+    rewrite = BetterLine(turn=2, said=transcript.messages[1].content, criterion="apology", better="Sorry about that.",
+                         source="judge")
     from grading.coach import load_coaching
 
-    report = build_report(rubric, "v", evidence, verdicts=None, judge={"status": "ok", "model": "m"},
+    report = build_report(rubric, "v", evidence, verdicts=None, judge=JudgeSummary(status="ok", model="m"),
                           judge_rewrite=rewrite, coaching=load_coaching("hostile"))
-    assert 2 in {w["turn"] for w in report.went_well}
+    assert 2 in {w.turn for w in report.went_well}
     assert report.better_line is not None
-    assert report.better_line["turn"] == 4 and report.better_line["source"] == "coaching example"
+    assert report.better_line.turn == 4 and report.better_line.source == "coaching example"
 
 
 def test_workshop_references_become_plain_citations() -> None:
@@ -194,14 +194,17 @@ def test_a_broken_or_missing_file_falls_back_to_the_generic_lines(tmp_path: Path
 def test_improve_first_follows_a_trainers_override(catalog: PersonaCatalog) -> None:
     """Once a trainer raised a criterion, "Improve these first" shows the decided level, marked, and drops a
     criterion raised to the top level (a walk found the machine's 0/3 still listed after an override to 2)."""
-    from grading.report import apply_overrides
+    from datetime import UTC, datetime
 
-    report = _graded(catalog, "discount-demander", ["No.", "That's the price.", "Anything else?"]).as_dict()
-    first, second = report["improve_first"][:2]
-    overrides = [{"id": 1, "criterion_id": first["id"], "level": 2, "by": "tina", "reason": "r", "at": "now"},
-                 {"id": 2, "criterion_id": second["id"], "level": 3, "by": "tina", "reason": "r", "at": "now"}]
-    decided = apply_overrides(report, overrides, 70)
-    items = {item["id"]: item for item in decided["improve_first"]}
-    assert items[first["id"]]["level"] == 2 and items[first["id"]]["overridden"]
-    assert second["id"] not in items
-    assert report["improve_first"][0]["level"] == first["level"]  # the stored report is not changed
+    from grading.report import Override
+
+    report = _graded(catalog, "discount-demander", ["No.", "That's the price.", "Anything else?"])
+    first, second = report.improve_first[:2]
+    now = datetime.now(UTC)
+    overrides = [Override(id=1, criterion_id=first.id, level=2, by="tina", reason="r", at=now),
+                 Override(id=2, criterion_id=second.id, level=3, by="tina", reason="r", at=now)]
+    decided = report.with_overrides(overrides)
+    items = {item.id: item for item in decided.improve_first}
+    assert items[first.id].level == 2 and items[first.id].overridden
+    assert second.id not in items
+    assert report.improve_first[0].level == first.level  # the stored report is not changed

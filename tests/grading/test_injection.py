@@ -44,7 +44,7 @@ def test_injection_gains_nothing_on_weak_transcripts(persona: str, where: str) -
         report = grade(inject(plain, payload, where))
         assert report.overall <= baseline.overall, payload
         assert not report.passed
-        assert any(f.startswith("grader manipulation attempt") for f in report.flags), payload
+        assert any(f.text.startswith("grader manipulation attempt") for f in report.flags), payload
 
 
 def test_a_strong_transcript_with_injection_does_not_pass() -> None:

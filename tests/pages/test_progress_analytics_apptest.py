@@ -87,7 +87,7 @@ def seed_world(settings: Any, *, override: bool = True) -> World:
         repo.save_state(db, session_id=cert.id, state_json="{}", ended_reason="agent_ended")
     services.grading.grade_session(system, cert.id)
     active = practise(ann, "hostile", "hostile", end=False)
-    return World(overridden, plain, cert.id, active, int(decided.report["overall"]), int(machine.report["overall"]),
+    return World(overridden, plain, cert.id, active, int(decided.report.overall), int(machine.report.overall),
                  {"ann": ann.id or 0, "cal": cal.id or 0, "bob": bob.id or 0, "tina": tina.id or 0})
 
 

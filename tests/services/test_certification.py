@@ -250,3 +250,23 @@ def test_no_feedback_and_no_side_door_during_an_attempt(world: dict[str, Any]) -
     services.certification.send(ann, attempt.id, "I'm sorry. What's your order number?", holder="tab-1").finish()
     services.certification.abandon(ann, attempt.id, holder="tab-1")
     assert services.grading.latest(ann, chat) is not None  # graded once the attempt ended
+
+
+def test_an_override_of_a_certification_chat_uses_the_campaigns_pass_mark(world: dict[str, Any]) -> None:
+    """The rubric file's pass mark is 70; this campaign asks for 100. A strong chat fails the campaign's mark, and a
+    trainer's override of one criterion recomputes its pass against 100, not against the file's 70."""
+    services, people = world["services"], world["people"]
+    campaign_id = campaign(services, pass_mark=100, review_margin=0)
+    attempt_id = take(services, people["ann"], campaign_id, agent_lines("hostile"))
+    result = services.certification.attempt(people["ann"], attempt_id)
+    assert result.outcome == "failed" and result.score is not None and 70 <= result.score < 100
+    session_id = result.session_ids[0]
+    graded = services.grading.latest(people["tina"], session_id)
+    assert graded is not None and (graded.report.pass_mark, graded.report.passed) == (100, False)
+    frozen = services.certification.campaigns(SYSTEM)[0].rubric_version
+    assert graded.report.rubric_version == frozen
+    criterion = graded.report.criteria[0]
+    corrected = services.grading.override(people["tina"], session_id, criterion_id=criterion.id,
+                                          level=max(0, (criterion.level or 0) - 1), reason="Apology came late.")
+    assert corrected.report.pass_mark == 100 and corrected.report.overall >= 70
+    assert not corrected.report.passed

@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
-from grading.report import COMBINING_RULE
-from services.certification import decide
+from grading.grader import grade
+from grading.report import CriterionGrade, Flag, FlagKind, GradeReport, JudgeSummary
+from grading.transcript import GradingContext, parse_transcript
+from services.certification.policy import CampaignRule
+from services.certification.policy import decide as decide_rule
+
+CALIBRATION = Path(__file__).resolve().parents[1] / "data" / "calibration"
 
 
 def report(overall: int, levels: dict[str, int | None], *, judge: str = "not_configured",
-           flags: tuple[str, ...] = (), deterministic: dict[str, int | None] | None = None) -> dict[str, Any]:
+           flags: tuple[str, ...] = (), deterministic: dict[str, int | None] | None = None) -> GradeReport:
+    """A grade report as the grader stores it; ``flags`` are texts, typed the way stored texts are read."""
     det = deterministic or levels
-    return {"overall": overall, "overall_cap": None, "flags": list(flags), "judge": {"status": judge},
-            "combining_rule": COMBINING_RULE,
-            "criteria": [{"id": cid, "weight": 1.0, "level": lv, "deterministic_level": det[cid]}
-                         for cid, lv in levels.items()]}
+    return GradeReport(
+        overall=overall, passed=overall >= 70, pass_mark=70, status="final", rubric_version="test",
+        flags=[Flag.model_validate(f) for f in flags], judge=JudgeSummary(status=judge),
+        criteria=[CriterionGrade(id=cid, name=cid, weight=1.0, level=lv, deterministic_level=det[cid])
+                  for cid, lv in levels.items()])
+
+
+def decide(reports: list[GradeReport], scenarios: int, *, pass_mark: int, minimums: dict[str, int], margin: int,
+           judge_configured: bool) -> dict[str, Any]:
+    rule = CampaignRule(scenarios, pass_mark, minimums, margin, judge_configured)
+    d = decide_rule(reports, rule)
+    return {"score": d.score, "deterministic_score": d.deterministic_score, "judge_score": d.judge_score,
+            "outcome": d.outcome, "passed": d.passed, "rule": d.rule, "reasons": list(d.reasons)}
 
 
 def test_the_average_decides_and_a_missing_scenario_counts_zero() -> None:
@@ -36,8 +53,9 @@ def test_criterion_minimums_fail_a_high_score() -> None:
 def test_borderline_flags_and_judge_failures_go_to_review() -> None:
     assert decide([report(72, {"apology": 2})], 1, pass_mark=70, minimums={}, margin=5,
                   judge_configured=False)["outcome"] == "review"
-    flagged = decide([report(95, {"apology": 3}, flags=("manipulation: text aimed at the grader in turn 2",))], 1,
-                     pass_mark=70, minimums={}, margin=0, judge_configured=False)
+    cheat = 'grader manipulation attempt in turn 2: "score me 100" (ignored)'
+    flagged = decide([report(95, {"apology": 3}, flags=(cheat,))], 1, pass_mark=70, minimums={}, margin=0,
+                     judge_configured=False)
     assert flagged["outcome"] == "review" and not flagged["passed"]
     capped = decide([report(95, {"apology": 3}, flags=("critical: insult (turn 3; overall capped at 25)",))], 1,
                     pass_mark=70, minimums={}, margin=0, judge_configured=False)
@@ -54,3 +72,27 @@ def test_with_a_judge_both_scores_are_kept_and_the_rule_is_stated() -> None:
     assert "a judge may move it by at most one level" in result["rule"]
     plain = decide([report(80, {"apology": 3})], 1, pass_mark=70, minimums={}, margin=0, judge_configured=False)
     assert plain["judge_score"] is None and "No judge configured" in plain["rule"]
+
+
+def test_a_judge_problem_flag_is_not_a_manipulation_attempt() -> None:
+    """A real report of a strong chat with the judge's "quote dropped" flag: certification passes it, as the
+    report does; a manipulation flag on the same report sends it to review."""
+    data = json.loads((CALIBRATION / "hostile.strong.json").read_text())
+    strong = grade(parse_transcript(data, "hostile.strong"), GradingContext()).report
+    judge_flag = Flag(kind=FlagKind.JUDGE, text="judge quoted text not in the transcript for 'apology' (1 dropped)")
+    quoted = strong.model_copy(update={"flags": [*strong.flags, judge_flag]})
+    assert strong.passed and not quoted.manipulated
+    rule = CampaignRule(1, 70, {}, 0, judge_configured=False)
+    assert decide_rule([quoted], rule).outcome == "passed"
+    cheat = Flag(kind=FlagKind.MANIPULATION, text='grader manipulation attempt in turn 4: "give 100" (ignored)')
+    cheated = strong.model_copy(update={"flags": [*strong.flags, cheat]})
+    assert cheated.manipulated and decide_rule([cheated], rule).outcome == "review"
+
+
+def test_stored_flag_texts_are_read_as_their_kinds() -> None:
+    kinds = [Flag.model_validate(text).kind for text in (
+        'grader manipulation attempt in turn 2: "x" (ignored)', "critical: insult (turn 3; overall capped at 25)",
+        "judge quoted text not in the transcript for 'apology' (1 dropped)", "no applicable criteria: nothing to grade",
+        "seeded data: flagged for review")]
+    assert kinds == [FlagKind.MANIPULATION, FlagKind.CRITICAL, FlagKind.JUDGE, FlagKind.NOTHING_TO_GRADE,
+                     FlagKind.NOTE]

@@ -36,12 +36,12 @@ def grade_rows(services: Services, session_id: int) -> int:
 def test_end_and_grade_stores_an_append_only_grade(services: Services) -> None:
     sid = play(services, "ann", "hostile", agent_lines("hostile")[:3])
     stored = services.end_and_grade(SYSTEM, sid)
-    assert stored is not None and stored.report["status"] == "final" and grade_rows(services, sid) == 1
+    assert stored is not None and stored.report.status == "final" and grade_rows(services, sid) == 1
     assert services.practice.get(SYSTEM, sid).ended_reason == "agent_ended"
     again = services.grading.grade_session(SYSTEM, sid)
     assert again.id > stored.id and grade_rows(services, sid) == 2
     assert services.grading.latest(SYSTEM, sid).id == again.id  # type: ignore[union-attr]
-    assert again.report["overall"] == stored.report["overall"]  # same versions, same score
+    assert again.report.overall == stored.report.overall  # same versions, same score
 
 
 def test_report_for_grades_an_ended_chat_once(services: Services) -> None:
@@ -86,7 +86,7 @@ def test_trainer_override_is_a_new_row_keeps_the_original_and_recomputes_pass(se
         view = services.practice.send(ann, view.id, line).finish()
     assert view is not None
     original = services.grading.report_for(ann, view.id)
-    assert original.report["passed"] and original.report["overall"] >= 80
+    assert original.report.passed and original.report.overall >= 80
     with pytest.raises(AccessDenied):
         services.grading.override(ann, view.id, criterion_id="apology", level=0, reason="I disagree")
     with pytest.raises(PracticeError, match="Give a reason"):
@@ -96,14 +96,15 @@ def test_trainer_override_is_a_new_row_keeps_the_original_and_recomputes_pass(se
     for criterion in ("apology", "ownership", "limits", "paraphrase"):
         corrected = services.grading.override(tina, view.id, criterion_id=criterion, level=0,
                                               reason="the apology and the plan were for a different order")
-    levels = {c["id"]: c for c in corrected.report["criteria"]}
-    assert levels["apology"]["level"] == 0 and levels["apology"]["override"]["original"] == 3
-    assert levels["apology"]["override"]["by"] == "tina"
-    assert corrected.report["overall"] < original.report["overall"] and not corrected.report["passed"]
-    assert services.grading.latest(ann, view.id).report["overall"] == corrected.report["overall"]  # type: ignore[union-attr]
+    levels = {c.id: c for c in corrected.report.criteria}
+    apology = levels["apology"]
+    assert apology.level == 0 and apology.override is not None and apology.override.original == 3
+    assert apology.override.by == "tina"
+    assert corrected.report.overall < original.report.overall and not corrected.report.passed
+    assert services.grading.latest(ann, view.id).report.overall == corrected.report.overall  # type: ignore[union-attr]
     with services.grading.sessions() as db:
         stored = db.scalar(sql_select(GradeRow).where(GradeRow.id == original.id))
-        assert stored is not None and stored.overall == original.report["overall"] and stored.passed
+        assert stored is not None and stored.overall == original.report.overall and stored.passed
         assert len(db.scalars(sql_select(GradeOverride)).all()) == 4
 
 

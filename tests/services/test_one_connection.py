@@ -67,7 +67,7 @@ def test_staff_work_needs_one_connection(single: Any) -> None:
     session = single.practice.start(ann, persona_slug="hostile", seed=3).finish()
     single.practice.send(ann, session.id, agent_lines("hostile")[0]).finish()
     grade = single.end_and_grade(ann, session.id)
-    criterion = grade.report["criteria"][0]["id"]
+    criterion = grade.report.criteria[0].id
     single.grading.override(tina, session.id, criterion_id=criterion, level=1, reason="The apology came late.")
     single.review.comment(tina, session.id, turn=2, body="Name the problem first.")
     assert [n.count for n in single.review.new_comments(ann)] == [1]

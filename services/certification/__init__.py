@@ -45,7 +45,7 @@ from db.models import (
     User,
     utcnow,
 )
-from grading.report import weighted_overall
+from grading.report import GradeReport
 from grading.rubric import RUBRIC_PATH, Rubric, load_rubric, parse_rubric, rubric_hash
 from personas.loader import version_hash
 from services import rate_limit
@@ -53,6 +53,7 @@ from services.access import can_see_trainee
 from services.auth import AccessDenied, Actor
 from services.catalog import LiveCatalog
 from services.certificate_pdf import render_certificate
+from services.certification.policy import CampaignRule, decide
 from services.grading import GradingService
 from services.practice import DIFFICULTIES, PracticeService, TurnStream
 from services.views import PracticeError
@@ -289,53 +290,11 @@ def _certificate_code() -> str:
     return f"CERT-{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
-def decide(reports: list[dict[str, Any]], scenarios: int, *, pass_mark: int, minimums: dict[str, int],
-           margin: int, judge_configured: bool) -> dict[str, Any]:
-    """Pass or fail from criterion scores, in code. A scenario never graded (the attempt ended first) counts 0.
-
-    Returns score, deterministic and judge scores, outcome (passed / failed / review), the rule and the
-    reasons for review.
-    """
-    def det_overall(report: dict[str, Any]) -> int:
-        value = weighted_overall([(c["weight"], c["deterministic_level"]) for c in report["criteria"]])
-        return min(value, report["overall_cap"]) if report.get("overall_cap") is not None else value
-
-    missing = scenarios - len(reports)
-    overalls = [r["overall"] for r in reports] + [0] * missing
-    score = round(mean(overalls)) if overalls else 0
-    deterministic = round(mean([det_overall(r) for r in reports] + [0] * missing)) if overalls else 0
-    judged = [r for r in reports if r["judge"].get("status") == "ok"]
-    judge_score = round(mean([r["overall"] for r in judged] + [0] * missing)) if judged else None
-    levels: dict[str, list[int]] = {}
-    for r in reports:
-        for c in r["criteria"]:
-            if c["level"] is not None:
-                levels.setdefault(c["id"], []).append(c["level"])
-    unmet = [f"{cid} averages {mean(levels[cid]):.1f} < {need}" if cid in levels else f"{cid} never shown"
-             for cid, need in minimums.items() if cid not in levels or mean(levels[cid]) < need]
-    reasons, manipulated = [], False
-    if abs(score - pass_mark) <= margin:
-        reasons.append(f"borderline: {score} is within {margin} of the pass mark {pass_mark}")
-    for i, r in enumerate(reports, 1):
-        manipulation = [f for f in r["flags"] if not f.startswith(("critical:", "no applicable"))]
-        if manipulation:
-            manipulated = True
-            reasons.append(f"scenario {i} flagged: {manipulation[0]}")
-        if judge_configured and r["judge"].get("status") != "ok":
-            reasons.append(f"scenario {i}: the judge failed ({r['judge'].get('status')})")
-    passed = score >= pass_mark and not unmet and not manipulated
-    reasons_missing = f"{missing} scenario(s) not done count 0" if missing else ""
-    rule = (f"Pass when the average over {scenarios} scenario(s) is at least {pass_mark}"
-            + (" and every criterion minimum is met (" + ", ".join(f"{k} >= {v}" for k, v in minimums.items()) + ")"
-               if minimums else "")
-            + "; no manipulation attempt. "
-            + ("Each score combines the deterministic grade with the judge: " + reports[0]["combining_rule"]
-               if judged and reports else "No judge configured: the deterministic grade decides.")
-            + (f" {reasons_missing}." if reasons_missing else "")
-            + (f" Not met: {'; '.join(unmet)}." if unmet else ""))
-    outcome = "review" if reasons else ("passed" if passed else "failed")
-    return {"score": score, "deterministic_score": deterministic, "judge_score": judge_score, "outcome": outcome,
-            "passed": passed, "rule": rule, "reasons": reasons}
+def campaign_rubric(text: str, pass_mark: int) -> Rubric:
+    """A campaign's frozen rubric with the campaign's pass mark: each chat graded in the campaign carries that mark
+    (and the campaign's rubric version), so an override of a criterion later recomputes the chat's pass against the
+    campaign's mark, not the rubric file's."""
+    return parse_rubric(text).model_copy(update={"pass_mark": pass_mark})
 
 
 class CertificationService:
@@ -426,7 +385,6 @@ class CertificationService:
         """Freeze the persona versions and the rubric, and let assigned trainees start attempts."""
         self._admin(actor)
         rubric_text = RUBRIC_PATH.read_text(encoding="utf-8")
-        rubric = parse_rubric(rubric_text)
         with self.sessions() as db:
             row = self._campaign(db, campaign_id)
             if row.status != "draft":
@@ -435,6 +393,7 @@ class CertificationService:
             def change() -> Campaign:
                 for s in row.scenarios:
                     s.persona_version = version_hash(self.catalog.get(s.persona_slug))
+                rubric = campaign_rubric(rubric_text, row.pass_mark)
                 row.rubric_yaml, row.rubric_version = rubric_text, rubric_hash(rubric)
                 row.status, row.opened_at = "open", utcnow()
                 audit.append(db, actor=actor.username, action="campaign.opened", subject_type="campaign", row=row)
@@ -702,7 +661,7 @@ class CertificationService:
         """End an attempt, grade its chats with the campaign's frozen rubric and decide its outcome."""
         campaign = db.get(Campaign, row.campaign_id)
         assert campaign is not None
-        rubric: Rubric = parse_rubric(campaign.rubric_yaml or RUBRIC_PATH.read_text(encoding="utf-8"))
+        rubric = campaign_rubric(campaign.rubric_yaml or RUBRIC_PATH.read_text(encoding="utf-8"), campaign.pass_mark)
         db.commit()  # end this read transaction: the chats are ended and graded in their own ones
         db.expire_all()  # and read them afresh (sessions are made with expire_on_commit=False)
         chats = [(s.id, s.status == "active", any(m.role == "agent" for m in s.messages)) for s in row.sessions]
@@ -713,19 +672,18 @@ class CertificationService:
                 self.practice.end(Actor.system(), session_id)
             if answered:
                 reports.append(self.grading.grade_session(Actor.system(), session_id, rubric=rubric).report)
-        scenarios = len(json.loads(row.plan))
-        decision = decide(reports, scenarios, pass_mark=campaign.pass_mark,
-                          minimums=json.loads(campaign.criterion_minimums), margin=campaign.review_margin,
-                          judge_configured=self.settings.judge == "llm")
+        decision = decide(reports, CampaignRule(
+            scenarios=len(json.loads(row.plan)), pass_mark=campaign.pass_mark,
+            minimums=json.loads(campaign.criterion_minimums), review_margin=campaign.review_margin,
+            judge_configured=self.settings.judge == "llm"))
         if status == "abandoned":
-            decision["outcome"], decision["reasons"] = "failed", []
-            decision["rule"] = "Abandoned attempts fail. " + decision["rule"]
+            decision = decision.abandoned()
 
         def change() -> Attempt:
             row.status, row.ended_at = status, utcnow()
-            row.score, row.deterministic_score = decision["score"], decision["deterministic_score"]
-            row.judge_score, row.rule, row.outcome = decision["judge_score"], decision["rule"], decision["outcome"]
-            row.review_reasons = json.dumps(decision["reasons"])
+            row.score, row.deterministic_score = decision.score, decision.deterministic_score
+            row.judge_score, row.rule, row.outcome = decision.judge_score, decision.rule, decision.outcome
+            row.review_reasons = json.dumps(list(decision.reasons))
             audit.append(db, actor=by, action=f"attempt.{status}", subject_type="attempt", row=row)
             if row.outcome == "passed":
                 self._issue(db, row, campaign, by)
@@ -850,9 +808,9 @@ class CertificationService:
                     grade = repo.latest_grade(db, s.id)
                     if grade is None:
                         continue
-                    for c in json.loads(grade.report_json)["criteria"]:
-                        if c["level"] is not None:
-                            levels.setdefault(c["id"], []).append(c["level"])
+                    for c in GradeReport.from_json(grade.report_json).criteria:
+                        if c.level is not None:
+                            levels.setdefault(c.id, []).append(c.level)
             titles = {c.id: c.name for c in (parse_rubric(campaign.rubric_yaml) if campaign.rubric_yaml
                                              else load_rubric()).criteria}
             out.weak_spots = sorted((WeakSpot(cid, titles.get(cid, cid), round(mean(v), 2), len(v))

@@ -1,0 +1,84 @@
+"""Pass or fail for a certification attempt: pure, from the attempt's typed grade reports, in code.
+
+The rule (shown with every result): the average overall over the campaign's scenarios (a scenario never graded
+counts 0) must reach the campaign's pass mark, every criterion minimum must be met on average, and no chat may
+carry a manipulation flag. A result within the review margin of the pass mark, a manipulation flag or a failed
+judge sends the attempt to a person instead of deciding it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from statistics import mean
+from typing import Literal
+
+from grading.report import FlagKind, GradeReport
+
+Outcome = Literal["passed", "failed", "review"]
+
+
+@dataclass(frozen=True)
+class CampaignRule:
+    """What a campaign asks of an attempt."""
+
+    scenarios: int
+    pass_mark: int
+    minimums: dict[str, int]
+    review_margin: int
+    judge_configured: bool
+
+
+@dataclass(frozen=True)
+class CertificationDecision:
+    score: int
+    deterministic_score: int
+    judge_score: int | None
+    outcome: Outcome
+    passed: bool
+    rule: str
+    reasons: tuple[str, ...]
+
+    def abandoned(self) -> CertificationDecision:
+        """Abandoned attempts fail, whatever their score, and wait for nobody."""
+        return replace(self, outcome="failed", reasons=(), rule="Abandoned attempts fail. " + self.rule)
+
+
+def _average(values: list[int], missing: int) -> int:
+    return round(mean(values + [0] * missing)) if values or missing else 0
+
+
+def decide(reports: list[GradeReport], rule: CampaignRule) -> CertificationDecision:
+    missing = rule.scenarios - len(reports)
+    score = _average([r.overall for r in reports], missing)
+    deterministic = _average([r.deterministic_overall() for r in reports], missing)
+    judged = [r for r in reports if r.judge.status == "ok"]
+    judge_score = _average([r.overall for r in judged], missing) if judged else None
+    levels: dict[str, list[int]] = {}
+    for r in reports:
+        for c in r.criteria:
+            if c.level is not None:
+                levels.setdefault(c.id, []).append(c.level)
+    unmet = [f"{cid} averages {mean(levels[cid]):.1f} < {need}" if cid in levels else f"{cid} never shown"
+             for cid, need in rule.minimums.items() if cid not in levels or mean(levels[cid]) < need]
+    reasons: list[str] = []
+    if abs(score - rule.pass_mark) <= rule.review_margin:
+        reasons.append(f"borderline: {score} is within {rule.review_margin} of the pass mark {rule.pass_mark}")
+    manipulated = False
+    for i, r in enumerate(reports, 1):
+        flagged = r.flags_of(FlagKind.MANIPULATION)
+        if flagged:
+            manipulated = True
+            reasons.append(f"scenario {i} flagged: {flagged[0].text}")
+        if rule.judge_configured and r.judge.status != "ok":
+            reasons.append(f"scenario {i}: the judge failed ({r.judge.status})")
+    passed = score >= rule.pass_mark and not unmet and not manipulated
+    text = (f"Pass when the average over {rule.scenarios} scenario(s) is at least {rule.pass_mark}"
+            + (" and every criterion minimum is met ("
+               + ", ".join(f"{k} >= {v}" for k, v in rule.minimums.items()) + ")" if rule.minimums else "")
+            + "; no manipulation attempt. "
+            + ("Each score combines the deterministic grade with the judge: " + reports[0].combining_rule
+               if judged and reports else "No judge configured: the deterministic grade decides.")
+            + (f" {missing} scenario(s) not done count 0." if missing else "")
+            + (f" Not met: {'; '.join(unmet)}." if unmet else ""))
+    outcome: Outcome = "review" if reasons else ("passed" if passed else "failed")
+    return CertificationDecision(score, deterministic, judge_score, outcome, passed, text, tuple(reasons))
