@@ -92,6 +92,7 @@ if picked.status == "open" and st.button("Close the campaign"):
     cert.close_campaign(actor, picked.id)
     st.rerun()
 
+cert.expire_overdue(actor, picked.id)  # attempts left past their deadline end before HR's figures are read
 report = cert.report(actor, picked.id)
 figures: list[tuple[str, int | str]] = [
     ("Assigned", report.assigned), ("Started", report.started), ("Completed", report.completed),

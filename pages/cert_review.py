@@ -15,6 +15,7 @@ st.title("Certification review")
 if ui.done:
     st.success(ui.done, icon=":material/task_alt:")
     ui.done = None
+or_stop(lambda: cert.expire_overdue(actor))  # attempts left past their deadline end before the queue is listed
 queue = or_stop(lambda: cert.review_queue(actor))
 if not queue:
     st.info("Nothing is waiting for review.")

@@ -634,16 +634,25 @@ class CertificationService:
         self._start_scenario(actor, attempt_id)
         return self.attempt(actor, attempt_id, holder=holder)
 
-    def _end_overdue(self, db: Session, campaign_id: int | None = None) -> None:
-        """Attempts left behind (the window closed and was never opened again) end when their time is up, on
-        whoever looks next: HR's report and the review queue never count an attempt running past its deadline."""
-        query = select(Attempt).where(Attempt.status == "active", Attempt.deadline <= utcnow())
+    def expire_overdue(self, actor: Actor, campaign_id: int | None = None) -> int:
+        """End the attempts left behind (the window closed and was never opened again) whose time is up, graded on
+        what was done; returns how many. Staff pages call it before they list (HR's report, the review queue):
+        listing itself never changes data."""
+        if not (actor.is_staff or actor.role == "system"):
+            raise AccessDenied("Only trainers and admins end overdue attempts.")
+        query = select(Attempt.id).where(Attempt.status == "active", Attempt.deadline <= utcnow())
         if campaign_id is not None:
             query = query.where(Attempt.campaign_id == campaign_id)
-        for row in db.scalars(query.order_by(Attempt.id)).all():
-            db.refresh(row)
-            if row.status == "active":  # not ended meanwhile by its trainee or another viewer
-                self._end(db, row, "abandoned" if self._left_at(row) is not None else "expired", "system")
+        ended = 0
+        with self.sessions() as db:
+            for attempt_id in db.scalars(query.order_by(Attempt.id)).all():
+                row = db.get(Attempt, attempt_id)
+                if row is not None:
+                    db.refresh(row)
+                if row is not None and row.status == "active":  # not ended meanwhile by its trainee or a viewer
+                    self._end(db, row, "abandoned" if self._left_at(row) is not None else "expired", actor.username)
+                    ended += 1
+        return ended
 
     def _left_at(self, row: Attempt, now: datetime | None = None) -> datetime | None:
         """When the trainee left a running attempt: its holder's last check-in plus the grace, if that is
@@ -734,7 +743,6 @@ class CertificationService:
         if not actor.is_staff:
             raise AccessDenied("Only trainers and admins review certification results.")
         with self.sessions() as db:
-            self._end_overdue(db)
             rows = db.scalars(select(Attempt).where(Attempt.outcome == "review").order_by(Attempt.ended_at)).all()
             return [self._attempt_view(db, r) for r in rows
                     if can_see_trainee(actor, r.user.username, r.user.team, self.settings)]
@@ -778,7 +786,6 @@ class CertificationService:
     def report(self, actor: Actor, campaign_id: int) -> CampaignReport:
         self._admin(actor)
         with self.sessions() as db:
-            self._end_overdue(db, campaign_id)
             campaign = self._campaign(db, campaign_id)
             view = self._view(db, campaign)
             teams = [a.team for a in campaign.assignments if a.team]

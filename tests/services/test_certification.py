@@ -174,8 +174,9 @@ def test_leaving_abandons_and_time_running_out_expires(world: dict[str, Any]) ->
 
 
 def test_an_attempt_left_open_ends_at_its_deadline_without_the_trainee(world: dict[str, Any]) -> None:
-    """The trainee closes the window and never comes back: HR's report and the review queue end the attempt
-    once its time is up (graded on what was done) instead of counting it as running for ever."""
+    """The trainee closes the window and never comes back: once its time is up the staff pages' explicit
+    ``expire_overdue()`` ends the attempt (graded on what was done) instead of counting it as running for ever;
+    reading HR's report alone changes nothing."""
     services, people = world["services"], world["people"]
     campaign_id = campaign(services, trainees=["ann", "bob"])
     left = services.certification.start_attempt(people["ann"], campaign_id, holder="tab-1")
@@ -186,13 +187,19 @@ def test_an_attempt_left_open_ends_at_its_deadline_without_the_trainee(world: di
     assert (before.started, before.completed) == (2, 0)  # within the time limit nothing is ended
     run_sql(world["url"], "update attempts set deadline = :t where id = :i",
             {"t": utcnow() - timedelta(seconds=1), "i": left.id})
+    unchanged = services.certification.report(people["root"], campaign_id)  # reading changes nothing ...
+    assert (unchanged.started, unchanged.completed) == (2, 0)
+    assert services.certification.attempt(people["root"], left.id).active
+    with pytest.raises(AccessDenied):
+        services.certification.expire_overdue(people["ann"], campaign_id)
+    assert services.certification.expire_overdue(people["root"], campaign_id) == 1  # ... the pages' explicit call
     after = services.certification.report(people["root"], campaign_id)
     assert (after.started, after.completed) == (2, 1)
     ended = services.certification.attempt(people["root"], left.id)
     assert (ended.status, ended.outcome) == ("expired", "failed") and ended.score is not None
     assert services.certification.attempt(people["root"], running.id).active
     assert services.grading.latest(people["root"], ended.session_ids[0]) is not None  # its chat was graded
-    services.certification.review_queue(people["root"])  # a second viewer does not end it twice
+    assert services.certification.expire_overdue(people["tina"]) == 0  # a second viewer does not end it twice
     engine = create_engine(world["url"])
     with engine.connect() as conn:
         assert conn.execute(text("select count(*) from audit_log where action = 'attempt.expired'")).scalar() == 1
