@@ -89,5 +89,6 @@ def test_staff_work_needs_one_connection(single: Any) -> None:
     single.certification.send(ann, left.id, "I'm so sorry. What is your order number?", holder="tab-1").finish()
     run_sql(single.certification.settings.database_url, "update attempts set deadline = :t where id = :i",
             {"t": utcnow() - timedelta(seconds=1), "i": left.id})
-    assert single.certification.review_queue(root) == []  # ends (and grades) the overdue attempt on the way
+    assert single.certification.expire_overdue(root) == 1  # ends (and grades) the overdue attempt
+    assert single.certification.review_queue(root) == []
     assert single.certification.attempt(root, left.id).status == "expired"

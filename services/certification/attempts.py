@@ -1,0 +1,145 @@
+"""Attempts (trainee): start, the scenarios in turn, sending, leaving, reading."""
+
+from __future__ import annotations
+
+import json
+import random
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from db import audit
+from db.models import Attempt, CampaignScenario, User, utcnow
+from services.access import can_see_trainee
+from services.auth import AccessDenied, Actor
+from services.certification.presence import Presence
+from services.certification.views import AttemptView
+from services.practice import TurnStream
+from services.views import PracticeError
+
+
+class Attempts(Presence):
+    @staticmethod
+    def _race_window() -> None:
+        """Between counting the attempts used and inserting the next one: where two tabs race. The race test
+        holds both tabs here; only the database's unique key then decides."""
+
+    def start_attempt(self, actor: Actor, campaign_id: int, *, holder: str) -> AttemptView:
+        """Start the next attempt (or resume the one this browser session holds)."""
+        with self.sessions() as db:
+            campaign = self._campaign(db, campaign_id)
+            user = db.get(User, actor.id) if actor.id is not None else None
+            if user is None or not self._assigned(campaign, user):
+                raise AccessDenied("This campaign is not assigned to you.")
+            now = utcnow()
+            if campaign.status != "open" or not campaign.opens_at <= now < campaign.closes_at:
+                raise PracticeError(f"Campaign '{campaign.name}' is not open now.")
+            active = db.scalar(select(Attempt).where(Attempt.campaign_id == campaign.id,
+                                                     Attempt.user_id == user.id, Attempt.status == "active"))
+            if active is not None:
+                if active.holder == holder or self._within_grace(active, now):  # a reload: resume it
+                    resumed = self._check_in(db, actor, active, holder, take_over=True).view
+                    if resumed.active:
+                        return resumed
+                else:
+                    self._end(db, active, "abandoned", actor.username)  # away past the grace: the trainee left it
+            used = db.scalar(select(func.count()).select_from(Attempt).where(
+                Attempt.campaign_id == campaign.id, Attempt.user_id == user.id)) or 0
+            if used >= campaign.attempts_allowed:
+                raise PracticeError(f"You have used all {campaign.attempts_allowed} attempt(s) of "
+                                    f"'{campaign.name}'.")
+            self._race_window()
+            seed = secrets.randbelow(2**31)
+            pool = [s.id for s in campaign.scenarios]
+            plan = (random.Random(seed).sample(pool, campaign.draw_count) if campaign.draw_count else pool)
+
+            def change() -> Attempt:
+                row = Attempt(campaign_id=campaign.id, user_id=user.id, number=used + 1, seed=seed,
+                              plan=json.dumps(plan), position=0, holder=holder, holder_seen_at=now,
+                              status="active", started_at=now,
+                              deadline=min(now + timedelta(minutes=campaign.time_limit_minutes), campaign.closes_at),
+                              outcome="pending")
+                audit.append(db, actor=actor.username, action="attempt.started", subject_type="attempt", row=row)
+                return row
+
+            try:
+                attempt = self._commit(db, change)
+            except IntegrityError:
+                raise PracticeError("Another tab or window started an attempt at the same moment: this one was "
+                                    "not started. Continue in the other one.") from None
+            attempt_id = attempt.id
+        self._start_scenario(actor, attempt_id)
+        return self.attempt(actor, attempt_id, holder=holder)
+
+    def _start_scenario(self, actor: Actor, attempt_id: int) -> None:
+        with self.sessions() as db:
+            attempt = db.get(Attempt, attempt_id)
+            assert attempt is not None
+            scenario = db.get(CampaignScenario, json.loads(attempt.plan)[attempt.position])
+            assert scenario is not None
+            slug, difficulty, version = scenario.persona_slug, scenario.difficulty, scenario.persona_version
+            seed = attempt.seed + attempt.position
+        self.practice.start(actor, persona_slug=slug, difficulty=difficulty, seed=seed, persona_version=version,
+                            attempt_id=attempt_id).finish()
+
+    def send(self, actor: Actor, attempt_id: int, text: str, *, holder: str) -> TurnStream:
+        with self.sessions() as db:
+            row = self._held(db, actor, attempt_id, holder)
+            session_id = row.sessions[-1].id
+        return self.practice.send(actor, session_id, text, via_attempt=True)
+
+    def retry(self, actor: Actor, attempt_id: int, *, holder: str) -> TurnStream:
+        with self.sessions() as db:
+            row = self._held(db, actor, attempt_id, holder)
+            session_id = row.sessions[-1].id
+        return self.practice.retry(actor, session_id, via_attempt=True)
+
+    def next_scenario(self, actor: Actor, attempt_id: int, *, holder: str) -> AttemptView:
+        """End the current scenario's chat and open the next one, or finish the attempt after the last."""
+        with self.sessions() as db:
+            row = self._held(db, actor, attempt_id, holder)
+            current = row.sessions[-1]
+            if not any(m.role == "agent" for m in current.messages):
+                raise PracticeError("Answer the customer at least once before moving on.")
+            if current.status == "active":
+                db.commit()  # give the connection back while the practice service ends the chat with its own
+                self.practice.end(actor, current.id, via_attempt=True)
+            last = row.position + 1 >= len(json.loads(row.plan))
+            if last:
+                self._end(db, row, "completed", actor.username)
+                return self._attempt_view(db, row)
+
+            def change() -> Attempt:
+                row.position += 1
+                audit.append(db, actor=actor.username, action="attempt.progressed", subject_type="attempt", row=row)
+                return row
+
+            self._commit(db, change)
+        self._start_scenario(actor, attempt_id)
+        return self.attempt(actor, attempt_id, holder=holder)
+
+    def abandon(self, actor: Actor, attempt_id: int, *, holder: str) -> AttemptView:
+        with self.sessions() as db:
+            row = self._held(db, actor, attempt_id, holder)
+            self._end(db, row, "abandoned", actor.username)
+            return self._attempt_view(db, row)
+
+    def attempt(self, actor: Actor, attempt_id: int, *, holder: str | None = None) -> AttemptView:
+        """An attempt: its trainee, or staff who may see that trainee. A read: it neither takes the attempt over
+        nor ends it (:meth:`check_in` does); with ``holder`` the view says whether that session holds it."""
+        with self.sessions() as db:
+            row = db.get(Attempt, attempt_id)
+            if row is None:
+                raise PracticeError(f"No attempt with id {attempt_id}.")
+            mine = actor.id is not None and row.user_id == actor.id
+            if not mine and not can_see_trainee(actor, row.user.username, row.user.team, self.settings):
+                raise AccessDenied(f"No attempt with id {attempt_id}.")
+            return self._attempt_view(db, row, holder if mine else None)
+
+    def my_attempts(self, actor: Actor, campaign_id: int) -> list[AttemptView]:
+        with self.sessions() as db:
+            rows = db.scalars(select(Attempt).where(Attempt.campaign_id == campaign_id, Attempt.user_id == actor.id)
+                              .order_by(Attempt.number)).all()
+            return [self._attempt_view(db, r) for r in rows]

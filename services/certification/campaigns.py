@@ -1,0 +1,117 @@
+"""Campaigns (admin): create, open (freezing persona versions and the rubric), close, list."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from db import audit
+from db.models import Campaign, CampaignAssignment, CampaignScenario, User, utcnow
+from grading.rubric import RUBRIC_PATH, Rubric, load_rubric, parse_rubric, rubric_hash
+from personas.loader import version_hash
+from services.auth import Actor
+from services.certification.base import CertificationBase
+from services.certification.views import CampaignSpec, CampaignView
+from services.views import PracticeError
+
+
+def campaign_rubric(text: str, pass_mark: int) -> Rubric:
+    """A campaign's frozen rubric with the campaign's pass mark: each chat graded in the campaign carries that mark
+    (and the campaign's rubric version), so an override of a criterion later recomputes the chat's pass against the
+    campaign's mark, not the rubric file's."""
+    return parse_rubric(text).model_copy(update={"pass_mark": pass_mark})
+
+
+class Campaigns(CertificationBase):
+    def create_campaign(self, actor: Actor, spec: CampaignSpec | dict[str, Any]) -> CampaignView:
+        self._admin(actor)
+        try:
+            spec = spec if isinstance(spec, CampaignSpec) else CampaignSpec.model_validate(spec)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(x) for x in first["loc"]) or "campaign"
+            raise PracticeError(f"{where}: {first['msg']}") from None
+        unknown = sorted({slug for slug, _ in spec.scenarios} - set(self.catalog.personas))
+        if unknown:
+            raise PracticeError(f"Unknown persona(s): {', '.join(unknown)}.")
+        criteria = {c.id for c in load_rubric().criteria}
+        bad = sorted(set(spec.criterion_minimums) - criteria)
+        if bad:
+            raise PracticeError(f"Unknown criteria: {', '.join(bad)} (known: {', '.join(sorted(criteria))}).")
+        with self.sessions() as db:
+            users = {u.username: u for u in db.scalars(select(User).where(User.username.in_(
+                [t.lower() for t in spec.trainees])))}
+            missing = sorted({t.lower() for t in spec.trainees} - set(users))
+            if missing:
+                raise PracticeError(f"Unknown trainee(s): {', '.join(missing)}.")
+
+            def change() -> Campaign:
+                row = Campaign(name=spec.name, status="draft", pass_mark=spec.pass_mark,
+                               criterion_minimums=json.dumps(spec.criterion_minimums, sort_keys=True),
+                               attempts_allowed=spec.attempts_allowed, time_limit_minutes=spec.time_limit_minutes,
+                               opens_at=spec.opens_at, closes_at=spec.closes_at, hide_aids=spec.hide_aids,
+                               draw_count=spec.draw_count, review_margin=spec.review_margin,
+                               created_by=actor.username)
+                row.scenarios = [CampaignScenario(position=i, persona_slug=slug, difficulty=difficulty)
+                                 for i, (slug, difficulty) in enumerate(spec.scenarios)]
+                row.assignments = ([CampaignAssignment(user_id=u.id) for u in users.values()]
+                                   + [CampaignAssignment(team=t) for t in sorted(set(spec.teams))])
+                audit.append(db, actor=actor.username, action="campaign.created", subject_type="campaign", row=row)
+                return row
+
+            try:
+                row = self._commit(db, change)
+            except IntegrityError:
+                raise PracticeError(f"A campaign named '{spec.name}' exists already.") from None
+            return self._view(db, row)
+
+    def open_campaign(self, actor: Actor, campaign_id: int) -> CampaignView:
+        """Freeze the persona versions and the rubric, and let assigned trainees start attempts."""
+        self._admin(actor)
+        rubric_text = RUBRIC_PATH.read_text(encoding="utf-8")
+        with self.sessions() as db:
+            row = self._campaign(db, campaign_id)
+            if row.status != "draft":
+                raise PracticeError(f"Campaign '{row.name}' is {row.status}; only a draft can be opened.")
+
+            def change() -> Campaign:
+                for s in row.scenarios:
+                    s.persona_version = version_hash(self.catalog.get(s.persona_slug))
+                rubric = campaign_rubric(rubric_text, row.pass_mark)
+                row.rubric_yaml, row.rubric_version = rubric_text, rubric_hash(rubric)
+                row.status, row.opened_at = "open", utcnow()
+                audit.append(db, actor=actor.username, action="campaign.opened", subject_type="campaign", row=row)
+                return row
+
+            return self._view(db, self._commit(db, change))
+
+    def close_campaign(self, actor: Actor, campaign_id: int) -> CampaignView:
+        self._admin(actor)
+        with self.sessions() as db:
+            row = self._campaign(db, campaign_id)
+            if row.status != "open":
+                raise PracticeError(f"Campaign '{row.name}' is {row.status}; only an open one can be closed.")
+
+            def change() -> Campaign:
+                row.status = "closed"
+                audit.append(db, actor=actor.username, action="campaign.closed", subject_type="campaign", row=row)
+                return row
+
+            return self._view(db, self._commit(db, change))
+
+    def campaigns(self, actor: Actor) -> list[CampaignView]:
+        """Admins: every campaign. Trainees: the open ones assigned to them. Trainers: those of their trainees."""
+        with self.sessions() as db:
+            rows = db.scalars(select(Campaign).order_by(Campaign.opens_at.desc(), Campaign.id.desc())).all()
+            if actor.role in ("admin", "system", "trainer"):
+                return [self._view(db, r) for r in rows]
+            user = db.get(User, actor.id) if actor.id is not None else None
+            if user is None:
+                return []
+            now = utcnow()
+            return [self._view(db, r, user.id) for r in rows
+                    if r.status == "open" and r.opens_at <= now < r.closes_at and self._assigned(r, user)]

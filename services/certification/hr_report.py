@@ -1,0 +1,82 @@
+"""HR's campaign report and its CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from statistics import mean
+
+from sqlalchemy import select
+
+from db import repository as repo
+from db.models import Attempt, Certificate, User
+from grading.report import GradeReport
+from grading.rubric import load_rubric, parse_rubric
+from services.auth import Actor
+from services.certification.review import Review
+from services.certification.views import CSV_FIELDS, CampaignReport, CampaignRow, WeakSpot
+
+
+class HRReport(Review):
+    def report(self, actor: Actor, campaign_id: int) -> CampaignReport:
+        self._admin(actor)
+        with self.sessions() as db:
+            campaign = self._campaign(db, campaign_id)
+            view = self._view(db, campaign)
+            teams = [a.team for a in campaign.assignments if a.team]
+            direct = [a.user_id for a in campaign.assignments if a.user_id is not None]
+            assigned = db.scalars(select(User).where((User.id.in_(direct)) | (User.team.in_(teams)))
+                                  .order_by(User.username)).all() if (teams or direct) else []
+            attempts = db.scalars(select(Attempt).where(Attempt.campaign_id == campaign_id)
+                                  .order_by(Attempt.user_id, Attempt.number)).all()
+            out = CampaignReport(view, assigned=len(assigned))
+            by_user: dict[int, list[Attempt]] = {}
+            for a in attempts:
+                by_user.setdefault(a.user_id, []).append(a)
+            out.started = len(by_user)
+            out.completed = sum(1 for tries in by_user.values() if any(a.status != "active" for a in tries))
+            out.passed = sum(1 for tries in by_user.values() if any(a.outcome == "passed" for a in tries))
+            out.awaiting_review = sum(1 for a in attempts if a.outcome == "review")
+            out.decided = out.passed + sum(
+                1 for tries in by_user.values()
+                if not any(a.outcome == "passed" for a in tries) and any(a.status != "active" for a in tries)
+                and not any(a.outcome in ("review", "pending") and a.status != "active" for a in tries))
+            codes = {attempt_id: code for attempt_id, code in db.execute(
+                select(Certificate.attempt_id, Certificate.code).where(
+                    Certificate.attempt_id.in_([a.id for a in attempts])))} if attempts else {}
+            levels: dict[str, list[int]] = {}
+            for a in attempts:
+                for s in a.sessions:
+                    grade = repo.latest_grade(db, s.id)
+                    if grade is None:
+                        continue
+                    for c in GradeReport.from_json(grade.report_json).criteria:
+                        if c.level is not None:
+                            levels.setdefault(c.id, []).append(c.level)
+            titles = {c.id: c.name for c in (parse_rubric(campaign.rubric_yaml) if campaign.rubric_yaml
+                                             else load_rubric()).criteria}
+            out.weak_spots = sorted((WeakSpot(cid, titles.get(cid, cid), round(mean(v), 2), len(v))
+                                     for cid, v in levels.items()), key=lambda w: w.average_level)
+            for user in assigned:
+                tries = by_user.get(user.id, [])
+                best = max((a.score for a in tries if a.score is not None), default=None)
+                certified = next((a.id for a in reversed(tries) if a.id in codes), None)
+                status = tries[-1].status if tries else "not started"
+                left = self._left_at(tries[-1]) if status == "active" else None
+                if left is not None:
+                    status = f"left at {left:%H:%M} UTC (counts as abandoned)"
+                out.rows.append(CampaignRow(
+                    trainee=user.username, team=user.team or "", attempts=len(tries), status=status,
+                    outcome=next((a.outcome for a in reversed(tries) if a.outcome != "pending"),
+                                 "pending" if tries else ""),
+                    best_score=best, certificate=codes.get(certified) if certified is not None else None,
+                    certificate_attempt=certified))
+            return out
+
+    def report_csv(self, actor: Actor, campaign_id: int) -> str:
+        report = self.report(actor, campaign_id)
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(CSV_FIELDS))
+        writer.writeheader()
+        writer.writerows(row.csv_row() for row in report.rows)
+        return buffer.getvalue()

@@ -1,0 +1,58 @@
+"""Review (trainers and admins): the queue of results waiting for a person, and their decision."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from db import audit
+from db.models import Attempt, AttemptReview, Campaign, Certificate
+from services.access import can_see_trainee
+from services.auth import AccessDenied, Actor
+from services.certification.attempts import Attempts
+from services.certification.views import OUTCOMES, AttemptView
+from services.views import PracticeError
+
+
+class Review(Attempts):
+    def review_queue(self, actor: Actor) -> list[AttemptView]:
+        if not actor.is_staff:
+            raise AccessDenied("Only trainers and admins review certification results.")
+        with self.sessions() as db:
+            rows = db.scalars(select(Attempt).where(Attempt.outcome == "review").order_by(Attempt.ended_at)).all()
+            return [self._attempt_view(db, r) for r in rows
+                    if can_see_trainee(actor, r.user.username, r.user.team, self.settings)]
+
+    def review(self, actor: Actor, attempt_id: int, *, outcome: str, reason: str) -> AttemptView:
+        """Confirm or change an ended attempt's outcome, with a reason (a new row; the result shows who did it)."""
+        if not actor.is_staff:
+            raise AccessDenied("Only trainers and admins review certification results.")
+        if outcome not in OUTCOMES:
+            raise PracticeError("The outcome is passed or failed.")
+        reason = reason.strip()
+        if len(reason) < 5:
+            raise PracticeError("Give a reason (at least 5 characters).")
+        with self.sessions() as db:
+            row = db.get(Attempt, attempt_id)
+            if row is None or not can_see_trainee(actor, row.user.username, row.user.team, self.settings):
+                raise AccessDenied(f"No attempt with id {attempt_id}.")
+            if row.status == "active":
+                raise PracticeError("This attempt is still running.")
+            if row.user_id == actor.id:
+                raise AccessDenied("Nobody reviews their own attempt.")
+            campaign = db.get(Campaign, row.campaign_id)
+            assert campaign is not None
+
+            def change() -> Attempt:
+                review = AttemptReview(attempt_id=row.id, outcome=outcome, reason=reason[:2000],
+                                       by_username=actor.username)
+                db.add(review)
+                row.outcome = outcome
+                audit.append(db, actor=actor.username, action="attempt.reviewed", subject_type="review", row=review)
+                audit.append(db, actor=actor.username, action=f"attempt.{outcome}", subject_type="attempt", row=row)
+                has_cert = db.scalar(select(Certificate.id).where(Certificate.attempt_id == row.id))
+                if outcome == "passed" and has_cert is None:
+                    self._issue(db, row, campaign, actor.username)
+                return row
+
+            self._commit(db, change)
+            return self._attempt_view(db, row)
