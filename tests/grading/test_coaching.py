@@ -106,8 +106,8 @@ def test_a_broken_coaching_file_names_the_field_and_line() -> None:
 
 
 def test_a_judge_rewrite_of_a_praised_turn_is_replaced(catalog: PersonaCatalog) -> None:
+    from grading.compose import build_report
     from grading.evidence import evidence_pass
-    from grading.report import build_report
 
     persona = catalog.get("hostile")
     context = GradingContext(offer_policy(persona), False, persona.style.max_sentence_words)
