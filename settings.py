@@ -16,6 +16,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Backend = Literal["scripted", "openai", "local"]
 
+#: What a remote model needs, in the words every message uses.
+REMOTE_NEEDS = "OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL (a self-hosted OpenAI-compatible server)"
+
 
 class Settings(BaseSettings):
     """Application configuration.
@@ -96,16 +99,18 @@ class Settings(BaseSettings):
     session_secret: SecretStr | None = None
     session_days: int = Field(default=14, ge=1, le=365)
 
+    @property
+    def remote_model_configured(self) -> bool:
+        """Whether a remote (OpenAI-compatible) model has an address or a key: the one place this rule lives."""
+        return bool(self.openai_api_key or self.openai_base_url)
+
     @model_validator(mode="after")
     def _derive_and_check(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'practice.db'}"
         uses_model = self.llm_backend == "openai" or (self.judge == "llm" and self.judge_backend == "openai")
-        if uses_model and not (self.openai_api_key or self.openai_base_url):
-            raise ValueError(
-                "LLM_BACKEND=openai or JUDGE=llm needs OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL "
-                "(a self-hosted OpenAI-compatible server)"
-            )
+        if uses_model and not self.remote_model_configured:
+            raise ValueError(f"LLM_BACKEND=openai or JUDGE=llm needs {REMOTE_NEEDS}")
         if self.environment == "production" and self.session_secret is None:
             raise ValueError("ENVIRONMENT=production needs SESSION_SECRET (a long random string, the same on every "
                              "replica): it signs the cookie that keeps a password login across reloads")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from clitools import CliError, OneLineParser, run_cli
+from grading.report import GradeReport
 from grading.transcript import Transcript, parse_transcript
 
 
@@ -41,7 +42,6 @@ def read_transcript(path: Path) -> Transcript:
 
 
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
-    from services import Actor, PracticeError, build_services
     from settings import Settings
 
     if bool(args.files) == (args.session is not None):
@@ -52,16 +52,37 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         settings = Settings(**overrides)
     except ValueError as exc:
         raise CliError(str(exc).splitlines()[0]) from None
+    if args.session is not None:
+        return [_grade_stored(settings, args)]
+    return [report.contract() for report in _grade_files(settings, transcripts, args)]
+
+
+def _grade_files(settings: Any, transcripts: list[Transcript], args: argparse.Namespace) -> list[GradeReport]:
+    """Transcript files against the persona files: no services, no database (a read-only data directory is fine)."""
+    from grading.context import grading_context, make_judge
+    from grading.grader import grade
+    from llm.models import ModelUnavailable
+    from personas.loader import load_personas
+
+    catalog = load_personas(settings.personas_dir)
+    try:
+        judge = make_judge(settings, args.judge, args.backend)
+    except (ValueError, ModelUnavailable) as exc:
+        raise CliError(f"The LLM judge cannot run: {exc}") from None
+    return [grade(t, grading_context(catalog.personas.get(t.persona), t.persona), judge=judge).report
+            for t in transcripts]
+
+
+def _grade_stored(settings: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """A stored session, graded and the grade stored (the services and their database)."""
+    from services import Actor, PracticeError, build_services
+
     services = build_services(settings)
     try:
-        if args.session is not None:
-            graded = services.grading.grade_session(Actor.system(), args.session, judge=args.judge,
-                                                    backend=args.backend)
-            return [graded.report_contract()]
-        return [services.grading.grade_transcript(t, judge=args.judge, backend=args.backend).report.contract()
-                for t in transcripts]
+        graded = services.grading.grade_session(Actor.system(), args.session, judge=args.judge, backend=args.backend)
     except PracticeError as exc:
         raise CliError(str(exc)) from None
+    return graded.report_contract()
 
 
 def show(args: argparse.Namespace, results: list[dict[str, Any]]) -> None:

@@ -15,8 +15,6 @@ from typing import Any, Protocol, cast
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
-from settings import Settings
-
 ChatMessage = dict[str, str]
 
 
@@ -122,10 +120,3 @@ class OpenAIChatModel:
             usage.prompt_tokens = response.usage.prompt_tokens
             usage.completion_tokens = response.usage.completion_tokens
         return response.choices[0].message.content or ""
-
-
-def openai_chat(settings: Settings, model: str) -> OpenAIChatModel:
-    """An OpenAI-compatible chat model for ``model`` with the configured endpoint, timeout and retries."""
-    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-    return OpenAIChatModel(model=model, base_url=settings.openai_base_url, api_key=key,
-                           timeout=settings.request_timeout, max_retries=settings.max_retries)

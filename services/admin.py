@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import make_url
 
-from llm.client import LLMError, openai_chat
+from llm.client import LLMError
+from llm.models import chat_model
 from services.auth import AccessDenied, Actor
 from settings import Settings
 
@@ -58,12 +59,7 @@ class AdminService:
             return ConnectionResult(target, True, "no model is used for this role; nothing to test")
         start = time.perf_counter()
         try:
-            if backend == "local":
-                from llm.local import shared_server
-
-                chat = shared_server().chat(timeout=s.request_timeout, max_retries=0)
-            else:
-                chat = openai_chat(s, s.customer_model if target == "customer" else s.judge_model)
+            chat = chat_model(s, "customer" if target == "customer" else "judge", backend, max_retries=0)
             model = chat.model
             reply = chat.complete([{"role": "user", "content": "Say OK."}], max_tokens=5, temperature=0)
         except LLMError as exc:

@@ -10,15 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 import signals
-from customer.engine import offer_policy
 from db import repository as repo
 from db.models import Attempt, PracticeSession, User
+from grading.context import grading_context, make_judge
 from grading.grader import Graded, grade
 from grading.judge import Judge
 from grading.report import GradeReport
 from grading.rubric import Rubric, load_rubric
 from grading.transcript import GradingContext, Line, Transcript
-from llm.client import openai_chat
+from llm.models import ModelUnavailable
 from services.access import can_read, can_see_trainee, require
 from services.auth import AccessDenied, Actor
 from services.catalog import LiveCatalog
@@ -84,30 +84,15 @@ class GradingService:
         known = self.catalog.personas.get(persona)
         if known is not None and version is not None:
             known = self.catalog.pinned(persona, version)
-        if known is not None:
-            return GradingContext(offer_policy(known), known.style.confused_by_jargon,
-                                  known.style.max_sentence_words)
-        language = any(w in persona.lower() for w in ("language", "english", "esl", "translat"))
-        return GradingContext(None, language, 14 if language else 20)
+        return grading_context(known, persona)
 
     def judge(self, mode: str | None = None, backend: str | None = None) -> Judge | None:
-        mode = mode or self.settings.judge
-        backend = backend or self.settings.judge_backend
-        if mode == "none":
-            return None
-        if mode != "llm":
-            raise PracticeError(f"Unknown judge '{mode}' (choose none or llm).")
-        if backend == "local":
-            from llm.client import LLMError
-            from llm.local import shared_server
-
-            try:
-                return Judge(shared_server().chat(timeout=max(self.settings.request_timeout, 120), max_retries=0))
-            except LLMError as exc:
-                raise PracticeError(f"The local judge model is not available: {exc}.") from None
-        if not (self.settings.openai_api_key or self.settings.openai_base_url):
-            raise PracticeError("The LLM judge needs OPENAI_API_KEY or OPENAI_BASE_URL.")
-        return Judge(openai_chat(self.settings, self.settings.judge_model))
+        try:
+            return make_judge(self.settings, mode, backend)
+        except ValueError as exc:
+            raise PracticeError(str(exc)) from None
+        except ModelUnavailable as exc:
+            raise PracticeError(f"The LLM judge cannot run: {exc}.") from None
 
     def grade_transcript(self, transcript: Transcript, *, judge: str | None = None,
                          backend: str | None = None, persona_version: str | None = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -83,3 +84,20 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
         assert result.stdout == ""
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and message in lines[0], (args, result.stderr)
+
+
+def test_a_file_is_graded_without_a_database_in_a_read_only_data_directory(tmp_path: Path) -> None:
+    """Grading a file builds no services and touches no database: it works where nothing can be written."""
+    data = tmp_path / "readonly"
+    data.mkdir()
+    data.chmod(0o555)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "grading", str(CALIBRATION / "hostile.strong.json"), "--json"], cwd=ROOT,
+            capture_output=True, text=True, timeout=120,
+            env={**os.environ, "DATA_DIR": str(data), "DATABASE_URL": f"sqlite:///{data / 'never.db'}"})
+    finally:
+        data.chmod(0o755)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["passed"] is True
+    assert list(data.iterdir()) == []

@@ -110,6 +110,6 @@ def test_both_clis_run_on_the_local_backend(tmp_path: Path) -> None:
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert graded.returncode == 0, graded.stderr[-500:]
     report = json.loads(graded.stdout)
-    assert report.judge.model == local.MODEL_ALIAS and report.judge.status in ("ok", "failed")
-    assert report.status == ("final" if report.judge.status == "ok" else "needs_review")
-    assert not report.passed  # a mediocre agent cannot be talked into a pass by the judge
+    assert report["judge"]["model"] == local.MODEL_ALIAS and report["judge"]["status"] in ("ok", "failed")
+    assert report["status"] == ("final" if report["judge"]["status"] == "ok" else "needs_review")
+    assert not report["passed"]  # a mediocre agent cannot be talked into a pass by the judge
