@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from db.models import PracticeSession
 from services.auth import AccessDenied, Actor
+from services.permissions import Permission, may
 from services.views import PracticeError
 from settings import Settings
 
 
 def can_read(actor: Actor, row: PracticeSession, settings: Settings) -> bool:
-    if actor.role in ("system", "admin") or (actor.id is not None and actor.id == row.user_id):
+    if may(actor, Permission.READ_EVERY_CHAT) or (actor.id is not None and actor.id == row.user_id):
         return True
-    if actor.role == "trainer":
+    if may(actor, Permission.READ_TEAM_CHATS):
         team = row.user.team if row.user is not None else None
         return settings.trainer_scope == "all" or (team is not None and team == actor.team)
     return False
@@ -32,6 +33,7 @@ def require(row: PracticeSession | None, session_id: int, allowed: bool) -> Prac
 
 
 def can_see_trainee(actor: Actor, username: str, team: str | None, settings: Settings) -> bool:
-    if actor.role in ("system", "admin") or actor.username == username:
+    if may(actor, Permission.READ_EVERY_CHAT) or actor.username == username:
         return True
-    return actor.role == "trainer" and (settings.trainer_scope == "all" or (team is not None and team == actor.team))
+    return may(actor, Permission.READ_TEAM_CHATS) and (settings.trainer_scope == "all"
+                                                       or (team is not None and team == actor.team))

@@ -9,13 +9,14 @@ from sqlalchemy.engine import make_url
 
 from llm.client import LLMError
 from llm.models import chat_model
-from services.auth import AccessDenied, Actor
+from services.auth import Actor
+from services.permissions import Permission
+from services.permissions import require as require_permission
 from settings import Settings
 
 
 def _admin_only(actor: Actor) -> None:
-    if actor.role not in ("admin", "system"):
-        raise AccessDenied("Only an admin can see or test the settings.")
+    require_permission(actor, Permission.SEE_SETTINGS)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from db.models import Grade, PracticeSession, User
 from services.access import can_see_trainee
 from services.auth import AccessDenied, Actor
 from services.catalog import LiveCatalog
+from services.permissions import Permission
+from services.permissions import require as require_permission
 from services.scores import Decision, criterion_titles, decisions
 from settings import Settings
 
@@ -131,8 +133,7 @@ class AnalyticsService:
         return out
 
     def team(self, actor: Actor, team: str) -> TeamAnalytics:
-        if actor.role not in ("trainer", "admin", "system"):
-            raise AccessDenied("Only trainers and admins can see team analytics.")
+        require_permission(actor, Permission.SEE_TEAM_ANALYTICS)
         if actor.role == "trainer" and self.settings.trainer_scope == "team" and team != actor.team:
             raise AccessDenied(f"No team '{team}' you can see.")
         with self.sessions() as db:

@@ -49,9 +49,10 @@ class AccountError(PracticeError):
 
 
 def require_admin(actor: Actor | None, doing: str) -> None:
-    """Refuse anyone but an admin (or the operator's command-line tools): "Only an admin can {doing}."."""
-    if actor is None or actor.role not in ("admin", "system"):
-        raise AccessDenied(f"Only an admin can {doing}.")
+    """Refuse anyone who may not manage accounts: "Only an admin can {doing}." (see :mod:`services.permissions`)."""
+    from services.permissions import Permission, require
+
+    require(actor, Permission.MANAGE_ACCOUNTS, doing)
 
 
 MAX_FULL_NAME = 80
@@ -104,7 +105,10 @@ class Actor:
 
     @property
     def is_staff(self) -> bool:
-        return self.role in ("trainer", "admin", "system")
+        """Trainers, admins and the system: whoever may review trainees' transcripts."""
+        from services.permissions import Permission, may
+
+        return may(self, Permission.REVIEW_TRANSCRIPTS)
 
 
 def _actor(user: User) -> Actor:
@@ -279,7 +283,6 @@ class AuthService:
             return _actor(user) if user is not None and not user.disabled else None
 
     def users(self, actor: Actor) -> list[Actor]:
-        if actor.role not in ("admin", "system"):
-            raise AccessDenied("Only an admin can list accounts.")
+        require_admin(actor, "list accounts")
         with self.sessions() as db:
             return [_actor(u) for u in db.scalars(select(User).order_by(User.username))]

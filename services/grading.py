@@ -22,6 +22,8 @@ from llm.models import ModelUnavailable
 from services.access import can_read, can_see_trainee, require
 from services.auth import AccessDenied, Actor
 from services.catalog import LiveCatalog
+from services.permissions import Permission
+from services.permissions import require as require_permission
 from services.scores import decided_overall, decided_report, decisions, score_label
 from services.views import PracticeError
 from settings import Settings
@@ -172,8 +174,7 @@ class GradingService:
 
     def override(self, actor: Actor, session_id: int, *, criterion_id: str, level: int, reason: str) -> StoredGrade:
         """A trainer corrects one criterion of the newest grade, with a reason (stored as a new row)."""
-        if actor.role not in ("trainer", "admin", "system"):
-            raise AccessDenied("Only trainers and admins can override a grade.")
+        require_permission(actor, Permission.OVERRIDE_GRADES)
         reason = reason.strip()
         if not reason:
             raise PracticeError("Give a reason for the override.")

@@ -15,6 +15,8 @@ from services.auth import AccessDenied, Actor
 from services.catalog import LiveCatalog
 from services.export import FORMATS
 from services.export import export as export_sessions
+from services.permissions import Permission
+from services.permissions import require as require_permission
 from services.scores import decisions, score_label
 from services.views import PracticeError
 from settings import Settings
@@ -101,8 +103,7 @@ class ReviewService:
 
     def _team_scope(self, actor: Actor, requested: str | None) -> tuple[bool, str | None]:
         """(anything visible, team filter). Outside a trainer's scope the answer is empty, never widened."""
-        if actor.role not in ("trainer", "admin", "system"):
-            raise AccessDenied("Only trainers and admins can review transcripts.")
+        require_permission(actor, Permission.REVIEW_TRANSCRIPTS)
         if actor.role == "trainer" and self.settings.trainer_scope == "team":
             if not actor.team or (requested and requested != actor.team):
                 return False, None

@@ -25,8 +25,10 @@ from customer.scripted import ScriptedBackend
 from customer.state import CustomerState
 from db import repository as repo
 from personas.loader import FieldError, PersonaCheck, check_persona_text, version_hash
-from services.auth import AccessDenied, Actor
+from services.auth import Actor
 from services.catalog import LiveCatalog
+from services.permissions import Permission
+from services.permissions import require as require_permission
 from services.practice import DIFFICULTIES, catalog_order
 from services.views import PracticeError
 from settings import Settings
@@ -92,8 +94,7 @@ class ScenarioService:
 
     @staticmethod
     def _author(actor: Actor) -> None:
-        if actor.role not in ("trainer", "admin", "system"):
-            raise AccessDenied("Only trainers and admins can author scenarios.")
+        require_permission(actor, Permission.AUTHOR_SCENARIOS)
 
     # -- reading ---------------------------------------------------------------------------
     def summaries(self, actor: Actor) -> list[ScenarioSummary]:

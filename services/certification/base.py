@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db import repository as repo
 from db.models import Attempt, AttemptReview, Campaign, Certificate, User, utcnow
-from services.auth import AccessDenied, Actor
+from services.auth import Actor
 from services.catalog import LiveCatalog
 from services.certification.views import AttemptView, CampaignView, ReviewView
 from services.grading import GradingService
+from services.permissions import Permission
+from services.permissions import require as require_permission
 from services.practice import PracticeService
 from services.views import PracticeError
 from settings import Settings
@@ -34,8 +36,7 @@ class CertificationBase:
 
     @staticmethod
     def _admin(actor: Actor) -> None:
-        if actor.role not in ("admin", "system"):
-            raise AccessDenied("Only admins (HR) manage certification campaigns.")
+        require_permission(actor, Permission.MANAGE_CAMPAIGNS)
 
     @staticmethod
     def _commit(db: Session, change: Callable[[], T]) -> T:

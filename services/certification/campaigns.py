@@ -16,6 +16,7 @@ from personas.loader import version_hash
 from services.auth import Actor
 from services.certification.base import CertificationBase
 from services.certification.views import CampaignSpec, CampaignView
+from services.permissions import Permission, may
 from services.views import PracticeError
 
 
@@ -107,7 +108,7 @@ class Campaigns(CertificationBase):
         """Admins: every campaign. Trainees: the open ones assigned to them. Trainers: those of their trainees."""
         with self.sessions() as db:
             rows = db.scalars(select(Campaign).order_by(Campaign.opens_at.desc(), Campaign.id.desc())).all()
-            if actor.role in ("admin", "system", "trainer"):
+            if may(actor, Permission.SEE_EVERY_CAMPAIGN):
                 return [self._view(db, r) for r in rows]
             user = db.get(User, actor.id) if actor.id is not None else None
             if user is None:

@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 from db import audit
 from db.models import Attempt, Campaign, Certificate, utcnow
 from grading.rubric import RUBRIC_PATH
-from services.auth import AccessDenied, Actor
+from services.auth import Actor
 from services.certification.campaigns import Campaigns, campaign_rubric
 from services.certification.policy import CampaignRule, decide
+from services.permissions import Permission
+from services.permissions import require as require_permission
 
 
 def _certificate_code() -> str:
@@ -27,8 +29,7 @@ class Outcomes(Campaigns):
         """End the attempts left behind (the window closed and was never opened again) whose time is up, graded on
         what was done; returns how many. Staff pages call it before they list (HR's report, the review queue):
         listing itself never changes data."""
-        if not (actor.is_staff or actor.role == "system"):
-            raise AccessDenied("Only trainers and admins end overdue attempts.")
+        require_permission(actor, Permission.END_OVERDUE_ATTEMPTS)
         query = select(Attempt.id).where(Attempt.status == "active", Attempt.deadline <= utcnow())
         if campaign_id is not None:
             query = query.where(Attempt.campaign_id == campaign_id)

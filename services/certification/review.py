@@ -10,13 +10,14 @@ from services.access import can_see_trainee
 from services.auth import AccessDenied, Actor
 from services.certification.attempts import Attempts
 from services.certification.views import OUTCOMES, AttemptView
+from services.permissions import Permission
+from services.permissions import require as require_permission
 from services.views import PracticeError
 
 
 class Review(Attempts):
     def review_queue(self, actor: Actor) -> list[AttemptView]:
-        if not actor.is_staff:
-            raise AccessDenied("Only trainers and admins review certification results.")
+        require_permission(actor, Permission.REVIEW_CERTIFICATION)
         with self.sessions() as db:
             rows = db.scalars(select(Attempt).where(Attempt.outcome == "review").order_by(Attempt.ended_at)).all()
             return [self._attempt_view(db, r) for r in rows
@@ -24,8 +25,7 @@ class Review(Attempts):
 
     def review(self, actor: Actor, attempt_id: int, *, outcome: str, reason: str) -> AttemptView:
         """Confirm or change an ended attempt's outcome, with a reason (a new row; the result shows who did it)."""
-        if not actor.is_staff:
-            raise AccessDenied("Only trainers and admins review certification results.")
+        require_permission(actor, Permission.REVIEW_CERTIFICATION)
         if outcome not in OUTCOMES:
             raise PracticeError("The outcome is passed or failed.")
         reason = reason.strip()
