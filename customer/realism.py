@@ -19,10 +19,11 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from customer.backend import ReplyContext, Turn
+from customer.backend import Turn
 from customer.engine import CustomerEngine
 from customer.scripted import ScriptedBackend
 from customer.state import CustomerState, EndReason
+from customer.turn import opening, step
 from personas.schema import DifficultyName, Persona
 
 SUITE = Path(__file__).resolve().parent.parent / "tests" / "realism" / "data"
@@ -135,29 +136,20 @@ def load_suite(directory: Path = SUITE) -> list[SuiteFile]:
             for path in sorted(directory.glob("*.yaml"))]
 
 
-def _reply(backend: ScriptedBackend, ctx: ReplyContext) -> tuple[str, CustomerState]:
-    stream = backend.reply(ctx)
-    text = stream.drain()
-    state = ctx.state.model_copy(deep=True)
-    state.used_lines += stream.used_lines
-    return text, state
-
-
 def play(persona: Persona, turns: Sequence[str], *, difficulty: DifficultyName = "normal",
          seed: int = 7) -> tuple[list[str], list[float], CustomerState]:
     """Replay agent ``turns`` against the scripted customer; stops when the customer ends the chat."""
     engine, backend = CustomerEngine(persona, difficulty), ScriptedBackend()
-    state = engine.initial_state()
-    opening, state = _reply(backend, ReplyContext(persona, state, None, (), seed))
-    history: list[Turn] = [Turn("customer", opening)]
-    lines, frustrations = [opening], [state.frustration]
-    for text in turns:
+    first = opening(engine, backend, engine.initial_state(), seed)
+    text, state = first.say(), first.state_after()
+    history: list[Turn] = [Turn("customer", text)]
+    lines, frustrations = [text], [state.frustration]
+    for agent in turns:
         if state.ended:
             break
-        outcome = engine.react(state, text, previous_customer=history[-1].content)
-        history.append(Turn("agent", text))
-        reply, state = _reply(backend, ReplyContext(persona, outcome.state, outcome, tuple(history), seed))
-        history.append(Turn("customer", reply))
+        turn = step(engine, backend, state, agent, history=history, seed=seed)
+        reply, state = turn.say(), turn.state_after()
+        history += [Turn("agent", agent), Turn("customer", reply)]
         lines.append(reply)
         frustrations.append(state.frustration)
     return lines, frustrations, state

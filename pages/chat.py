@@ -159,7 +159,7 @@ def end_chat(view: SessionView) -> None:
         st.caption("Click anywhere else to keep chatting.")
         if st.button("Yes, end the chat and grade it", type="primary"):
             try:
-                services.end_and_grade(actor, view.id)
+                services.practice.end_and_grade(actor, view.id)
             except PracticeError as exc:
                 st.error(str(exc))
             else:

@@ -1,4 +1,6 @@
-"""Use cases: what pages and command-line tools may ask for. Authorization will live here too."""
+"""Use cases: what pages and command-line tools may ask for, each deciding, authorizing (see
+:mod:`services.permissions` and :mod:`services.access`) and owning its transaction; ``build_services`` wires them
+once per process."""
 
 from __future__ import annotations
 
@@ -44,16 +46,6 @@ class Services:
     accounts: AccountService
     teams: TeamService
     login_sessions: LoginSessionService
-
-    def end_and_grade(self, actor: Actor, session_id: int) -> StoredGrade | None:
-        """The trainee ends the chat and it is graded: both in one transaction, so a crash leaves either a running
-        chat or an ended one with its grade, never an ended chat without one. A chat without a single message
-        from the trainee has nothing to grade: it is just ended (and None returned)."""
-        if not any(m.role == "agent" for m in self.practice.get(actor, session_id).messages):
-            self.practice.end(actor, session_id)
-            return None
-        end_state = self.practice.ending_state(actor, session_id)
-        return self.grading.grade_session(actor, session_id, end_state_json=end_state)
 
 
 BUSY = ("database is locked", "database is busy", "database table is locked", "lock timeout",
@@ -102,8 +94,8 @@ def build_services(settings: Settings) -> Services:
                             expire_on_commit=False)
     catalog_sessions: sessionmaker[Session] = sessionmaker(_engine(settings, 2, 2), expire_on_commit=False)
     catalog = LiveCatalog(load_personas(settings.personas_dir), catalog_sessions)
-    practice, grading = PracticeService(settings, catalog, sessions), GradingService(settings, catalog, sessions)
-    practice.after_end = grading.grade_if_ended
+    grading = GradingService(settings, catalog, sessions)
+    practice = PracticeService(settings, catalog, sessions, grading)
     return Services(practice, grading, AdminService(settings), AuthService(sessions, settings),
                     ReviewService(settings, catalog, sessions), AnalyticsService(settings, sessions, catalog),
                     ScenarioService(settings, catalog, sessions),

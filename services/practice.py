@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from customer.backend import CustomerBackend, ReplyContext, ReplyStream, Turn
+from customer.backend import CustomerBackend, ReplyStream, Turn
 from customer.backends import BackendUnavailable, make_backend
 from customer.engine import CustomerEngine
 from customer.state import CustomerState
+from customer.turn import CustomerTurn, opening, step
 from db import repository as repo
 from db.models import PracticeSession
 from llm.client import LLMError
@@ -29,6 +30,7 @@ from personas.schema import Persona
 from services.access import can_change, can_read, require
 from services.auth import Actor
 from services.catalog import LiveCatalog
+from services.grading import GradingService, StoredGrade
 from services.views import MessageView, PersonaCard, PracticeError, SessionSummary, SessionView
 from settings import Settings
 
@@ -67,12 +69,13 @@ class TurnStream:
 
 
 class PracticeService:
-    def __init__(self, settings: Settings, catalog: LiveCatalog, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, settings: Settings, catalog: LiveCatalog, sessions: sessionmaker[Session],
+                 grading: GradingService) -> None:
         self.settings = settings
         self.catalog = catalog
-        #: Called with a chat's id when the customer ends it (``build_services`` grades it there).
-        self.after_end: Callable[[int], object] | None = None
         self.sessions = sessions
+        #: Grades a chat when it ends (the trainee ends it, or the customer does).
+        self.grading = grading
 
     # -- personas -------------------------------------------------------------------------
     def personas(self) -> list[PersonaCard]:
@@ -123,8 +126,7 @@ class PracticeService:
                 mode="certification" if attempt_id is not None else "practice", attempt_id=attempt_id,
             )
             session_id, seed_used = row.id, row.seed
-        ctx = ReplyContext(persona, state, None, (), seed_used)
-        return self._stream(session_id, ctx, customer)
+        return self._stream(session_id, opening(engine, customer, state, seed_used))
 
     def send(self, actor: Actor, session_id: int, text: str, *, via_attempt: bool = False) -> TurnStream:
         """Store the agent's message, then stream the customer's reply."""
@@ -146,29 +148,25 @@ class PracticeService:
                 raise PracticeError("The customer has not opened the chat yet: retry the opening first.")
             if row.messages[-1].role == "agent":
                 raise PracticeError("The customer has not answered your last message yet: retry that reply first.")
-            persona, engine, state = self._load(row)
-            outcome = engine.react(state, text, previous_customer=row.messages[-1].content)
+            _, engine, state = self._load(row)
+            turn = step(engine, self._backend(row.backend), state, text, history=self._history(row), seed=row.seed)
             repo.add_message(db, session_id=row.id, role="agent", content=text,
-                             frustration=outcome.state.frustration)
-            history = (*self._history(row), Turn("agent", text))
-            ctx = ReplyContext(persona, outcome.state, outcome, history, row.seed)
-            customer = self._backend(row.backend)
-        return self._stream(session_id, ctx, customer)
+                             frustration=turn.context.state.frustration)
+        return self._stream(session_id, turn)
 
     def retry(self, actor: Actor, session_id: int, *, via_attempt: bool = False) -> TurnStream:
         """Produce the customer's missing reply (after a model failure or a crash)."""
         with self.sessions() as db:
             row = self._active(db, actor, session_id, via_attempt)
-            persona, engine, state = self._load(row)
+            _, engine, state = self._load(row)
             customer = self._backend(row.backend)
             if not row.messages:
-                return self._stream(row.id, ReplyContext(persona, state, None, (), row.seed), customer)
+                return self._stream(row.id, opening(engine, customer, state, row.seed))
             if row.messages[-1].role != "agent":
                 raise PracticeError("Nothing to retry: the customer has already answered.")
-            previous = next((m.content for m in reversed(row.messages) if m.role == "customer"), None)
-            outcome = engine.react(state, row.messages[-1].content, previous_customer=previous)
-            ctx = ReplyContext(persona, outcome.state, outcome, self._history(row), row.seed)
-        return self._stream(session_id, ctx, customer)
+            history = self._history(row)
+            turn = step(engine, customer, state, row.messages[-1].content, history=history[:-1], seed=row.seed)
+        return self._stream(session_id, turn)
 
     def ending_state(self, actor: Actor, session_id: int) -> str:
         """The state the chat would have once the trainee ends it (checked, not stored): for end-and-grade."""
@@ -176,6 +174,16 @@ class PracticeService:
             row = self._active(db, actor, session_id)
             _, engine, state = self._load(row)
             return engine.end_by_agent(state).model_dump_json()
+
+    def end_and_grade(self, actor: Actor, session_id: int) -> StoredGrade | None:
+        """The trainee ends the chat and it is graded: both in one transaction, so a crash leaves either a running
+        chat or an ended one with its grade, never an ended chat without one. A chat without a single message
+        from the trainee has nothing to grade: it is just ended (and None returned)."""
+        if not any(m.role == "agent" for m in self.get(actor, session_id).messages):
+            self.end(actor, session_id)
+            return None
+        end_state = self.ending_state(actor, session_id)
+        return self.grading.grade_session(actor, session_id, end_state_json=end_state)
 
     def end(self, actor: Actor, session_id: int, *, via_attempt: bool = False) -> SessionView:
         """The trainee ends the chat."""
@@ -233,22 +241,22 @@ class PracticeService:
     def _history(row: PracticeSession) -> tuple[Turn, ...]:
         return tuple(Turn(m.role, m.content) for m in row.messages)
 
-    def _stream(self, session_id: int, ctx: ReplyContext, customer: CustomerBackend) -> TurnStream:
+    def _stream(self, session_id: int, customer: CustomerTurn) -> TurnStream:
         turn = TurnStream(iter(()))
-        turn._chunks = self._run(session_id, ctx, customer, turn)
+        turn._chunks = self._run(session_id, customer, turn)
         return turn
 
-    def _run(self, session_id: int, ctx: ReplyContext, customer: CustomerBackend, turn: TurnStream) -> Iterator[str]:
-        reply: ReplyStream = customer.reply(ctx)
+    def _run(self, session_id: int, customer: CustomerTurn, turn: TurnStream) -> Iterator[str]:
+        reply: ReplyStream = customer.reply()
         try:
             yield from reply
         except LLMError as exc:
-            turn.error = (f"The customer did not open the chat: {exc}. Press Retry to try again." if ctx.outcome is None
+            turn.error = (f"The customer did not open the chat: {exc}. Press Retry to try again."
+                          if customer.outcome is None
                           else f"The customer did not answer: {exc}. Your message is saved; press Retry.")
             turn.session = self._get(session_id)
             return
-        state = ctx.state.model_copy(deep=True)
-        state.used_lines += reply.used_lines
+        state = customer.state_after()
         with self.sessions() as db:
             repo.save_state(db, session_id=session_id, state_json=state.model_dump_json(),
                             ended_reason=state.ended_reason,
@@ -264,9 +272,9 @@ class PracticeService:
                           "Your report is ready.")
             view = self._get(session_id)
         turn.session = view
-        if not view.active and self.after_end is not None:
+        if not view.active:  # the customer ended it: graded now, so trainers and analytics see it at once
             try:
-                self.after_end(session_id)
+                self.grading.grade_if_ended(session_id)
             except (PracticeError, SQLAlchemyError) as exc:  # the chat is stored; its report grades it when opened
                 log.warning("grading chat %s after the customer ended it failed: %s", session_id, exc)
 

@@ -19,10 +19,11 @@ import yaml
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from customer.backend import ReplyContext, Turn
+from customer.backend import Turn
 from customer.engine import CustomerEngine
 from customer.scripted import ScriptedBackend
 from customer.state import CustomerState
+from customer.turn import CustomerTurn, opening, step
 from db import repository as repo
 from personas.loader import FieldError, PersonaCheck, check_persona_text, version_hash
 from services.auth import Actor
@@ -223,23 +224,21 @@ class ScenarioService:
         chat = TestChat()
         history: tuple[Turn, ...] = ()
 
-        def answer(ctx: ReplyContext) -> CustomerState:
-            reply = backend.reply(ctx)
-            new = ctx.state.model_copy(deep=True)
-            new.used_lines += reply.used_lines
-            chat.turns.append(TestTurn("customer", reply.text, new.frustration))
-            return new
+        def answer(turn: CustomerTurn) -> CustomerState:
+            chat.turns.append(TestTurn("customer", turn.say(), turn.state_after().frustration))
+            return turn.state_after()
 
-        state = answer(ReplyContext(persona, state, None, history, seed))
+        state = answer(opening(engine, backend, state, seed))
         history = (Turn("customer", chat.turns[-1].text),)
         for text in agent_messages:
             if state.ended:
                 break
-            outcome = engine.react(state, text, previous_customer=history[-1].content)
-            signals = tuple(f"{h.kind.value} {h.delta:+.1f}" for h in outcome.hits)
-            chat.turns.append(TestTurn("agent", text, outcome.state.frustration, signals))
+            turn = step(engine, backend, state, text, history=history, seed=seed)
+            assert turn.outcome is not None
+            signals = tuple(f"{h.kind.value} {h.delta:+.1f}" for h in turn.outcome.hits)
+            chat.turns.append(TestTurn("agent", text, turn.outcome.state.frustration, signals))
             history = (*history, Turn("agent", text))
-            state = answer(ReplyContext(persona, outcome.state, outcome, history, seed))
+            state = answer(turn)
             history = (*history, Turn("customer", chat.turns[-1].text))
         chat.stage, chat.ended_reason = state.stage.value, state.ended_reason
         return chat

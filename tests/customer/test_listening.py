@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from customer.backend import ReplyContext
+from customer.backend import ReplyContext, Turn
 from customer.director import director_note
 from customer.engine import CustomerEngine, TurnOutcome
 from customer.scripted import ScriptedBackend, listening
 from customer.state import CustomerState, Stage
+from customer.turn import opening, step
 from personas import PersonaCatalog
 from personas.loader import parse_persona
 from personas.schema import Persona
@@ -29,20 +30,18 @@ class Chat:
         self.engine = CustomerEngine(persona, difficulty)  # type: ignore[arg-type]
         self.backend = ScriptedBackend()
         self.seed = seed
-        self.state = self.engine.initial_state()
-        self.replies = [self._reply(ReplyContext(persona, self.state, None, (), seed))]
+        first = opening(self.engine, self.backend, self.engine.initial_state(), seed)
+        self.replies = [first.say()]
+        self.state = first.state_after()
+        self.history = [Turn("customer", self.replies[0])]
         self.outcome: TurnOutcome | None = None
 
-    def _reply(self, ctx: ReplyContext) -> str:
-        stream = self.backend.reply(ctx)
-        text = stream.drain()
-        self.state = ctx.state.model_copy(deep=True)
-        self.state.used_lines += stream.used_lines
-        return text
-
     def say(self, text: str) -> str:
-        self.outcome = self.engine.react(self.state, text, previous_customer=self.replies[-1])
-        reply = self._reply(ReplyContext(self.persona, self.outcome.state, self.outcome, (), self.seed))
+        turn = step(self.engine, self.backend, self.state, text, history=self.history, seed=self.seed)
+        self.outcome = turn.outcome
+        reply = turn.say()
+        self.state = turn.state_after()
+        self.history += [Turn("agent", text), Turn("customer", reply)]
         self.replies.append(reply)
         return reply
 

@@ -25,7 +25,7 @@ def graded(settings: Settings) -> Services:
         assert view is not None
         for said in line:
             services.practice.send(ann, view.id, said).finish()
-        services.end_and_grade(ann, view.id)
+        services.practice.end_and_grade(ann, view.id)
     services.grading.override(tina, 1, criterion_id="apology", level=3, reason="The apology in turn 1 was sincere.")
     return services
 

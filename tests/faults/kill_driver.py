@@ -34,7 +34,7 @@ def main(url: str) -> None:
         else:
             sent = sum(1 for m in view.messages if m.role == "agent")
             if sent >= len(LINES):
-                services.end_and_grade(actor, view.id)
+                services.practice.end_and_grade(actor, view.id)
                 break
             view = services.practice.send(actor, view.id, LINES[sent]).finish() or view
         print(f"committed {len(view.messages)}", flush=True)

@@ -35,7 +35,7 @@ def grade_rows(services: Services, session_id: int) -> int:
 
 def test_end_and_grade_stores_an_append_only_grade(services: Services) -> None:
     sid = play(services, "ann", "hostile", agent_lines("hostile")[:3])
-    stored = services.end_and_grade(SYSTEM, sid)
+    stored = services.practice.end_and_grade(SYSTEM, sid)
     assert stored is not None and stored.report.status == "final" and grade_rows(services, sid) == 1
     assert services.practice.get(SYSTEM, sid).ended_reason == "agent_ended"
     again = services.grading.grade_session(SYSTEM, sid)
@@ -121,15 +121,15 @@ def test_ending_and_grading_is_one_transaction(services: Services, monkeypatch: 
     with monkeypatch.context() as patch:
         patch.setattr(db.audit, "append", crash)
         with pytest.raises(RuntimeError, match="power cut"):
-            services.end_and_grade(SYSTEM, sid)
+            services.practice.end_and_grade(SYSTEM, sid)
     assert services.practice.get(SYSTEM, sid).active and grade_rows(services, sid) == 0
-    assert services.end_and_grade(SYSTEM, sid) is not None
+    assert services.practice.end_and_grade(SYSTEM, sid) is not None
     assert not services.practice.get(SYSTEM, sid).active and grade_rows(services, sid) == 1
 
 
 def test_ending_a_chat_with_nothing_said_just_ends_it(services: Services) -> None:
     sid = play(services, "ann", "hostile", [])
-    assert services.end_and_grade(SYSTEM, sid) is None
+    assert services.practice.end_and_grade(SYSTEM, sid) is None
     assert services.practice.get(SYSTEM, sid).ended_reason == "agent_ended" and grade_rows(services, sid) == 0
 
 

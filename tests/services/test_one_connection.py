@@ -39,7 +39,7 @@ def test_practice_grading_review_and_certification_need_one_connection(single: A
         turn = single.practice.send(ann, session.id, line)
         turn.finish()
         assert turn.error is None
-    grade = single.end_and_grade(ann, session.id)
+    grade = single.practice.end_and_grade(ann, session.id)
     assert grade is not None and single.grading.latest(tina, session.id) is not None
     assert single.review.browse(tina, ReviewFilters()).total == 1
     assert single.analytics.trainee(ann).per_week and single.analytics.team(tina, "red").weakest
@@ -66,7 +66,7 @@ def test_staff_work_needs_one_connection(single: Any) -> None:
     assert single.auth.login("ann", "password-1").username == "ann"
     session = single.practice.start(ann, persona_slug="hostile", seed=3).finish()
     single.practice.send(ann, session.id, agent_lines("hostile")[0]).finish()
-    grade = single.end_and_grade(ann, session.id)
+    grade = single.practice.end_and_grade(ann, session.id)
     criterion = grade.report.criteria[0].id
     single.grading.override(tina, session.id, criterion_id=criterion, level=1, reason="The apology came late.")
     single.review.comment(tina, session.id, turn=2, body="Name the problem first.")
