@@ -1,14 +1,18 @@
-"""Storage design in one paragraph.
+"""Storage design.
 
-A ``PracticeSession`` is one chat between a trainee and a persona: it records
-the persona slug and version hash, difficulty, seed, backend and model it ran
-on, and the customer's state as JSON after the last committed turn (so an
-unfinished chat resumes exactly).  Its ``Message`` rows are numbered
-per session (``seq`` unique per session) and each is committed the moment it is
-sent, so a crash never loses what was typed.  ``Grade`` rows are append-only:
-each records the rubric version hash, grader version, judge model, the judge's
-raw output and the whole report as JSON; regrading adds a row.  Nothing is
-updated in place except the session's state and status.
+A ``PracticeSession`` is one chat between a trainee (``User``, in a ``Team``) and a persona: it records the persona
+slug and version hash, difficulty, seed, backend and model it ran on, and the customer's state as JSON after the
+last committed turn (so an unfinished chat resumes exactly).  Its ``Message`` rows are numbered per session
+(``seq`` unique per session) and each is committed the moment it is sent, so a crash never loses what was typed.
+``Grade`` rows are append-only: each stores the typed ``grading.report.GradeReport`` as JSON with the rubric
+version hash, grader version, judge model and the judge's raw output; regrading adds a row.  Trainers' corrections
+are append-only ``GradeOverride`` rows applied in code (the score of record); the session keeps the decided overall
+and its newest grade's id (``latest_overall``, ``latest_grade_id``) for the browser's filters, updated in the same
+transaction.  Personas are versioned (``PersonaVersion``, append-only; one ``PersonaDraft`` per slug).  A
+certification ``Campaign`` freezes its scenarios' persona versions and the rubric text; an ``Attempt`` holds its
+chats, outcome and reviews (``AttemptReview``); a pass issues a ``Certificate``.  Grades, overrides, role changes,
+campaigns, attempts, reviews and certificates are chained in the ``AuditEntry`` hash log.  ``LoginSession`` and
+``RateLimit`` hold browser logins and the public checks' counters.  Migrations (``db/migrations``) run under a lock.
 """
 
 from __future__ import annotations
