@@ -79,3 +79,23 @@ def serve(tmp_path: Path, env: dict[str, str] | None = None, args: tuple[str, ..
     """Like :func:`serve_process`, yielding only the URL."""
     with serve_process(tmp_path, env, args, port) as (url, _):
         yield url
+
+
+def settle(page: Any) -> None:
+    """Wait until the app has finished its rerun (a click during one can land on an element being replaced)."""
+    page.wait_for_timeout(300)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=30_000)
+
+
+def pick(page: Any, scope: Any, label: str, option: str) -> None:
+    """Choose ``option`` in the select box labelled ``label`` inside ``scope``: the dropdown may close again while
+    the page finishes a rerun (a loaded machine makes that likely), so it is opened again until the option shows."""
+    settle(page)
+    for _ in range(3):
+        scope.get_by_label(label, exact=True).click()
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=5000)
+            return
+        except Exception:
+            settle(page)
+    page.get_by_role("option", name=option, exact=True).click(timeout=5000)

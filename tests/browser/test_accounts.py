@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.helpers import log_in, serve
+from tests.browser.helpers import log_in, pick, serve, settle
 
 pytestmark = pytest.mark.browser
 
@@ -62,24 +62,6 @@ def wait_for_cells(page: Any, username: str, cells: list[str]) -> None:
 
 def form(page: Any, key: str) -> Any:
     return page.locator(f'[data-testid="stForm"]:has(button:has-text("{key}"))')
-
-
-def settle(page: Any) -> None:
-    """Wait until the app has finished its rerun (a click during one can land on an element being replaced)."""
-    page.wait_for_timeout(300)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=WAIT)
-
-
-def pick(page: Any, scope: Any, label: str, option: str) -> None:
-    settle(page)
-    for _ in range(3):
-        scope.get_by_label(label, exact=True).click()
-        try:
-            page.get_by_role("option", name=option, exact=True).click(timeout=5000)
-            return
-        except Exception:
-            settle(page)
-    page.get_by_role("option", name=option, exact=True).click(timeout=5000)
 
 
 def add_team(page: Any, name: str) -> None:

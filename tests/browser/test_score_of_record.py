@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, log_in, serve
+from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, log_in, pick, serve
 from tests.pages.test_progress_analytics_apptest import seed_world
 
 pytestmark = pytest.mark.browser
@@ -52,8 +52,7 @@ def test_an_override_is_the_score_everywhere(tmp_path: Path) -> None:
         page.get_by_text("A sincere apology").first.wait_for(timeout=30_000)
         apology = page.locator('[data-testid="stExpander"]').filter(has_text="A sincere apology")
         apology.locator("summary").click()
-        apology.get_by_role("combobox").click()
-        page.get_by_role("option", name="0", exact=True).click()
+        pick(page, apology, "Correct the level", "0")
         apology.get_by_label("Reason (required)").fill("The apology was for a different order.")
         apology.get_by_role("button", name="Override").click()
         page.get_by_text("(overridden)").first.wait_for(timeout=30_000)
