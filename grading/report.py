@@ -266,6 +266,8 @@ class GradeReport(Record):
             overall = min(overall, self.overall_cap)
         return self.model_copy(update={
             "criteria": criteria, "improve_first": improve, "overrides": list(overrides), "overall": overall,
+            # what went well follows the decision too: a criterion a trainer lowered is no longer praised
+            "went_well": [w for w in self.went_well if decided.get(w.id, MAX_LEVEL) == MAX_LEVEL],
             "passed": overall >= self.pass_mark and not self.manipulated})
 
 

@@ -208,3 +208,20 @@ def test_improve_first_follows_a_trainers_override(catalog: PersonaCatalog) -> N
     assert items[first.id].level == 2 and items[first.id].overridden
     assert second.id not in items
     assert report.improve_first[0].level == first.level  # the stored report is not changed
+
+
+def test_what_went_well_follows_a_trainers_override(catalog: PersonaCatalog) -> None:
+    """A criterion a trainer lowered is no longer praised under "What went well" (a walk found "A sincere apology"
+    praised beside its own "0/3 (overridden)")."""
+    from datetime import UTC, datetime
+
+    from grading.report import Override
+
+    report = _graded(catalog, "hostile", ["I'm so sorry, Derek. Two missed slots is not acceptable.",
+                                          "Could you give me your order number?"])
+    assert report.went_well, report.criteria
+    praised = report.went_well[0]
+    lowered = report.with_overrides([Override(id=1, criterion_id=praised.id, level=1, by="tina", reason="late",
+                                              at=datetime.now(UTC))])
+    assert praised.id not in {w.id for w in lowered.went_well}
+    assert praised.id in {w.id for w in report.went_well}  # the stored report is not changed
