@@ -225,8 +225,10 @@ class ScenarioService:
         history: tuple[Turn, ...] = ()
 
         def answer(turn: CustomerTurn) -> CustomerState:
-            chat.turns.append(TestTurn("customer", turn.say(), turn.state_after().frustration))
-            return turn.state_after()
+            text = turn.say()
+            after = turn.state_after()
+            chat.turns.append(TestTurn("customer", text, after.frustration))
+            return after
 
         state = answer(opening(engine, backend, state, seed))
         history = (Turn("customer", chat.turns[-1].text),)

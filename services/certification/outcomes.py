@@ -37,9 +37,10 @@ class Outcomes(Campaigns):
         with self.sessions() as db:
             for attempt_id in db.scalars(query.order_by(Attempt.id)).all():
                 row = db.get(Attempt, attempt_id)
-                if row is not None:
-                    db.refresh(row)
-                if row is not None and row.status == "active":  # not ended meanwhile by its trainee or a viewer
+                if row is None:
+                    continue
+                db.refresh(row)  # read afresh: its trainee or another viewer may have ended it meanwhile
+                if row.status == "active":
                     self._end(db, row, "abandoned" if self._left_at(row) is not None else "expired", actor.username)
                     ended += 1
         return ended
