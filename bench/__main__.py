@@ -17,9 +17,9 @@ from pathlib import Path
 from customer.backend import ReplyContext
 from customer.engine import CustomerEngine
 from customer.scripted import ScriptedBackend
-from db import repository as repo
 from db.engine import session_factory
 from db.migrate import upgrade
+from db.repositories import Work
 from grading.evidence import evidence_pass
 from grading.grader import grade
 from grading.rubric import load_rubric
@@ -72,13 +72,14 @@ def main() -> None:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         upgrade(url)
         factory = session_factory(url)
-        with factory() as db:
-            sid = repo.create_session(db, trainee="bench", persona_slug="hostile", persona_version="x",
-                                      difficulty="normal", seed=1, backend="scripted", model=None,
-                                      state_json="{}").id
+        with Work(factory)() as uow:
+            sid = uow.sessions.create(trainee="bench", persona_slug="hostile", persona_version="x",
+                                      difficulty="normal", seed=1, backend="scripted", model=None, state="{}").id
+            uow.commit()
 
             def write() -> None:
-                repo.add_message(db, session_id=sid, role="agent", content=AGENT_LINE, frustration=5.0)
+                uow.sessions.add_message(session_id=sid, role="agent", content=AGENT_LINE, frustration=5.0)
+                uow.commit()
 
             rows.append(row("message write + commit (SQLite WAL file)", timed(write, 500)))
 

@@ -18,6 +18,7 @@ from clitools import OneLineParser
 def main(argv: list[str] | None = None) -> int:
     from db.engine import session_factory
     from db.migrate import upgrade
+    from db.repositories import Work
     from services.export import export
     from settings import Settings
 
@@ -64,8 +65,8 @@ def main(argv: list[str] | None = None) -> int:
             counts = seed(cached_engine(url), sessions=args.sessions, messages_per_session=args.messages_per_session)
             print(", ".join(f"{v:,} {k}" for k, v in counts.items()), file=sys.stderr)
             return 0
-        with session_factory(url)() as db:
-            sys.stdout.write(export(db, args.format))
+        with Work(session_factory(url))() as uow:
+            sys.stdout.write(export(uow, args.format))
             if args.format == "json":
                 sys.stdout.write("\n")
     except SQLAlchemyError as exc:

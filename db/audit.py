@@ -115,6 +115,13 @@ def entry_hash(entry: AuditEntry) -> str:
     return _sha(json.dumps(content, sort_keys=True, ensure_ascii=False))
 
 
+def matches(db: Session, subject_type: str, row: Any) -> bool:
+    """Whether ``row`` is as its newest audit entry recorded it (False when it has no entry, or was altered)."""
+    entry = db.scalar(select(AuditEntry).where(AuditEntry.subject_type == subject_type, AuditEntry.subject_id == row.id)
+                      .order_by(AuditEntry.id.desc()).limit(1))
+    return entry is not None and json.loads(entry.payload).get("fingerprint") == fingerprint(subject_type, row)
+
+
 def chain_end(db: Session) -> str:
     """The newest entry's hash: read it before checking what a change depends on, and pass it to :func:`append`
     as ``after``."""
@@ -127,7 +134,7 @@ def append(db: Session, *, actor: str, action: str, subject_type: str, row: Any,
 
     ``after`` (from :func:`chain_end`, read before the caller checked its preconditions) chains the entry to the
     end the caller saw: if any audited change was committed since, the unique ``prev_hash`` refuses this one and
-    :func:`db.repository.commit_audited` runs the whole change again, checks included (optimistic concurrency
+    :meth:`db.repositories.UnitOfWork.commit` runs the whole change again, checks included (optimistic concurrency
     over every audited write, on both databases)."""
     db.add(row)
     db.flush()  # a new row gets its id, a changed one its new values, before they are fingerprinted

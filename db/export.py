@@ -9,36 +9,29 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import GradeOverride
-from db.repository import all_sessions_with_messages
+from db.repositories.grades import GradeRepository
+from db.repositories.sessions import SessionRepository
 
 CSV_COLUMNS = ["session_id", "persona", "user", "mode", "difficulty", "started_at", "seq", "role",
                "content", "frustration", "created_at"]
 
 
 def _overrides(db: Session, grade_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for start in range(0, len(grade_ids), 500):
-        rows = db.scalars(select(GradeOverride).where(GradeOverride.grade_id.in_(grade_ids[start:start + 500]))
-                          .order_by(GradeOverride.id)).all()
-        for o in rows:
-            out[o.grade_id].append({"id": o.id, "criterion_id": o.criterion_id, "level": o.level,
-                                    "reason": o.reason, "by": o.by_username, "at": o.created_at.isoformat()})
-    return out
+    return {grade_id: [{"id": o.id, "criterion_id": o.criterion_id, "level": o.level, "reason": o.reason,
+                        "by": o.by_username, "at": o.created_at.isoformat()} for o in rows]
+            for grade_id, rows in GradeRepository(db).overrides_by_grade(grade_ids).items()}
 
 
 def sessions_as_dicts(db: Session, ids: Sequence[int] | None = None,
                       extra: Mapping[int, Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Sessions with messages and grades (each grade with its overrides); ``extra`` adds keys per session id."""
     out = []
-    rows = all_sessions_with_messages(db, ids)
+    rows = SessionRepository(db).with_messages(ids)
     overrides = _overrides(db, [g.id for s in rows for g in s.grades])
     for s in rows:
         out.append({

@@ -13,6 +13,8 @@ certification ``Campaign`` freezes its scenarios' persona versions and the rubri
 chats, outcome and reviews (``AttemptReview``); a pass issues a ``Certificate``.  Grades, overrides, role changes,
 campaigns, attempts, reviews and certificates are chained in the ``AuditEntry`` hash log.  ``LoginSession`` and
 ``RateLimit`` hold browser logins and the public checks' counters.  Migrations (``db/migrations``) run under a lock.
+The queries, and the JSON columns' encoding, live in ``db.repositories`` (one repository per aggregate); services
+commit once per use case through its unit of work.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """Use cases: what pages and command-line tools may ask for, each deciding, authorizing (see
-:mod:`services.permissions` and :mod:`services.access`) and owning its transaction; ``build_services`` wires them
-once per process."""
+:mod:`services.permissions` and :mod:`services.access`) and owning one transaction: a unit of work
+(:mod:`db.repositories`) whose repositories hold every query, committed once. A use case that needs another
+service's write calls that service's ``*_in(uow, ...)`` method inside its own unit of work. ``build_services``
+wires them once per process."""
 
 from __future__ import annotations
 

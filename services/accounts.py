@@ -11,12 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import audit
-from db import repository as repo
-from db.models import LoginSession, User, utcnow
+from db.models import User, utcnow
+from db.repositories import UnitOfWork, Work
 from services.auth import (
     MIN_PASSWORD,
     ROLES,
@@ -28,7 +27,6 @@ from services.auth import (
     require_admin,
     resolve_team,
 )
-from services.login_sessions import revoke_logins
 from services.views import PracticeError
 
 
@@ -64,12 +62,13 @@ def _account(user: User, now: datetime) -> Account:
 class AccountService:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
+        self.work = Work(sessions)
 
     def accounts(self, actor: Actor) -> list[Account]:
         require_admin(actor, "list accounts")
         now = utcnow()
-        with self.sessions() as db:
-            return [_account(u, now) for u in db.scalars(select(User).order_by(User.username))]
+        with self.work() as uow:
+            return [_account(u, now) for u in uow.users.all()]
 
     def update(self, actor: Actor, user_id: int, *, full_name: str | None, role: str, team: str | None) -> Account:
         """Change an account's full name, role and team (the team must exist). Nothing changed: nothing written."""
@@ -77,43 +76,43 @@ class AccountService:
         if role not in ROLES:
             raise AccountError("role", f"Unknown role '{role}' (choose trainee, trainer or admin).")
         name = clean_full_name(full_name)
-        with self.sessions() as db:
+        with self.work() as uow:
             def change() -> User:
-                seen = audit.chain_end(db)
-                user = self._user(db, user_id)
-                new_team = resolve_team(db, team)
+                seen = audit.chain_end(uow.db)
+                user = self._user(uow, user_id)
+                new_team = resolve_team(uow.users, team)
                 if (user.full_name, user.role, user.team) == (name, role, new_team):
                     return user
                 if user.role == "admin" and role != "admin":
-                    self._keep_an_admin(db, user, "demote")
+                    self._keep_an_admin(uow, user, "demote")
                 action = "user.role" if role != user.role else "user.updated"
-                user.full_name, user.role, user.team = name, role, new_team
-                audit.append(db, actor=actor.username, action=action, subject_type="user", row=user, after=seen)
+                uow.users.update_account(user, full_name=name, role=role, team=new_team)
+                audit.append(uow.db, actor=actor.username, action=action, subject_type="user", row=user, after=seen)
                 return user
 
-            return _account(repo.commit_audited(db, change), utcnow())
+            return _account(uow.commit(change), utcnow())
 
     def set_disabled(self, actor: Actor, user_id: int, disabled: bool) -> Account:
         """Disable (or enable again) an account. An admin cannot disable themselves, nor the last enabled admin."""
         require_admin(actor, "disable or enable accounts")
         if disabled and actor.id == user_id:
             raise AccountError("disabled", "You cannot disable your own account (another admin can).")
-        with self.sessions() as db:
+        with self.work() as uow:
             def change() -> User:
-                seen = audit.chain_end(db)
-                user = self._user(db, user_id)
+                seen = audit.chain_end(uow.db)
+                user = self._user(uow, user_id)
                 if user.disabled == disabled:
                     return user
                 if disabled and user.role == "admin":
-                    self._keep_an_admin(db, user, "disable")
-                user.disabled = disabled
-                audit.append(db, actor=actor.username, action="user.disabled" if disabled else "user.enabled",
+                    self._keep_an_admin(uow, user, "disable")
+                uow.users.set_disabled(user, disabled=disabled)
+                audit.append(uow.db, actor=actor.username, action="user.disabled" if disabled else "user.enabled",
                              subject_type="user", row=user, after=seen)
                 if disabled:
-                    self._sign_out_everywhere(db, user.id)
+                    self._sign_out_everywhere(uow, user.id)
                 return user
 
-            return _account(repo.commit_audited(db, change), utcnow())
+            return _account(uow.commit(change), utcnow())
 
     def reset_password(self, actor: Actor, user_id: int, password: str) -> Account:
         """Give a local account a new password (and lift a lockout). The hash is not in the audit fingerprint, but
@@ -122,37 +121,36 @@ class AccountService:
         if len(password) < MIN_PASSWORD:
             raise AccountError("password", f"Passwords need at least {MIN_PASSWORD} characters.")
         password_hash = hash_password(password)
-        with self.sessions() as db:
+        with self.work() as uow:
             def change() -> User:
-                user = self._user(db, user_id)
+                user = self._user(uow, user_id)
                 if user.password_hash == SSO_ONLY:
                     raise AccountError("password", f"'{user.username}' signs on through single sign-on and has "
                                                    "no password here.")
-                user.password_hash, user.failed_logins, user.locked_until = password_hash, 0, None
-                audit.append(db, actor=actor.username, action="user.password_reset", subject_type="user", row=user)
-                self._sign_out_everywhere(db, user.id)
+                uow.users.set_password(user, password_hash=password_hash)
+                audit.append(uow.db, actor=actor.username, action="user.password_reset", subject_type="user",
+                             row=user)
+                self._sign_out_everywhere(uow, user.id)
                 return user
 
-            return _account(repo.commit_audited(db, change), utcnow())
+            return _account(uow.commit(change), utcnow())
 
     @staticmethod
-    def _user(db: Session, user_id: int) -> User:
-        user = db.get(User, user_id)
+    def _user(uow: UnitOfWork, user_id: int) -> User:
+        user = uow.users.get(user_id)
         if user is None:
             raise PracticeError(f"No account with id {user_id}.")
         return user
 
     @staticmethod
-    def _sign_out_everywhere(db: Session, user_id: int) -> None:
+    def _sign_out_everywhere(uow: UnitOfWork, user_id: int) -> None:
         """Revoke the account's saved logins ("stay signed in" cookies) in the same transaction."""
-        revoke_logins(db, [LoginSession.user_id == user_id], "admin")
+        uow.users.revoke_user_logins(user_id=user_id, reason="admin")
 
     @staticmethod
-    def _keep_an_admin(db: Session, user: User, doing: str) -> None:
-        others = db.scalar(select(func.count()).select_from(User).where(
-            User.role == "admin", User.disabled.is_(False), User.id != user.id))
+    def _keep_an_admin(uow: UnitOfWork, user: User, doing: str) -> None:
+        others = uow.users.count_enabled_admins(excluding=user.id)
         if not others:
             field = "role" if doing == "demote" else "disabled"
             raise AccountError(field, f"'{user.username}' is the last admin: make another account an admin "
                                       f"before you {doing} this one.")
-

@@ -11,10 +11,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from statistics import mean
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import Grade, PracticeSession, User
+from db.models import PracticeSession
+from db.repositories import UnitOfWork, Work
 from services.access import can_see_trainee
 from services.auth import AccessDenied, Actor
 from services.catalog import LiveCatalog
@@ -89,32 +89,29 @@ class AnalyticsService:
     def __init__(self, settings: Settings, sessions: sessionmaker[Session], catalog: LiveCatalog | None = None) -> None:
         self.settings = settings
         self.sessions = sessions
+        self.work = Work(sessions)
         self.catalog = catalog
 
     def _persona_title(self, slug: str) -> str:
         persona = self.catalog.personas.get(slug) if self.catalog is not None else None
         return persona.title if persona is not None else slug
 
-    def _graded(self, db: Session, *conditions: object) -> list[tuple[PracticeSession, Decision]]:
-        """Graded practice chats matching ``conditions``, oldest first, each with its decision."""
-        query = (select(PracticeSession, Grade)
-                 .join(Grade, Grade.id == PracticeSession.latest_grade_id)
-                 .outerjoin(User, User.id == PracticeSession.user_id)
-                 .where(PracticeSession.mode == "practice", *conditions)  # type: ignore[arg-type]
-                 .order_by(PracticeSession.started_at, PracticeSession.id))
-        rows = [(s, g) for s, g in db.execute(query).all()]
-        decided = decisions(db, (g for _, g in rows), criteria=True)
+    @staticmethod
+    def _graded(uow: UnitOfWork, *, trainee: str | None = None, team: str | None = None
+                ) -> list[tuple[PracticeSession, Decision]]:
+        """Graded practice chats (of a trainee, or a team), oldest first, each with its decision."""
+        rows = uow.sessions.graded_practice(trainee=trainee, team=team)
+        decided = decisions(uow.grades, (g for _, g in rows), criteria=True)
         return [(s, decided[g.id]) for s, g in rows]
 
     def trainee(self, actor: Actor, trainee: str | None = None) -> TraineeAnalytics:
         name = (trainee or actor.username).strip()
-        with self.sessions() as db:
-            owner = db.scalar(select(User).where(User.username == name))
+        with self.work() as uow:
+            owner = uow.users.by_username(name)
             if not can_see_trainee(actor, name, owner.team if owner else None, self.settings):
                 raise AccessDenied(f"No trainee '{name}' you can see.")
-            rows = self._graded(db, PracticeSession.trainee == name)
-            all_sessions = db.scalars(select(PracticeSession.started_at).where(
-                PracticeSession.trainee == name, PracticeSession.mode == "practice")).all()
+            rows = self._graded(uow, trainee=name)
+            all_sessions = uow.sessions.practice_start_times(name)
         out = TraineeAnalytics()
         titles = criterion_titles()
         levels: dict[str, list[int]] = defaultdict(list)
@@ -136,8 +133,8 @@ class AnalyticsService:
         require_permission(actor, Permission.SEE_TEAM_ANALYTICS)
         if actor.role == "trainer" and self.settings.trainer_scope == "team" and team != actor.team:
             raise AccessDenied(f"No team '{team}' you can see.")
-        with self.sessions() as db:
-            rows = self._graded(db, User.team == team)
+        with self.work() as uow:
+            rows = self._graded(uow, team=team)
         titles = criterion_titles()
         per_cell: dict[tuple[str, str], list[int]] = defaultdict(list)
         per_criterion: dict[str, list[int]] = defaultdict(list)

@@ -14,13 +14,12 @@ from typing import Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import audit
-from db import repository as repo
 from db.models import Team, User, utcnow
+from db.repositories import UnitOfWork, UserRepository, Work
 from services.views import PracticeError
 from settings import Settings
 
@@ -65,14 +64,15 @@ def team_key(name: str) -> str:
 
 
 def find_team(db: Session, name: str) -> Team | None:
-    return db.scalar(select(Team).where(Team.name_key == team_key(name)))
+    """The team of this name (any case), in the caller's session (the services use ``uow.users.team_by_key``)."""
+    return UserRepository(db).team_by_key(team_key(name))
 
 
-def resolve_team(db: Session, name: str | None) -> str | None:
+def resolve_team(users: UserRepository, name: str | None) -> str | None:
     """The canonical spelling of an existing team (None for no team), or an error under the team field."""
     if name is None or not name.strip():
         return None
-    row = find_team(db, name)
+    row = users.team_by_key(team_key(name))
     if row is None:
         raise AccountError("team", f"There is no team '{' '.join(name.split())}': an admin adds it under Teams "
                                    "on the Settings page first.")
@@ -131,6 +131,7 @@ def sso_username(email: str) -> str:
 class AuthService:
     def __init__(self, sessions: sessionmaker[Session], settings: Settings | None = None) -> None:
         self.sessions = sessions
+        self.work = Work(sessions)
         self.settings = settings or Settings()
 
     def sso_role(self, email: str, groups: list[str]) -> Role:
@@ -163,49 +164,48 @@ class AuthService:
         team_claim = self.settings.sso_team_claim
         claimed = " ".join(str(claims.get(team_claim) or "").split())[:MAX_TEAM] if team_claim else ""
         username = sso_username(email)
-        with self.sessions() as db:
+        with self.work() as uow:
             def change() -> User:
-                team = self._team(db, f"sso:{username}", claimed, True)
-                user = db.scalar(select(User).where(User.username == username))
+                team = self._team(uow, f"sso:{username}", claimed, True)
+                user = uow.users.by_username(username)
                 if user is not None and user.disabled:
                     raise AccessDenied("This account is disabled: ask an admin.")
                 if user is None:
-                    user = User(username=username, role=role, team=team, password_hash=SSO_ONLY)
-                    audit.append(db, actor=f"sso:{username}", action="user.created", subject_type="user", row=user)
+                    user = uow.users.add(username=username, role=role, team=team, password_hash=SSO_ONLY)
+                    audit.append(uow.db, actor=f"sso:{username}", action="user.created", subject_type="user",
+                                 row=user)
                 elif user.password_hash != SSO_ONLY:
                     raise AccessDenied(f"'{username}' is a local account: log in with its password.")
                 elif (user.role, user.team) != (role, team if team_claim else user.team):
-                    user.role = role
-                    if team_claim:
-                        user.team = team
-                    audit.append(db, actor=f"sso:{username}", action="user.role", subject_type="user", row=user)
+                    uow.users.update_account(user, full_name=user.full_name, role=role,
+                                             team=team if team_claim else user.team)
+                    audit.append(uow.db, actor=f"sso:{username}", action="user.role", subject_type="user", row=user)
                 return user
 
             try:
-                user = repo.commit_audited(db, change)
-            except IntegrityError:  # the same person signed on twice at once
-                db.rollback()
-                found = db.scalar(select(User).where(User.username == username))
+                user = uow.commit(change)
+            except IntegrityError:  # the same person signed on twice at once (uow.commit rolled back)
+                found = uow.users.by_username(username)
                 assert found is not None
                 user = found
             return _actor(user)
 
     @staticmethod
-    def _team(db: Session, by: str, name: str | None, may_add: bool, after: str | None = None) -> str | None:
+    def _team(uow: UnitOfWork, by: str, name: str | None, may_add: bool, after: str | None = None) -> str | None:
         """The named team's own spelling; a team the identity provider or the operator names is added if new."""
         cleaned = " ".join((name or "").split())[:MAX_TEAM]
         if not cleaned or not may_add:
-            return resolve_team(db, cleaned)
-        found = find_team(db, cleaned)
+            return resolve_team(uow.users, cleaned)
+        found = uow.users.team_by_key(team_key(cleaned))
         if found is not None:
             return found.name
-        team = Team(name=cleaned, name_key=team_key(cleaned))
-        audit.append(db, actor=by, action="team.created", subject_type="team", row=team, after=after)
+        team = uow.users.add_team(name=cleaned, name_key=team_key(cleaned))
+        audit.append(uow.db, actor=by, action="team.created", subject_type="team", row=team, after=after)
         return team.name
 
     def has_users(self) -> bool:
-        with self.sessions() as db:
-            return bool(db.scalar(select(func.count()).select_from(User)))
+        with self.work() as uow:
+            return uow.users.has_any()
 
     def create_user(self, actor: Actor | None, *, username: str, role: str, password: str,
                     team: str | None = None, full_name: str | None = None, add_team: bool = True) -> Actor:
@@ -229,32 +229,33 @@ class AuthService:
         if len(password) < MIN_PASSWORD:
             raise AccountError("password", f"Passwords need at least {MIN_PASSWORD} characters.")
         by = actor.username if actor is not None else username
-        with self.sessions() as db:
-            if db.scalar(select(User.id).where(User.username == username)) is not None:
+        with self.work() as uow:
+            if uow.users.username_taken(username):
                 raise AccountError("username", f"The username '{username}' is taken.")
             if not may_add:
-                resolve_team(db, team)  # a missing team is refused before the slow hash
+                resolve_team(uow.users, team)  # a missing team is refused before the slow hash
             password_hash = _hasher.hash(password)
 
             def change() -> User:
-                seen = audit.chain_end(db)  # a team renamed or deleted meanwhile makes this run again
-                user = User(username=username, role=role, team=self._team(db, by, team, may_add, after=seen),
-                            full_name=name, password_hash=password_hash)
-                first = audit.chain_end(db) == seen  # no team was added just now (that entry is chained to seen)
-                audit.append(db, actor=by, action="user.created", subject_type="user", row=user,
+                seen = audit.chain_end(uow.db)  # a team renamed or deleted meanwhile makes this run again
+                team_name = self._team(uow, by, team, may_add, after=seen)
+                first = audit.chain_end(uow.db) == seen  # no team was added just now (that entry is chained to seen)
+                user = uow.users.add(username=username, role=role, team=team_name, full_name=name,
+                                     password_hash=password_hash)
+                audit.append(uow.db, actor=by, action="user.created", subject_type="user", row=user,
                              after=seen if first else None)
                 return user
 
             try:
-                return _actor(repo.commit_audited(db, change))
+                return _actor(uow.commit(change))
             except IntegrityError:
                 raise AccountError("username", f"The username '{username}' is taken.") from None
 
     def login(self, username: str, password: str) -> Actor:
         """The user's actor, or a refusal that does not say whether the username exists."""
         wrong = PracticeError("Wrong username or password.")
-        with self.sessions() as db:
-            user = db.scalar(select(User).where(User.username == username.strip().lower()))
+        with self.work() as uow:
+            user = uow.users.by_username(username.strip().lower())
             if user is None:
                 _hasher.hash(password)  # the same work either way: no timing hint that the name is unknown
                 raise wrong
@@ -265,24 +266,23 @@ class AuthService:
             try:
                 _hasher.verify(user.password_hash, password)
             except (VerificationError, InvalidHashError):
-                user.failed_logins += 1
-                if user.failed_logins >= MAX_FAILED_LOGINS:
-                    user.locked_until, user.failed_logins = now + LOCKOUT, 0
-                db.commit()
+                # A failed login is committed before the refusal is raised: that is what the lockout counts.
+                uow.users.record_failed_login(user, lock_after=MAX_FAILED_LOGINS, locked_until=now + LOCKOUT)
+                uow.commit()
                 raise wrong from None
             if user.disabled:  # said only to someone who knows the password
                 raise AccessDenied("This account is disabled: ask an admin.")
-            user.failed_logins, user.locked_until = 0, None
-            db.commit()
+            uow.users.clear_failed_logins(user)
+            uow.commit()
             return _actor(user)
 
     def actor(self, user_id: int) -> Actor | None:
         """The account's actor, or None when it is gone or disabled (the page then logs it out)."""
-        with self.sessions() as db:
-            user = db.get(User, user_id)
+        with self.work() as uow:
+            user = uow.users.get(user_id)
             return _actor(user) if user is not None and not user.disabled else None
 
     def users(self, actor: Actor) -> list[Actor]:
         require_admin(actor, "list accounts")
-        with self.sessions() as db:
-            return [_actor(u) for u in db.scalars(select(User).order_by(User.username))]
+        with self.work() as uow:
+            return [_actor(u) for u in uow.users.all()]

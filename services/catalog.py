@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import repository as repo
+from db.repositories import Work
 from personas.loader import PersonaCatalog, SkippedFile, check_persona_text, version_hash
 from personas.schema import Persona
 
@@ -35,6 +35,7 @@ class LiveCatalog:
     def __init__(self, files: PersonaCatalog, sessions: sessionmaker[Session], *, refresh_seconds: float = 2.0) -> None:
         self.files = files
         self.sessions = sessions
+        self.work = Work(sessions)
         self.refresh_seconds = refresh_seconds
         self._lock = threading.Lock()
         self._stamp = -1
@@ -50,19 +51,20 @@ class LiveCatalog:
 
     def record_files(self) -> None:
         """Record each file persona as a version unless the same content is already stored."""
-        with self.sessions() as db:
-            for persona in self.files.personas.values():
-                digest = version_hash(persona)
-                if repo.persona_version_by_hash(db, slug=persona.slug, content_hash=digest) is not None:
+        for persona in self.files.personas.values():  # one unit of work per file: a conflict loses no other
+            digest = version_hash(persona)
+            with self.work() as uow:
+                if uow.personas.by_hash(slug=persona.slug, content_hash=digest) is not None:
                     continue
                 path = self.files.paths.get(persona.slug)
                 text = path.read_text(encoding="utf-8") if path else ""
                 try:
-                    repo.add_persona_version(db, slug=persona.slug, yaml_text=text, content_hash=digest,
-                                             source="file", note=path.name if path else None,
-                                             by_user_id=None, by_username="(file)")
+                    uow.personas.add_version(slug=persona.slug, yaml_text=text, content_hash=digest, source="file",
+                                             note=path.name if path else None, by_user_id=None,
+                                             by_username="(file)")
+                    uow.commit()
                 except IntegrityError:  # another process recorded it at the same moment
-                    db.rollback()
+                    uow.db.rollback()
         self.invalidate()
 
     def invalidate(self) -> None:
@@ -72,16 +74,16 @@ class LiveCatalog:
         now = time.monotonic()
         if now - self._checked < self.refresh_seconds:
             return self._current
-        with self._lock, self.sessions() as db:
+        with self._lock, self.work() as uow:
             if time.monotonic() - self._checked < self.refresh_seconds:
                 return self._current  # another thread refreshed while this one waited for the lock
-            stamp = repo.persona_versions_stamp(db)
+            stamp = uow.personas.stamp()
             if stamp == self._stamp:
                 self._checked = now
                 return self._current
             current: dict[str, Current] = {}
             unreadable: list[SkippedFile] = []
-            for row in repo.latest_persona_versions(db):
+            for row in uow.personas.latest_versions():
                 check = check_persona_text(row.yaml_text)
                 if check.persona is None:  # stored by an older schema: keep going without it, and say so
                     unreadable.append(SkippedFile(self.files.paths.get(row.slug) or Path(f"{row.slug}.yaml"),
@@ -115,8 +117,8 @@ class LiveCatalog:
             return current.persona
         key = (slug, content_hash)
         if key not in self._pinned:
-            with self.sessions() as db:
-                row = repo.persona_version_by_hash(db, slug=slug, content_hash=content_hash)
+            with self.work() as uow:
+                row = uow.personas.by_hash(slug=slug, content_hash=content_hash)
                 check = check_persona_text(row.yaml_text) if row is not None else None
             if check is None or check.persona is None:
                 return self.get(slug)

@@ -14,11 +14,9 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from db.export import export_csv, export_json
-from db.models import Grade, PracticeSession, User
+from db.models import Grade, PracticeSession
+from db.repositories import UnitOfWork
 from services.scores import Decision, criterion_titles, decisions, yes_no
 
 FORMATS = ("json", "csv", "scores")
@@ -29,16 +27,6 @@ SCORE_COLUMNS = ["session_id", "user", "team", "persona", "difficulty", "mode", 
 
 def level_columns() -> list[str]:
     return [f"level:{criterion}" for criterion in criterion_titles()]
-
-
-def _rows(db: Session, ids: Sequence[int] | None) -> list[tuple[PracticeSession, str | None, Grade | None]]:
-    query = (select(PracticeSession, User.team, Grade)
-             .outerjoin(User, User.id == PracticeSession.user_id)
-             .outerjoin(Grade, Grade.id == PracticeSession.latest_grade_id)
-             .order_by(PracticeSession.id))
-    if ids is not None:
-        query = query.where(PracticeSession.id.in_(list(ids)))
-    return [(s, team, g) for s, team, g in db.execute(query).all()]
 
 
 def _json_keys(team: str | None, d: Decision | None) -> dict[str, Any]:
@@ -65,12 +53,13 @@ def _flat(session: PracticeSession, team: str | None, d: Decision | None) -> dic
     }
 
 
-def export(db: Session, fmt: str, ids: Sequence[int] | None = None) -> str:
+def export(uow: UnitOfWork, fmt: str, ids: Sequence[int] | None = None) -> str:
     """All sessions (``ids`` None) or the ones given, as ``json``, ``csv`` (per message) or ``scores``."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format '{fmt}'")
-    rows = _rows(db, ids)
-    decided = decisions(db, (g for _, _, g in rows), criteria=True)
+    db = uow.db
+    rows = uow.sessions.with_team_and_grade(ids)
+    decided = decisions(uow.grades, (g for _, _, g in rows), criteria=True)
 
     def decision(g: Grade | None) -> Decision | None:
         return decided.get(g.id) if g is not None else None

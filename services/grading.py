@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 import signals
-from db import repository as repo
-from db.models import Attempt, PracticeSession, User
+from db.models import PracticeSession
+from db.repositories import UnitOfWork, Work
 from grading.context import grading_context, make_judge
 from grading.grader import Graded, grade
 from grading.judge import Judge
@@ -70,6 +69,7 @@ class GradingService:
         self.settings = settings
         self.catalog = catalog
         self.sessions = sessions
+        self.work = Work(sessions)
 
     def signal_layer(self) -> LayerStatus:
         """Whether grades and the customer read messages by meaning, or by the regular-expression fallback."""
@@ -109,67 +109,70 @@ class GradingService:
 
         ``rubric`` is a certification campaign's frozen rubric; the file's current one otherwise.
         ``end_state_json`` ends the chat in the same transaction as the grade is stored.
+        The transcript is read in one unit of work and the grade stored in another: no transaction is held open
+        while the grader (and a judge model) runs.
         """
-        with self.sessions() as db:
-            row = repo.get_session(db, session_id)
-            row = require(row, session_id, row is not None and can_read(actor, row, self.settings))
-            self._no_feedback_during_attempt(db, actor, row)
-            if actor.role == "trainee" and repo.latest_grade(db, session_id) is not None:
-                raise AccessDenied("Only a trainer can regrade a graded chat (a new grade would set aside any "
-                                   "corrections a trainer made to this one).")
-            if not any(m.role == "agent" for m in row.messages):
-                raise PracticeError("There is nothing to grade yet: the chat has no messages from you.")
-            transcript = Transcript(row.persona_slug, tuple(Line(m.role, m.content)  # type: ignore[arg-type]
-                                                          for m in row.messages))
-            version = row.persona_version
+        with self.work() as uow:
+            transcript, version = self.gradable_in(uow, actor, session_id)
         graded = self.grade_transcript(transcript, judge=judge, backend=backend, persona_version=version,
                                        rubric=rubric)
-        return self._store(session_id, graded, actor.username, end_state_json)
+        with self.work() as uow:
+            return uow.commit(lambda: self.store_in(uow, session_id, graded, actor.username, end_state_json))
+
+    def gradable_in(self, uow: UnitOfWork, actor: Actor, session_id: int) -> tuple[Transcript, str]:
+        """The transcript to grade and its persona version, if ``actor`` may grade this chat now."""
+        row = uow.sessions.get(session_id)
+        row = require(row, session_id, row is not None and can_read(actor, row, self.settings))
+        self._no_feedback_during_attempt(uow, actor, row)
+        if actor.role == "trainee" and uow.grades.latest(session_id) is not None:
+            raise AccessDenied("Only a trainer can regrade a graded chat (a new grade would set aside any "
+                               "corrections a trainer made to this one).")
+        if not any(m.role == "agent" for m in row.messages):
+            raise PracticeError("There is nothing to grade yet: the chat has no messages from you.")
+        transcript = Transcript(row.persona_slug, tuple(Line(m.role, m.content)  # type: ignore[arg-type]
+                                                      for m in row.messages))
+        return transcript, row.persona_version
 
     def grade_if_ended(self, session_id: int) -> StoredGrade | None:
         """Grade a practice chat the customer has just ended (resolved, walked away, out of turns or tokens), so
         trainers and analytics see it even if its trainee never opens the report. Chats of a certification
         attempt are left alone: they are graded when the attempt ends, with the campaign's frozen rubric."""
-        with self.sessions() as db:
-            row = repo.get_session(db, session_id)
+        with self.work() as uow:
+            row = uow.sessions.get(session_id)
             if (row is None or row.status == "active" or row.attempt_id is not None
                     or row.latest_grade_id is not None or not any(m.role == "agent" for m in row.messages)):
                 return None
         return self.grade_session(Actor.system(), session_id)
 
-    def _store(self, session_id: int, graded: Graded, actor: str, end_state_json: str | None = None) -> StoredGrade:
-        report: GradeReport = graded.report
-        with self.sessions() as db:
-            row = repo.add_grade(
-                db, session_id=session_id, rubric_version=report.rubric_version,
-                grader_version=report.grader_version, judge_model=report.judge.model,
-                judge_status=report.judge.status, status=report.status, overall=report.overall,
-                passed=report.passed, report_json=report.to_json(),
-                judge_raw=graded.judge.raw if graded.judge else None, flags_count=len(report.flags), actor=actor,
-                end_state_json=end_state_json,
-            )
-            return StoredGrade(row.id, session_id, row.created_at, report, row.judge_raw)
+    @staticmethod
+    def store_in(uow: UnitOfWork, session_id: int, graded: Graded, actor: str,
+                 end_state_json: str | None = None) -> StoredGrade:
+        """Append the grade in the caller's unit of work (which commits it)."""
+        row = uow.grades.add(session_id=session_id, report=graded.report,
+                             judge_raw=graded.judge.raw if graded.judge else None, actor=actor,
+                             end_state_json=end_state_json)
+        return StoredGrade(row.id, session_id, row.created_at, graded.report, row.judge_raw)
 
     @staticmethod
-    def _no_feedback_during_attempt(db: Session, actor: Actor, row: PracticeSession) -> None:
+    def _no_feedback_during_attempt(uow: UnitOfWork, actor: Actor, row: PracticeSession) -> None:
         """A certification chat is graded, and its grade shown, only once its attempt has ended."""
         if row.attempt_id is None or actor.role == "system":
             return
-        attempt = db.get(Attempt, row.attempt_id)
+        attempt = uow.campaigns.attempt(row.attempt_id)
         if attempt is not None and attempt.status == "active":
             raise PracticeError("This chat is part of a certification attempt: its result comes when the attempt "
                                 "ends.")
 
     def latest(self, actor: Actor, session_id: int) -> StoredGrade | None:
         """The newest grade, with trainers' overrides applied (the stored grade itself is never changed)."""
-        with self.sessions() as db:
-            session = repo.get_session(db, session_id)
+        with self.work() as uow:
+            session = uow.sessions.get(session_id)
             session = require(session, session_id, session is not None and can_read(actor, session, self.settings))
-            self._no_feedback_during_attempt(db, actor, session)
-            row = repo.latest_grade(db, session_id)
+            self._no_feedback_during_attempt(uow, actor, session)
+            row = uow.grades.latest(session_id)
             if row is None:
                 return None
-            report = decided_report(row, repo.overrides_for(db, row.id))
+            report = decided_report(row, uow.grades.overrides(row.id))
             return StoredGrade(row.id, session_id, row.created_at, report, row.judge_raw)
 
     def override(self, actor: Actor, session_id: int, *, criterion_id: str, level: int, reason: str) -> StoredGrade:
@@ -187,9 +190,10 @@ class GradingService:
         current = self.latest(actor, session_id)
         if current is None:
             raise PracticeError("This chat has no grade to override yet.")
-        with self.sessions() as db:
-            repo.add_override(db, grade_id=current.id, criterion_id=criterion_id, level=level, reason=reason,
-                              by_user_id=actor.id, by_username=actor.username, rescore=decided_overall)
+        with self.work() as uow:
+            uow.commit(lambda: uow.grades.add_override(
+                grade_id=current.id, criterion_id=criterion_id, level=level, reason=reason, by_user_id=actor.id,
+                by_username=actor.username, rescore=decided_overall))
         result = self.latest(actor, session_id)
         assert result is not None
         return result
@@ -199,8 +203,8 @@ class GradingService:
         existing = self.latest(actor, session_id)
         if existing is not None:
             return existing
-        with self.sessions() as db:
-            row = repo.get_session(db, session_id)
+        with self.work() as uow:
+            row = uow.sessions.get(session_id)
             if row is not None and row.status == "active":
                 raise PracticeError("This chat is still going: end it to see your report.")
         return self.grade_session(actor, session_id)
@@ -209,12 +213,12 @@ class GradingService:
         """A trainee's chats (practice and certification, told apart by ``mode``) with their scores of record:
         your own, or (staff) a trainee in scope."""
         name = (trainee or actor.username).strip()
-        with self.sessions() as db:
-            owner = db.scalar(select(User).where(User.username == name))
+        with self.work() as uow:
+            owner = uow.users.by_username(name)
             if not can_see_trainee(actor, name, owner.team if owner else None, self.settings):
                 raise AccessDenied(f"No trainee '{name}' you can see.")
-            rows = repo.trainee_history(db, trainee=name, limit=limit)
-            decided = decisions(db, (g for _, g in rows))
+            rows = uow.sessions.trainee_history(trainee=name, limit=limit)
+            decided = decisions(uow.grades, (g for _, g in rows))
             out = []
             for s, g in rows:
                 persona = self.catalog.personas.get(s.persona_slug)

@@ -20,13 +20,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import LoginSession, User, utcnow
+from db.models import utcnow
+from db.repositories import Work
 from services.auth import Actor, require_admin
 from services.views import PracticeError
 from settings import Settings
@@ -90,6 +89,7 @@ def session_secret(settings: Settings) -> str:
 class LoginSessionService:
     def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
         self.sessions = sessions
+        self.work = Work(sessions)
         self.settings = settings
         self.lifetime = timedelta(days=settings.session_days)
         self._serializer = URLSafeTimedSerializer(session_secret(settings), salt=_SALT)
@@ -103,12 +103,11 @@ class LoginSessionService:
             raise PracticeError("Only an account can stay logged in.")
         code = secrets.token_urlsafe(32)
         now = utcnow()
-        with self.sessions() as db:
-            db.execute(delete(LoginSession).where(LoginSession.expires_at < now))
-            row = LoginSession(user_id=actor.id, code_hash=_sha(code), code_expires_at=now + CODE_LIFETIME,
-                               created_at=now, expires_at=now + self.lifetime)
-            db.add(row)
-            db.commit()
+        with self.work() as uow:
+            uow.users.delete_expired_logins(now)
+            row = uow.users.add_login(user_id=actor.id, code_hash=_sha(code), code_expires_at=now + CODE_LIFETIME,
+                                      created_at=now, expires_at=now + self.lifetime)
+            uow.commit()
             return LoginTicket(row.id, code)
 
     def exchange(self, code: str) -> SessionCookie | None:
@@ -116,18 +115,14 @@ class LoginSessionService:
         if not code or len(code) > 200:
             return None
         code_hash, token, now = _sha(code), secrets.token_urlsafe(32), utcnow()
-        with self.sessions() as db:
-            row = db.scalar(select(LoginSession).where(LoginSession.code_hash == code_hash))
+        with self.work() as uow:
+            row = uow.users.login_by_code(code_hash)
             if row is None or row.revoked_at is not None or row.code_expires_at is None \
                     or row.code_expires_at < now or row.expires_at <= now:
                 return None
-            taken = db.execute(update(LoginSession)
-                               .where(LoginSession.id == row.id, LoginSession.code_hash == code_hash)
-                               .values(code_hash=None, code_expires_at=None, token_hash=_sha(token)))
-            if taken.rowcount != 1:  # type: ignore[attr-defined]  # the same code exchanged twice at once
-                db.rollback()
-                return None
-            db.commit()
+            if not uow.users.claim_code(login_session_id=row.id, code_hash=code_hash, token_hash=_sha(token)):
+                return None  # the same code exchanged twice at once (the unit of work is rolled back)
+            uow.commit()
             value = self._serializer.dumps([row.id, token])
             return SessionCookie(value, max(1, int((row.expires_at - now).total_seconds())))
 
@@ -143,8 +138,8 @@ class LoginSessionService:
                 and isinstance(payload[1], str)):
             raise LoginRefused("Your saved login could not be verified: please log in again.")
         login_session_id, token = payload
-        with self.sessions() as db:
-            row = db.get(LoginSession, login_session_id)
+        with self.work() as uow:
+            row = uow.users.login(login_session_id)
             if row is None or row.token_hash is None or not hmac.compare_digest(row.token_hash, _sha(token)):
                 raise LoginRefused("You were signed out: please log in again.")
             if row.revoked_at is not None:
@@ -153,7 +148,7 @@ class LoginSessionService:
                 raise LoginRefused("You were signed out: please log in again.")
             if row.expires_at <= utcnow():
                 raise LoginRefused("Your login has expired: please log in again.")
-            user = db.get(User, row.user_id)
+            user = uow.users.get(row.user_id)
             if user is None:
                 raise LoginRefused("This account no longer exists.")
             if user.disabled:
@@ -163,13 +158,15 @@ class LoginSessionService:
 
     def is_active(self, login_session_id: int) -> bool:
         """Whether a browser session logged in through this login session may go on (not revoked, not expired)."""
-        with self.sessions() as db:
-            row = db.get(LoginSession, login_session_id)
+        with self.work() as uow:
+            row = uow.users.login(login_session_id)
             return row is not None and row.revoked_at is None and row.expires_at > utcnow()
 
     def end(self, actor: Actor, login_session_id: int) -> None:
         """Log out: the user's own login session is revoked, so its cookie no longer logs anyone in."""
-        self._revoke([LoginSession.id == login_session_id, LoginSession.user_id == actor.id], "logout")
+        with self.work() as uow:
+            uow.users.revoke_login(login_session_id=login_session_id, user_id=actor.id, reason="logout")
+            uow.commit()
 
     def end_by_cookie(self, cookie: str) -> None:
         """Log out from the cookie itself (``/auth/logout``); an unreadable or forged cookie changes nothing."""
@@ -179,32 +176,21 @@ class LoginSessionService:
         except (BadSignature, ValueError, TypeError, json.JSONDecodeError):
             return
         if isinstance(login_session_id, int) and isinstance(token, str):
-            self._revoke([LoginSession.id == login_session_id, LoginSession.token_hash == _sha(token)], "logout")
+            with self.work() as uow:
+                uow.users.revoke_login_by_token(login_session_id=login_session_id, token_hash=_sha(token),
+                                                reason="logout")
+                uow.commit()
 
     def revoke_user(self, actor: Actor, user_id: int) -> int:
         """An admin signs an account out everywhere: every open login session of it is revoked. Returns how many."""
         require_admin(actor, "sign accounts out")
-        return self._revoke([LoginSession.user_id == user_id], "admin")
+        with self.work() as uow:
+            revoked = uow.users.revoke_user_logins(user_id=user_id, reason="admin")
+            uow.commit()
+            return revoked
 
     def active_count(self, actor: Actor, user_id: int) -> int:
         """How many browsers an account is currently logged in on with a password (for the admin)."""
         require_admin(actor, "sign accounts out")
-        with self.sessions() as db:
-            count = db.scalar(select(func.count()).select_from(LoginSession).where(
-                LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None),
-                LoginSession.expires_at > utcnow()))
-            return int(count or 0)
-
-    def _revoke(self, where: list[object], reason: Literal["logout", "admin"]) -> int:
-        with self.sessions() as db:
-            revoked = revoke_logins(db, where, reason)
-            db.commit()
-            return revoked
-
-
-def revoke_logins(db: Session, where: list[object], reason: Literal["logout", "admin"]) -> int:
-    """Revoke the open login sessions matching ``where`` inside the caller's transaction; how many were open."""
-    result = db.execute(update(LoginSession)
-                        .where(*where, LoginSession.revoked_at.is_(None))  # type: ignore[arg-type]
-                        .values(revoked_at=utcnow(), revoked_reason=reason))
-    return int(result.rowcount)  # type: ignore[attr-defined]
+        with self.work() as uow:
+            return uow.users.count_active_logins(user_id=user_id, now=utcnow())

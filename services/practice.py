@@ -22,8 +22,9 @@ from customer.backends import BackendUnavailable, make_backend
 from customer.engine import CustomerEngine
 from customer.state import CustomerState
 from customer.turn import CustomerTurn, opening, step
-from db import repository as repo
 from db.models import PracticeSession
+from db.repositories import UnitOfWork, Work
+from db.repositories.sessions import state_of
 from llm.client import LLMError
 from personas.loader import version_hash
 from personas.schema import Persona
@@ -74,6 +75,7 @@ class PracticeService:
         self.settings = settings
         self.catalog = catalog
         self.sessions = sessions
+        self.work = Work(sessions)
         #: Grades a chat when it ends (the trainee ends it, or the customer does).
         self.grading = grading
 
@@ -118,13 +120,14 @@ class PracticeService:
         customer = self._backend(backend_name)
         engine = CustomerEngine(persona, difficulty, max_turns=self.settings.max_turns)  # type: ignore[arg-type]
         state = engine.initial_state()
-        with self.sessions() as db:
-            row = repo.create_session(
-                db, user_id=actor.id, trainee=trainee, persona_slug=persona.slug, persona_version=version_hash(persona),
+        with self.work() as uow:
+            row = uow.sessions.create(
+                user_id=actor.id, trainee=trainee, persona_slug=persona.slug, persona_version=version_hash(persona),
                 difficulty=difficulty, seed=secrets.randbelow(2**31) if seed is None else seed,
-                backend=backend_name, model=customer.model, state_json=state.model_dump_json(),
+                backend=backend_name, model=customer.model, state=state,
                 mode="certification" if attempt_id is not None else "practice", attempt_id=attempt_id,
             )
+            uow.commit()
             session_id, seed_used = row.id, row.seed
         return self._stream(session_id, opening(engine, customer, state, seed_used))
 
@@ -142,22 +145,23 @@ class PracticeService:
                 f"Your message is {len(text):,} characters; the limit is {limit:,}. "
                 "Nothing was sent: shorten it and send again."
             )
-        with self.sessions() as db:
-            row = self._active(db, actor, session_id, via_attempt, refused="your message was not sent")
+        with self.work() as uow:
+            row = self._active(uow, actor, session_id, via_attempt, refused="your message was not sent")
             if not row.messages:
                 raise PracticeError("The customer has not opened the chat yet: retry the opening first.")
             if row.messages[-1].role == "agent":
                 raise PracticeError("The customer has not answered your last message yet: retry that reply first.")
             _, engine, state = self._load(row)
             turn = step(engine, self._backend(row.backend), state, text, history=self._history(row), seed=row.seed)
-            repo.add_message(db, session_id=row.id, role="agent", content=text,
-                             frustration=turn.context.state.frustration)
+            uow.sessions.add_message(session_id=row.id, role="agent", content=text,
+                                     frustration=turn.context.state.frustration)
+            uow.commit()
         return self._stream(session_id, turn)
 
     def retry(self, actor: Actor, session_id: int, *, via_attempt: bool = False) -> TurnStream:
         """Produce the customer's missing reply (after a model failure or a crash)."""
-        with self.sessions() as db:
-            row = self._active(db, actor, session_id, via_attempt)
+        with self.work() as uow:
+            row = self._active(uow, actor, session_id, via_attempt)
             _, engine, state = self._load(row)
             customer = self._backend(row.backend)
             if not row.messages:
@@ -170,8 +174,8 @@ class PracticeService:
 
     def ending_state(self, actor: Actor, session_id: int) -> str:
         """The state the chat would have once the trainee ends it (checked, not stored): for end-and-grade."""
-        with self.sessions() as db:
-            row = self._active(db, actor, session_id)
+        with self.work() as uow:
+            row = self._active(uow, actor, session_id)
             _, engine, state = self._load(row)
             return engine.end_by_agent(state).model_dump_json()
 
@@ -187,24 +191,29 @@ class PracticeService:
 
     def end(self, actor: Actor, session_id: int, *, via_attempt: bool = False) -> SessionView:
         """The trainee ends the chat."""
-        with self.sessions() as db:
-            row = self._active(db, actor, session_id, via_attempt)
-            _, engine, state = self._load(row)
-            new = engine.end_by_agent(state)
-            repo.save_state(db, session_id=row.id, state_json=new.model_dump_json(), ended_reason="agent_ended")
+        with self.work() as uow:
+            self.end_in(uow, actor, session_id, via_attempt=via_attempt)
+            uow.commit()
         return self.get(actor, session_id)
 
+    def end_in(self, uow: UnitOfWork, actor: Actor, session_id: int, *, via_attempt: bool = False) -> None:
+        """End the chat in the caller's unit of work (which commits it): for a use case that ends chats among
+        other changes, such as ending a certification attempt."""
+        row = self._active(uow, actor, session_id, via_attempt)
+        _, engine, state = self._load(row)
+        uow.sessions.save_state(session_id=row.id, state=engine.end_by_agent(state), ended_reason="agent_ended")
+
     def get(self, actor: Actor, session_id: int) -> SessionView:
-        with self.sessions() as db:
-            row = repo.get_session(db, session_id)
+        with self.work() as uow:
+            row = uow.sessions.get(session_id)
             return self._view(require(row, session_id, row is not None and can_read(actor, row, self.settings)))
 
     def unfinished(self, actor: Actor, limit: int = 10) -> list[SessionSummary]:
         """The actor's own unfinished chats."""
         if actor.id is None:
             return []
-        with self.sessions() as db:
-            rows = repo.list_sessions(db, user_id=actor.id, status="active", limit=limit)
+        with self.work() as uow:
+            rows = uow.sessions.recent(user_id=actor.id, status="active", limit=limit)
             return [self._summary(r) for r in rows]
 
     # -- internals ------------------------------------------------------------------------
@@ -214,11 +223,11 @@ class PracticeService:
         except BackendUnavailable as exc:
             raise PracticeError(f"The customer backend is not available: {exc}.") from None
 
-    def _active(self, db: Session, actor: Actor, session_id: int, via_attempt: bool = False, *,
+    def _active(self, uow: UnitOfWork, actor: Actor, session_id: int, via_attempt: bool = False, *,
                 refused: str = "nothing was changed") -> PracticeSession:
         """The chat, if the actor may write into it and it is still running. ``refused`` says what did not happen
         when it has ended (a stale tab, another tab, or the customer ended it)."""
-        row = repo.get_session(db, session_id)
+        row = uow.sessions.get(session_id)
         row = require(row, session_id, row is not None and can_change(actor, row))
         if row.attempt_id is not None and not via_attempt and actor.role != "system":
             raise PracticeError("This chat belongs to a certification attempt: continue it on the Certification "
@@ -235,7 +244,7 @@ class PracticeService:
         except KeyError as exc:
             raise PracticeError(str(exc.args[0])) from None
         engine = CustomerEngine(persona, row.difficulty, max_turns=self.settings.max_turns)  # type: ignore[arg-type]
-        return persona, engine, CustomerState.model_validate_json(row.state_json)
+        return persona, engine, state_of(row)
 
     @staticmethod
     def _history(row: PracticeSession) -> tuple[Turn, ...]:
@@ -257,17 +266,18 @@ class PracticeService:
             turn.session = self._get(session_id)
             return
         state = customer.state_after()
-        with self.sessions() as db:
-            repo.save_state(db, session_id=session_id, state_json=state.model_dump_json(),
-                            ended_reason=state.ended_reason,
-                            message=("customer", reply.text, state.frustration),
-                            tokens=(reply.tokens_in, reply.tokens_out))
+        with self.work() as uow:
+            uow.sessions.save_state(session_id=session_id, state=state, ended_reason=state.ended_reason,
+                                    message=("customer", reply.text, state.frustration),
+                                    tokens=(reply.tokens_in, reply.tokens_out))
+            uow.commit()
         turn.guard = reply.guard
         view = self._get(session_id)
         if view.active and view.tokens_in + view.tokens_out >= self.settings.max_session_tokens:
             limit = self.settings.max_session_tokens
-            with self.sessions() as db:
-                repo.save_state(db, session_id=session_id, state_json=state.model_dump_json(), ended_reason="time")
+            with self.work() as uow:
+                uow.sessions.save_state(session_id=session_id, state=state, ended_reason="time")
+                uow.commit()
             turn.error = (f"This chat reached its budget of {limit:,} model tokens and has ended. "
                           "Your report is ready.")
             view = self._get(session_id)
@@ -280,13 +290,13 @@ class PracticeService:
 
     def _get(self, session_id: int) -> SessionView:
         """Internal read after a write the caller was already allowed to make."""
-        with self.sessions() as db:
-            row = repo.get_session(db, session_id)
+        with self.work() as uow:
+            row = uow.sessions.get(session_id)
             assert row is not None
             return self._view(row)
 
     def _view(self, row: PracticeSession) -> SessionView:
-        state = CustomerState.model_validate_json(row.state_json)
+        state = state_of(row)
         persona = self.catalog.personas.get(row.persona_slug)
         return SessionView(
             id=row.id, trainee=row.trainee, persona_slug=row.persona_slug,

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import RateLimit, utcnow
+from db.models import utcnow
+from db.repositories import Work
 
 WINDOW = timedelta(minutes=1)
 
@@ -30,21 +30,13 @@ def hit(sessions: sessionmaker[Session], bucket: str, *, limit: int, now: dateti
     now = now or utcnow()
     start = window_start(now)
     bucket = bucket[:120]
-    with sessions() as db:
+    with Work(sessions)() as uow:
         for _ in range(3):
-            counted = db.execute(update(RateLimit).where(RateLimit.bucket == bucket, RateLimit.window_start == start)
-                                 .values(hits=RateLimit.hits + 1))
-            if counted.rowcount == 0:  # type: ignore[attr-defined]
-                db.add(RateLimit(bucket=bucket, window_start=start, hits=1))
-                db.execute(delete(RateLimit).where(RateLimit.window_start < start - timedelta(hours=1)))
             try:
-                db.flush()
-            except IntegrityError:  # another process inserted this window's row first: count on it
-                db.rollback()
+                hits = uow.commit(lambda: uow.users.count_hit(bucket=bucket, window_start=start,
+                                                              purge_before=start - timedelta(hours=1)))
+            except IntegrityError:  # another process inserted this window's row first (rolled back): count on it
                 continue
-            hits = db.scalar(select(RateLimit.hits).where(RateLimit.bucket == bucket,
-                                                          RateLimit.window_start == start)) or 0
-            db.commit()
             break
         else:
             return 1

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import repository as repo
-from db.models import PracticeSession, TurnComment, User, utcnow
+from db.models import PracticeSession
+from db.repositories import UnitOfWork, Work
 from services.access import can_read, require
 from services.auth import AccessDenied, Actor
 from services.catalog import LiveCatalog
@@ -100,6 +99,7 @@ class ReviewService:
         self.settings = settings
         self.catalog = catalog
         self.sessions = sessions
+        self.work = Work(sessions)
 
     def _team_scope(self, actor: Actor, requested: str | None) -> tuple[bool, str | None]:
         """(anything visible, team filter). Outside a trainer's scope the answer is empty, never widened."""
@@ -118,9 +118,9 @@ class ReviewService:
         page = max(1, page)
         if not visible:
             return ReviewPage([], 0, page, size)
-        with self.sessions() as db:
-            rows, total = repo.browse_sessions(
-                db, team=team, trainee=filters.trainee or None, personas=filters.personas,
+        with self.work() as uow:
+            rows, total = uow.sessions.browse(
+                team=team, trainee=filters.trainee or None, personas=filters.personas,
                 difficulty=filters.difficulty, mode=filters.mode,
                 started_from=datetime.combine(filters.started_from, time()) if filters.started_from else None,
                 started_to=(datetime.combine(filters.started_to, time()) + timedelta(days=1)
@@ -128,7 +128,7 @@ class ReviewService:
                 score_min=filters.score_min, score_max=filters.score_max, flagged=filters.flagged,
                 exemplars=filters.exemplars, sort=filters.sort, offset=(page - 1) * size, limit=size,
             )
-            decided = decisions(db, (g for _, _, g in rows))
+            decided = decisions(uow.grades, (g for _, _, g in rows))
             out = []
             for s, u, g in rows:
                 d = decided.get(g.id) if g is not None else None
@@ -143,15 +143,8 @@ class ReviewService:
         visible, team = self._team_scope(actor, None)
         if not visible:
             return FilterChoices((), ())
-        with self.sessions() as db:
-            has_chats = select(PracticeSession.id).where(PracticeSession.user_id == User.id).exists()
-            people = select(User.username, User.team).where((User.role == "trainee") | has_chats)
-            teams_query = select(User.team).where(User.team.is_not(None)).distinct()
-            if team is not None:
-                people = people.where(User.team == team)
-                teams_query = teams_query.where(User.team == team)
-            trainees = sorted({name for name, _ in db.execute(people).all()})
-            teams = sorted({t for t in db.scalars(teams_query).all() if t}, key=str.casefold)
+        with self.work() as uow:
+            trainees, teams = uow.sessions.trainees_and_teams(team)
         return FilterChoices(tuple(trainees), tuple(teams))
 
     def export(self, actor: Actor, session_ids: list[int], fmt: str) -> str:
@@ -161,15 +154,15 @@ class ReviewService:
         self._team_scope(actor, None)
         if fmt not in FORMATS:
             raise PracticeError(f"Unknown export format '{fmt}' (choose {', '.join(FORMATS)}).")
-        with self.sessions() as db:
+        with self.work() as uow:
             for session_id in session_ids:
-                row = repo.get_session(db, session_id)
+                row = uow.sessions.get(session_id)
                 if row is None or not can_read(actor, row, self.settings):
                     raise AccessDenied(f"No chat with id {session_id}.")
-            return export_sessions(db, fmt, session_ids)
+            return export_sessions(uow, fmt, session_ids)
 
-    def _readable(self, db: Session, actor: Actor, session_id: int) -> PracticeSession:
-        row = repo.get_session(db, session_id)
+    def _readable(self, uow: UnitOfWork, actor: Actor, session_id: int) -> PracticeSession:
+        row = uow.sessions.get(session_id)
         return require(row, session_id, row is not None and can_read(actor, row, self.settings))
 
     def comment(self, actor: Actor, session_id: int, *, turn: int, body: str) -> None:
@@ -180,20 +173,19 @@ class ReviewService:
             raise PracticeError("Write a comment first.")
         if len(body) > 4000:
             raise PracticeError("Keep comments under 4,000 characters.")
-        with self.sessions() as db:
-            row = self._readable(db, actor, session_id)
+        with self.work() as uow:
+            row = self._readable(uow, actor, session_id)
             if not 1 <= turn <= len(row.messages):
                 raise PracticeError(f"This transcript has turns 1 to {len(row.messages)}.")
-            db.add(TurnComment(session_id=session_id, turn=turn, body=body, by_user_id=actor.id,
-                               by_username=actor.username))
-            db.commit()
+            uow.sessions.add_comment(session_id=session_id, turn=turn, body=body, by_user_id=actor.id,
+                                     by_username=actor.username)
+            uow.commit()
 
     def comments(self, actor: Actor, session_id: int) -> dict[int, list[tuple[str, str]]]:
         """Comments by turn: (who, text). Anyone who may read the transcript (its trainee included) sees them."""
-        with self.sessions() as db:
-            self._readable(db, actor, session_id)
-            rows = db.scalars(select(TurnComment).where(TurnComment.session_id == session_id)
-                              .order_by(TurnComment.id)).all()
+        with self.work() as uow:
+            self._readable(uow, actor, session_id)
+            rows = uow.sessions.comments(session_id)
             out: dict[int, list[tuple[str, str]]] = {}
             for c in rows:
                 out.setdefault(c.turn, []).append((c.by_username, c.body))
@@ -203,13 +195,8 @@ class ReviewService:
         """The actor's own chats with trainer comments they have not seen yet, newest chat first (a read)."""
         if actor.id is None:
             return []
-        with self.sessions() as db:
-            rows = db.execute(
-                select(PracticeSession.id, PracticeSession.persona_slug, func.count(TurnComment.id))
-                .join(TurnComment, TurnComment.session_id == PracticeSession.id)
-                .where(PracticeSession.user_id == actor.id, TurnComment.seen_at.is_(None))
-                .group_by(PracticeSession.id, PracticeSession.persona_slug)
-                .order_by(PracticeSession.id.desc())).all()
+        with self.work() as uow:
+            rows = uow.sessions.unseen_comment_counts(actor.id)
         personas = self.catalog.personas
         return [NewComments(session_id, personas[slug].name if slug in personas else slug, count)
                 for session_id, slug, count in rows]
@@ -219,29 +206,23 @@ class ReviewService:
 
         Anyone else reading the report (a trainer, an admin) changes nothing.
         """
-        with self.sessions() as db:
-            row = self._readable(db, actor, session_id)
+        with self.work() as uow:
+            row = self._readable(uow, actor, session_id)
             if actor.id is None or actor.id != row.user_id:
                 return 0
-            unseen = db.scalars(select(TurnComment).where(TurnComment.session_id == session_id,
-                                                          TurnComment.seen_at.is_(None))).all()
-            now = utcnow()
-            for comment in unseen:
-                comment.seen_at = now
-            if unseen:
-                db.commit()
-            return len(unseen)
+            seen = uow.sessions.mark_comments_seen(session_id)
+            uow.commit()
+            return seen
 
     def exemplar_ids(self, actor: Actor, session_ids: list[int]) -> set[int]:
-        with self.sessions() as db:
-            rows = db.scalars(select(PracticeSession).where(PracticeSession.id.in_(session_ids),
-                                                            PracticeSession.exemplar_by.is_not(None))).all()
+        with self.work() as uow:
+            rows = uow.sessions.exemplar_ids(session_ids)
             return {r.id for r in rows if can_read(actor, r, self.settings)}
 
     def mark_exemplar(self, actor: Actor, session_id: int, *, exemplar: bool, note: str = "") -> None:
         self._team_scope(actor, None)
-        with self.sessions() as db:
-            row = self._readable(db, actor, session_id)
-            row.exemplar_by = actor.username if exemplar else None
-            row.exemplar_note = note.strip() or None if exemplar else None
-            db.commit()
+        with self.work() as uow:
+            row = self._readable(uow, actor, session_id)
+            uow.sessions.mark_exemplar(row, by=actor.username if exemplar else None,
+                                       note=note.strip() or None if exemplar else None)
+            uow.commit()

@@ -24,7 +24,7 @@ from customer.engine import CustomerEngine
 from customer.scripted import ScriptedBackend
 from customer.state import CustomerState
 from customer.turn import CustomerTurn, opening, step
-from db import repository as repo
+from db.repositories import Work
 from personas.loader import FieldError, PersonaCheck, check_persona_text, version_hash
 from services.auth import Actor
 from services.catalog import LiveCatalog
@@ -92,6 +92,7 @@ class ScenarioService:
         self.settings = settings
         self.catalog = catalog
         self.sessions = sessions
+        self.work = Work(sessions)
 
     @staticmethod
     def _author(actor: Actor) -> None:
@@ -100,24 +101,24 @@ class ScenarioService:
     # -- reading ---------------------------------------------------------------------------
     def summaries(self, actor: Actor) -> list[ScenarioSummary]:
         self._author(actor)
-        with self.sessions() as db:
-            drafts = {d for d in (repo.get_persona_draft(db, s) for s in self.catalog.personas) if d is not None}
+        with self.work() as uow:
+            drafts = {d for d in (uow.personas.draft(s) for s in self.catalog.personas) if d is not None}
             drafted = {d.slug for d in drafts}
         return [ScenarioSummary(p.slug, p.name, p.title, self.catalog.version(p.slug) or 0, p.slug in drafted)
                 for p in sorted(self.catalog.personas.values(), key=catalog_order)]
 
     def versions(self, actor: Actor, slug: str) -> list[VersionInfo]:
         self._author(actor)
-        with self.sessions() as db:
-            used = repo.sessions_per_persona_version(db, slug)
+        with self.work() as uow:
+            used = uow.sessions.per_persona_version(slug)
             return [VersionInfo(r.slug, r.version, r.content_hash, r.source, r.by_username, r.created_at, r.note,
-                                used.get(r.content_hash, 0)) for r in repo.persona_versions(db, slug)]
+                                used.get(r.content_hash, 0)) for r in uow.personas.versions(slug)]
 
     def version_yaml(self, actor: Actor, slug: str, version: int | None = None) -> str:
         """The YAML of one version (the newest when ``version`` is None): what export downloads."""
         self._author(actor)
-        with self.sessions() as db:
-            rows = repo.persona_versions(db, slug)
+        with self.work() as uow:
+            rows = uow.personas.versions(slug)
         row = rows[0] if rows and version is None else next((r for r in rows if r.version == version), None)
         if row is None:
             raise PracticeError(f"No persona '{slug}'" + (f" version {version}." if version else "."))
@@ -133,20 +134,22 @@ class ScenarioService:
     # -- drafts ----------------------------------------------------------------------------
     def draft(self, actor: Actor, slug: str) -> str | None:
         self._author(actor)
-        with self.sessions() as db:
-            row = repo.get_persona_draft(db, slug)
+        with self.work() as uow:
+            row = uow.personas.draft(slug)
             return row.yaml_text if row else None
 
     def save_draft(self, actor: Actor, slug: str, yaml_text: str) -> None:
         self._author(actor)
         self._size(yaml_text)
-        with self.sessions() as db:
-            repo.save_persona_draft(db, slug=slug, yaml_text=yaml_text, by_username=actor.username)
+        with self.work() as uow:
+            uow.personas.save_draft(slug=slug, yaml_text=yaml_text, by_username=actor.username)
+            uow.commit()
 
     def discard_draft(self, actor: Actor, slug: str) -> None:
         self._author(actor)
-        with self.sessions() as db:
-            repo.delete_persona_draft(db, slug)
+        with self.work() as uow:
+            if uow.personas.delete_draft(slug):
+                uow.commit()
 
     # -- checking and editing --------------------------------------------------------------
     @staticmethod
@@ -256,20 +259,21 @@ class ScenarioService:
             raise PracticeError("Not published: " + "; ".join(str(e) for e in check.errors[:3]))
         persona = check.persona
         digest = version_hash(persona)
-        with self.sessions() as db:
-            existing = repo.persona_versions(db, persona.slug)
+        with self.work() as uow:
+            existing = uow.personas.versions(persona.slug)
             if existing and existing[0].content_hash == digest:
                 raise PracticeError(f"Not published: this is the same as version {existing[0].version} "
                                     f"of '{persona.slug}'.")
             try:
-                row = repo.add_persona_version(db, slug=persona.slug, yaml_text=yaml_text, content_hash=digest,
+                row = uow.personas.add_version(slug=persona.slug, yaml_text=yaml_text, content_hash=digest,
                                                source=source, note=note.strip()[:500] or None,
                                                by_user_id=actor.id, by_username=actor.username)
+                uow.personas.delete_draft(persona.slug)  # the same transaction: published and draft cleared
+                uow.commit()
             except IntegrityError:
-                db.rollback()
+                uow.db.rollback()
                 raise PracticeError("Someone published this persona at the same moment: reload and try again.") \
                     from None
-            repo.delete_persona_draft(db, persona.slug)
             info = VersionInfo(row.slug, row.version, row.content_hash, row.source, row.by_username,
                                row.created_at, row.note, 0)
         self.catalog.invalidate()

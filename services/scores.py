@@ -9,21 +9,17 @@ of the grades on screen (one indexed query per page), so nothing else is denorma
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from db.models import Grade, GradeOverride
+from db.repositories.grades import GradeRepository, report_of
 from grading.report import GradeReport, Override
 from grading.rubric import load_rubric
 
 #: What a table cell shows for a chat without a grade (never a raw "None").
 NOT_GRADED = "—"
-_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -78,7 +74,7 @@ def override_records(rows: Sequence[GradeOverride]) -> list[Override]:
 
 def decided_report(grade: Grade, overrides: Sequence[GradeOverride]) -> GradeReport:
     """The stored report with the overrides applied (against the report's own pass mark)."""
-    return GradeReport.from_json(grade.report_json).with_overrides(override_records(overrides))
+    return report_of(grade).with_overrides(override_records(overrides))
 
 
 def decided_overall(grade: Grade, overrides: Sequence[GradeOverride]) -> int:
@@ -95,20 +91,9 @@ def decide(grade: Grade, overrides: Sequence[GradeOverride], *, criteria: bool =
     return Decision(grade.id, report.overall, report.passed, bool(overrides), grade.status, grade.flags_count, rows)
 
 
-def overrides_by_grade(db: Session, grade_ids: Iterable[int]) -> dict[int, list[GradeOverride]]:
-    """The overrides of these grades, oldest first (indexed by grade id; queried in chunks)."""
-    ids = sorted(set(grade_ids))
-    out: dict[int, list[GradeOverride]] = defaultdict(list)
-    for start in range(0, len(ids), _CHUNK):
-        rows = db.scalars(select(GradeOverride).where(GradeOverride.grade_id.in_(ids[start:start + _CHUNK]))
-                          .order_by(GradeOverride.id)).all()
-        for row in rows:
-            out[row.grade_id].append(row)
-    return out
-
-
-def decisions(db: Session, grades: Iterable[Grade | None], *, criteria: bool = False) -> dict[int, Decision]:
+def decisions(repository: GradeRepository, grades: Iterable[Grade | None], *, criteria: bool = False
+              ) -> dict[int, Decision]:
     """Grade id -> its decision, for every grade given (None entries are skipped)."""
     present = [g for g in grades if g is not None]
-    overrides = overrides_by_grade(db, (g.id for g in present))
+    overrides = repository.overrides_by_grade(g.id for g in present)
     return {g.id: decide(g, overrides.get(g.id, []), criteria=criteria) for g in present}

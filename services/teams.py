@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import audit
-from db import repository as repo
-from db.models import Campaign, CampaignAssignment, Team, User
-from services.auth import MAX_TEAM, AccountError, Actor, find_team, require_admin, team_key
+from db.models import Team
+from db.repositories import UnitOfWork, Work
+from services.auth import MAX_TEAM, AccountError, Actor, require_admin, team_key
 from services.views import PracticeError
 
 
@@ -44,38 +43,35 @@ def _clean(name: str) -> str:
 class TeamService:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
+        self.work = Work(sessions)
 
     def names(self, actor: Actor) -> list[str]:
         """Every team's name, sorted without regard to case (for select boxes and filters)."""
-        with self.sessions() as db:
-            return sorted(db.scalars(select(Team.name)), key=str.casefold)
+        with self.work() as uow:
+            return uow.users.team_names()
 
     def teams(self, actor: Actor) -> list[TeamView]:
         require_admin(actor, "manage teams")
-        with self.sessions() as db:
-            members = dict(db.execute(select(User.team, func.count()).where(User.team.is_not(None))
-                                      .group_by(User.team)).all())
-            assigned = dict(db.execute(select(CampaignAssignment.team, func.count(CampaignAssignment.campaign_id
-                                                                                    .distinct()))
-                                       .where(CampaignAssignment.team.is_not(None))
-                                       .group_by(CampaignAssignment.team)).all())
-            rows = sorted(db.scalars(select(Team)), key=lambda t: t.name.casefold())
+        with self.work() as uow:
+            members = uow.users.member_counts()
+            assigned = uow.campaigns.assigned_campaign_counts()
+            rows = uow.users.teams()
             return [TeamView(t.id, t.name, members.get(t.name, 0), assigned.get(t.name, 0)) for t in rows]
 
     def create(self, actor: Actor, name: str) -> TeamView:
         require_admin(actor, "manage teams")
         cleaned = _clean(name)
-        with self.sessions() as db:
+        with self.work() as uow:
             def change() -> Team:
-                seen = audit.chain_end(db)
-                self._refuse_taken(db, cleaned)
-                team = Team(name=cleaned, name_key=team_key(cleaned))
-                audit.append(db, actor=actor.username, action="team.created", subject_type="team", row=team,
+                seen = audit.chain_end(uow.db)
+                self._refuse_taken(uow, cleaned)
+                team = uow.users.add_team(name=cleaned, name_key=team_key(cleaned))
+                audit.append(uow.db, actor=actor.username, action="team.created", subject_type="team", row=team,
                              after=seen)
                 return team
 
             try:
-                team = repo.commit_audited(db, change)
+                team = uow.commit(change)
             except IntegrityError:  # created by another admin at the same moment
                 raise AccountError("name", f"There is already a team '{cleaned}'.") from None
             return TeamView(team.id, team.name, 0, 0)
@@ -84,71 +80,66 @@ class TeamService:
         """Rename a team (a change of case only is allowed); its accounts and campaign assignments follow."""
         require_admin(actor, "manage teams")
         cleaned = _clean(new_name)
-        with self.sessions() as db:
+        with self.work() as uow:
             def change() -> TeamView:
-                seen = audit.chain_end(db)
-                team = self._team(db, team_id)
+                seen = audit.chain_end(uow.db)
+                team = self._team(uow, team_id)
                 old = team.name
                 if old == cleaned:
                     raise AccountError("name", f"The team is already called '{cleaned}'.")
                 if team_key(cleaned) != team.name_key:
-                    self._refuse_taken(db, cleaned)
-                team.name, team.name_key = cleaned, team_key(cleaned)
-                audit.append(db, actor=actor.username, action="team.renamed", subject_type="team", row=team,
+                    self._refuse_taken(uow, cleaned)
+                uow.users.rename_team(team, name=cleaned, name_key=team_key(cleaned))
+                audit.append(uow.db, actor=actor.username, action="team.renamed", subject_type="team", row=team,
                              extra={"from": old}, after=seen)
-                members = db.scalars(select(User).where(User.team == old).order_by(User.id)).all()
+                members = uow.users.members(old)
                 for user in members:
-                    user.team = cleaned
-                    audit.append(db, actor=actor.username, action="user.team", subject_type="user", row=user)
-                campaigns = db.scalars(select(Campaign).where(Campaign.id.in_(
-                    select(CampaignAssignment.campaign_id).where(CampaignAssignment.team == old)))
-                    .order_by(Campaign.id)).all()
+                    uow.users.set_team(user, team=cleaned)
+                    audit.append(uow.db, actor=actor.username, action="user.team", subject_type="user", row=user)
+                campaigns = uow.campaigns.campaigns_assigned_to(old)
                 for campaign in campaigns:
-                    for assignment in campaign.assignments:
-                        if assignment.team == old:
-                            assignment.team = cleaned
-                    audit.append(db, actor=actor.username, action="campaign.team_renamed", subject_type="campaign",
-                                 row=campaign)
+                    uow.campaigns.rename_assignments(campaign, old=old, new=cleaned)
+                    audit.append(uow.db, actor=actor.username, action="campaign.team_renamed",
+                                 subject_type="campaign", row=campaign)
                 return TeamView(team.id, team.name, len(members), len(campaigns))
 
             try:
-                return repo.commit_audited(db, change)
+                return uow.commit(change)
             except IntegrityError:
                 raise AccountError("name", f"There is already a team '{cleaned}'.") from None
 
     def delete(self, actor: Actor, team_id: int) -> str:
         """Delete a team no account and no campaign names; returns its name."""
         require_admin(actor, "manage teams")
-        with self.sessions() as db:
+        with self.work() as uow:
             def change() -> str:
-                seen = audit.chain_end(db)
-                team = self._team(db, team_id)
+                seen = audit.chain_end(uow.db)
+                team = self._team(uow, team_id)
                 name = team.name
-                members = db.scalar(select(func.count()).select_from(User).where(User.team == name)) or 0
+                members = uow.users.count_members(name)
                 if members:
                     raise AccountError("delete", f"'{name}' still has {members} account(s): move them to another "
                                                  "team first.")
-                campaigns = db.scalars(select(Campaign.name).join(CampaignAssignment)
-                                       .where(CampaignAssignment.team == name).distinct()).all()
+                campaigns = uow.campaigns.campaign_names_assigned_to(name)
                 if campaigns:
                     raise AccountError("delete", f"'{name}' is assigned to the campaign(s) "
                                                  f"{', '.join(sorted(campaigns))}: it cannot be deleted.")
-                audit.append_deletion(db, actor=actor.username, action="team.deleted", subject_type="team", row=team,
-                                      after=seen)
+                audit.append_deletion(uow.db, actor=actor.username, action="team.deleted", subject_type="team",
+                                      row=team, after=seen)
                 return name
 
-            return repo.commit_audited(db, change)
+            return uow.commit(change)
 
     @staticmethod
-    def _team(db: Session, team_id: int) -> Team:
-        team = db.get(Team, team_id)
+    def _team(uow: UnitOfWork, team_id: int) -> Team:
+        team = uow.users.team(team_id)
         if team is None:
             raise PracticeError(f"No team with id {team_id} (another admin may have deleted it).")
         return team
 
     @staticmethod
-    def _refuse_taken(db: Session, name: str) -> None:
-        existing = find_team(db, name)
+    def _refuse_taken(uow: UnitOfWork, name: str) -> None:
+        existing = uow.users.team_by_key(team_key(name))
         if existing is not None:
             raise AccountError("name", f"There is already a team '{existing.name}' (names are compared without "
                                        "regard to case).")

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import random
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from db import audit
-from db.models import Attempt, CampaignScenario, User, utcnow
+from db.models import Attempt, utcnow
+from db.repositories.campaigns import encode_plan, plan_of
 from services.access import can_see_trainee
 from services.auth import AccessDenied, Actor
 from services.certification.presence import Presence
@@ -28,25 +27,23 @@ class Attempts(Presence):
 
     def start_attempt(self, actor: Actor, campaign_id: int, *, holder: str) -> AttemptView:
         """Start the next attempt (or resume the one this browser session holds)."""
-        with self.sessions() as db:
-            campaign = self._campaign(db, campaign_id)
-            user = db.get(User, actor.id) if actor.id is not None else None
+        with self.work() as uow:
+            campaign = self._campaign(uow, campaign_id)
+            user = uow.users.get(actor.id)
             if user is None or not self._assigned(campaign, user):
                 raise AccessDenied("This campaign is not assigned to you.")
             now = utcnow()
             if campaign.status != "open" or not campaign.opens_at <= now < campaign.closes_at:
                 raise PracticeError(f"Campaign '{campaign.name}' is not open now.")
-            active = db.scalar(select(Attempt).where(Attempt.campaign_id == campaign.id,
-                                                     Attempt.user_id == user.id, Attempt.status == "active"))
+            active = uow.campaigns.active_attempt(user_id=user.id, campaign_id=campaign.id)
             if active is not None:
                 if active.holder == holder or self._within_grace(active, now):  # a reload: resume it
-                    resumed = self._check_in(db, actor, active, holder, take_over=True).view
+                    resumed = self._check_in(uow, actor, active, holder, take_over=True).view
                     if resumed.active:
                         return resumed
                 else:
-                    self._end(db, active, "abandoned", actor.username)  # away past the grace: the trainee left it
-            used = db.scalar(select(func.count()).select_from(Attempt).where(
-                Attempt.campaign_id == campaign.id, Attempt.user_id == user.id)) or 0
+                    self._end(uow, active, "abandoned", actor.username)  # away past the grace: the trainee left it
+            used = uow.campaigns.attempts_used(campaign_id=campaign.id, user_id=user.id)
             if used >= campaign.attempts_allowed:
                 raise PracticeError(f"You have used all {campaign.attempts_allowed} attempt(s) of "
                                     f"'{campaign.name}'.")
@@ -57,15 +54,15 @@ class Attempts(Presence):
 
             def change() -> Attempt:
                 row = Attempt(campaign_id=campaign.id, user_id=user.id, number=used + 1, seed=seed,
-                              plan=json.dumps(plan), position=0, holder=holder, holder_seen_at=now,
+                              plan=encode_plan(plan), position=0, holder=holder, holder_seen_at=now,
                               status="active", started_at=now,
                               deadline=min(now + timedelta(minutes=campaign.time_limit_minutes), campaign.closes_at),
                               outcome="pending")
-                audit.append(db, actor=actor.username, action="attempt.started", subject_type="attempt", row=row)
+                audit.append(uow.db, actor=actor.username, action="attempt.started", subject_type="attempt", row=row)
                 return row
 
             try:
-                attempt = self._commit(db, change)
+                attempt = uow.commit(change)
             except IntegrityError:
                 raise PracticeError("Another tab or window started an attempt at the same moment: this one was "
                                     "not started. Continue in the other one.") from None
@@ -74,10 +71,10 @@ class Attempts(Presence):
         return self.attempt(actor, attempt_id, holder=holder)
 
     def _start_scenario(self, actor: Actor, attempt_id: int) -> None:
-        with self.sessions() as db:
-            attempt = db.get(Attempt, attempt_id)
+        with self.work() as uow:
+            attempt = uow.campaigns.attempt(attempt_id)
             assert attempt is not None
-            scenario = db.get(CampaignScenario, json.loads(attempt.plan)[attempt.position])
+            scenario = uow.campaigns.scenario(plan_of(attempt)[attempt.position])
             assert scenario is not None
             slug, difficulty, version = scenario.persona_slug, scenario.difficulty, scenario.persona_version
             seed = attempt.seed + attempt.position
@@ -85,61 +82,58 @@ class Attempts(Presence):
                             attempt_id=attempt_id).finish()
 
     def send(self, actor: Actor, attempt_id: int, text: str, *, holder: str) -> TurnStream:
-        with self.sessions() as db:
-            row = self._held(db, actor, attempt_id, holder)
+        with self.work() as uow:
+            row = self._held(uow, actor, attempt_id, holder)
             session_id = row.sessions[-1].id
         return self.practice.send(actor, session_id, text, via_attempt=True)
 
     def retry(self, actor: Actor, attempt_id: int, *, holder: str) -> TurnStream:
-        with self.sessions() as db:
-            row = self._held(db, actor, attempt_id, holder)
+        with self.work() as uow:
+            row = self._held(uow, actor, attempt_id, holder)
             session_id = row.sessions[-1].id
         return self.practice.retry(actor, session_id, via_attempt=True)
 
     def next_scenario(self, actor: Actor, attempt_id: int, *, holder: str) -> AttemptView:
         """End the current scenario's chat and open the next one, or finish the attempt after the last."""
-        with self.sessions() as db:
-            row = self._held(db, actor, attempt_id, holder)
+        with self.work() as uow:
+            row = self._held(uow, actor, attempt_id, holder)
             current = row.sessions[-1]
             if not any(m.role == "agent" for m in current.messages):
                 raise PracticeError("Answer the customer at least once before moving on.")
-            if current.status == "active":
-                db.commit()  # give the connection back while the practice service ends the chat with its own
-                self.practice.end(actor, current.id, via_attempt=True)
-            last = row.position + 1 >= len(json.loads(row.plan))
-            if last:
-                self._end(db, row, "completed", actor.username)
-                return self._attempt_view(db, row)
+            if row.position + 1 >= len(plan_of(row)):  # the last: ending the attempt ends its chat too
+                self._end(uow, row, "completed", actor.username)
+                return self._attempt_view(uow, row)
 
             def change() -> Attempt:
+                if current.status == "active":
+                    self.practice.end_in(uow, actor, current.id, via_attempt=True)
                 row.position += 1
-                audit.append(db, actor=actor.username, action="attempt.progressed", subject_type="attempt", row=row)
+                audit.append(uow.db, actor=actor.username, action="attempt.progressed", subject_type="attempt", row=row)
                 return row
 
-            self._commit(db, change)
+            uow.commit(change)
         self._start_scenario(actor, attempt_id)
         return self.attempt(actor, attempt_id, holder=holder)
 
     def abandon(self, actor: Actor, attempt_id: int, *, holder: str) -> AttemptView:
-        with self.sessions() as db:
-            row = self._held(db, actor, attempt_id, holder)
-            self._end(db, row, "abandoned", actor.username)
-            return self._attempt_view(db, row)
+        with self.work() as uow:
+            row = self._held(uow, actor, attempt_id, holder)
+            self._end(uow, row, "abandoned", actor.username)
+            return self._attempt_view(uow, row)
 
     def attempt(self, actor: Actor, attempt_id: int, *, holder: str | None = None) -> AttemptView:
         """An attempt: its trainee, or staff who may see that trainee. A read: it neither takes the attempt over
         nor ends it (:meth:`check_in` does); with ``holder`` the view says whether that session holds it."""
-        with self.sessions() as db:
-            row = db.get(Attempt, attempt_id)
+        with self.work() as uow:
+            row = uow.campaigns.attempt(attempt_id)
             if row is None:
                 raise PracticeError(f"No attempt with id {attempt_id}.")
             mine = actor.id is not None and row.user_id == actor.id
             if not mine and not can_see_trainee(actor, row.user.username, row.user.team, self.settings):
                 raise AccessDenied(f"No attempt with id {attempt_id}.")
-            return self._attempt_view(db, row, holder if mine else None)
+            return self._attempt_view(uow, row, holder if mine else None)
 
     def my_attempts(self, actor: Actor, campaign_id: int) -> list[AttemptView]:
-        with self.sessions() as db:
-            rows = db.scalars(select(Attempt).where(Attempt.campaign_id == campaign_id, Attempt.user_id == actor.id)
-                              .order_by(Attempt.number)).all()
-            return [self._attempt_view(db, r) for r in rows]
+        with self.work() as uow:
+            rows = uow.campaigns.attempts_of(campaign_id, user_id=actor.id)
+            return [self._attempt_view(uow, r) for r in rows]

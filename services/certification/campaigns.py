@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from db import audit
-from db.models import Campaign, CampaignAssignment, CampaignScenario, User, utcnow
+from db.models import Campaign, CampaignAssignment, CampaignScenario, utcnow
+from db.repositories.campaigns import encode_minimums
 from grading.rubric import RUBRIC_PATH, Rubric, load_rubric, parse_rubric, rubric_hash
 from personas.loader import version_hash
 from services.auth import Actor
@@ -43,16 +42,15 @@ class Campaigns(CertificationBase):
         bad = sorted(set(spec.criterion_minimums) - criteria)
         if bad:
             raise PracticeError(f"Unknown criteria: {', '.join(bad)} (known: {', '.join(sorted(criteria))}).")
-        with self.sessions() as db:
-            users = {u.username: u for u in db.scalars(select(User).where(User.username.in_(
-                [t.lower() for t in spec.trainees])))}
+        with self.work() as uow:
+            users = uow.users.by_usernames([t.lower() for t in spec.trainees])
             missing = sorted({t.lower() for t in spec.trainees} - set(users))
             if missing:
                 raise PracticeError(f"Unknown trainee(s): {', '.join(missing)}.")
 
             def change() -> Campaign:
                 row = Campaign(name=spec.name, status="draft", pass_mark=spec.pass_mark,
-                               criterion_minimums=json.dumps(spec.criterion_minimums, sort_keys=True),
+                               criterion_minimums=encode_minimums(spec.criterion_minimums),
                                attempts_allowed=spec.attempts_allowed, time_limit_minutes=spec.time_limit_minutes,
                                opens_at=spec.opens_at, closes_at=spec.closes_at, hide_aids=spec.hide_aids,
                                draw_count=spec.draw_count, review_margin=spec.review_margin,
@@ -61,21 +59,21 @@ class Campaigns(CertificationBase):
                                  for i, (slug, difficulty) in enumerate(spec.scenarios)]
                 row.assignments = ([CampaignAssignment(user_id=u.id) for u in users.values()]
                                    + [CampaignAssignment(team=t) for t in sorted(set(spec.teams))])
-                audit.append(db, actor=actor.username, action="campaign.created", subject_type="campaign", row=row)
+                audit.append(uow.db, actor=actor.username, action="campaign.created", subject_type="campaign", row=row)
                 return row
 
             try:
-                row = self._commit(db, change)
+                row = uow.commit(change)
             except IntegrityError:
                 raise PracticeError(f"A campaign named '{spec.name}' exists already.") from None
-            return self._view(db, row)
+            return self._view(uow, row)
 
     def open_campaign(self, actor: Actor, campaign_id: int) -> CampaignView:
         """Freeze the persona versions and the rubric, and let assigned trainees start attempts."""
         self._admin(actor)
         rubric_text = RUBRIC_PATH.read_text(encoding="utf-8")
-        with self.sessions() as db:
-            row = self._campaign(db, campaign_id)
+        with self.work() as uow:
+            row = self._campaign(uow, campaign_id)
             if row.status != "draft":
                 raise PracticeError(f"Campaign '{row.name}' is {row.status}; only a draft can be opened.")
 
@@ -85,34 +83,34 @@ class Campaigns(CertificationBase):
                 rubric = campaign_rubric(rubric_text, row.pass_mark)
                 row.rubric_yaml, row.rubric_version = rubric_text, rubric_hash(rubric)
                 row.status, row.opened_at = "open", utcnow()
-                audit.append(db, actor=actor.username, action="campaign.opened", subject_type="campaign", row=row)
+                audit.append(uow.db, actor=actor.username, action="campaign.opened", subject_type="campaign", row=row)
                 return row
 
-            return self._view(db, self._commit(db, change))
+            return self._view(uow, uow.commit(change))
 
     def close_campaign(self, actor: Actor, campaign_id: int) -> CampaignView:
         self._admin(actor)
-        with self.sessions() as db:
-            row = self._campaign(db, campaign_id)
+        with self.work() as uow:
+            row = self._campaign(uow, campaign_id)
             if row.status != "open":
                 raise PracticeError(f"Campaign '{row.name}' is {row.status}; only an open one can be closed.")
 
             def change() -> Campaign:
                 row.status = "closed"
-                audit.append(db, actor=actor.username, action="campaign.closed", subject_type="campaign", row=row)
+                audit.append(uow.db, actor=actor.username, action="campaign.closed", subject_type="campaign", row=row)
                 return row
 
-            return self._view(db, self._commit(db, change))
+            return self._view(uow, uow.commit(change))
 
     def campaigns(self, actor: Actor) -> list[CampaignView]:
         """Admins: every campaign. Trainees: the open ones assigned to them. Trainers: those of their trainees."""
-        with self.sessions() as db:
-            rows = db.scalars(select(Campaign).order_by(Campaign.opens_at.desc(), Campaign.id.desc())).all()
+        with self.work() as uow:
+            rows = uow.campaigns.all()
             if may(actor, Permission.SEE_EVERY_CAMPAIGN):
-                return [self._view(db, r) for r in rows]
-            user = db.get(User, actor.id) if actor.id is not None else None
+                return [self._view(uow, r) for r in rows]
+            user = uow.users.get(actor.id)
             if user is None:
                 return []
             now = utcnow()
-            return [self._view(db, r, user.id) for r in rows
+            return [self._view(uow, r, user.id) for r in rows
                     if r.status == "open" and r.opens_at <= now < r.closes_at and self._assigned(r, user)]

@@ -3,15 +3,12 @@ check (rate-limited) and verification."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 
 from fpdf import FPDF
-from sqlalchemy import select
 
 from db import audit
-from db.models import Attempt, AuditEntry, Certificate
 from services import rate_limit
 from services.auth import Actor
 from services.certification.hr_report import HRReport
@@ -84,8 +81,8 @@ class Certificates(HRReport):
         view = self.attempt(actor, attempt_id)
         if view.certificate is None:
             raise PracticeError("This attempt has no certificate (only a pass gets one).")
-        with self.sessions() as db:
-            cert = db.scalar(select(Certificate).where(Certificate.code == view.certificate))
+        with self.work() as uow:
+            cert = uow.campaigns.certificate(view.certificate)
             assert cert is not None
             pdf = render_certificate(holder=cert.holder, campaign=cert.campaign, score=cert.score,
                                      issued_at=cert.issued_at, code=cert.code, public_url=self.settings.public_url)
@@ -108,17 +105,14 @@ class Certificates(HRReport):
     def verify_certificate(self, code: str) -> CertificateCheck:
         """Anyone may check a code: it is valid when it exists, its attempt passed, and the audit chain agrees."""
         code = code.strip().upper()
-        with self.sessions() as db:
-            cert = db.scalar(select(Certificate).where(Certificate.code == code))
+        with self.work() as uow:
+            cert = uow.campaigns.certificate(code)
             if cert is None:
                 return CertificateCheck(code, False, "No certificate has this code.")
-            attempt = db.get(Attempt, cert.attempt_id)
+            attempt = uow.campaigns.attempt(cert.attempt_id)
             if attempt is None or attempt.outcome != "passed":
                 return CertificateCheck(code, False, "The attempt behind this certificate is no longer a pass.")
-            entry = db.scalar(select(AuditEntry).where(AuditEntry.subject_type == "certificate",
-                                                       AuditEntry.subject_id == cert.id)
-                              .order_by(AuditEntry.id.desc()).limit(1))
-            if entry is None or json.loads(entry.payload)["fingerprint"] != audit.fingerprint("certificate", cert):
+            if not audit.matches(uow.db, "certificate", cert):
                 return CertificateCheck(code, False, "This certificate does not match the audit log: it was altered.")
             return CertificateCheck(code, True, "Valid certificate.", cert.holder, cert.campaign, cert.score,
                                     cert.issued_at)

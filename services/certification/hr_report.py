@@ -6,11 +6,8 @@ import csv
 import io
 from statistics import mean
 
-from sqlalchemy import select
-
-from db import repository as repo
-from db.models import Attempt, Certificate, User
-from grading.report import GradeReport
+from db.models import Attempt
+from db.repositories.grades import report_of
 from grading.rubric import load_rubric, parse_rubric
 from services.auth import Actor
 from services.certification.review import Review
@@ -20,15 +17,11 @@ from services.certification.views import CSV_FIELDS, CampaignReport, CampaignRow
 class HRReport(Review):
     def report(self, actor: Actor, campaign_id: int) -> CampaignReport:
         self._admin(actor)
-        with self.sessions() as db:
-            campaign = self._campaign(db, campaign_id)
-            view = self._view(db, campaign)
-            teams = [a.team for a in campaign.assignments if a.team]
-            direct = [a.user_id for a in campaign.assignments if a.user_id is not None]
-            assigned = db.scalars(select(User).where((User.id.in_(direct)) | (User.team.in_(teams)))
-                                  .order_by(User.username)).all() if (teams or direct) else []
-            attempts = db.scalars(select(Attempt).where(Attempt.campaign_id == campaign_id)
-                                  .order_by(Attempt.user_id, Attempt.number)).all()
+        with self.work() as uow:
+            campaign = self._campaign(uow, campaign_id)
+            view = self._view(uow, campaign)
+            assigned = uow.campaigns.assigned_users(campaign)
+            attempts = uow.campaigns.attempts_of(campaign_id)
             out = CampaignReport(view, assigned=len(assigned))
             by_user: dict[int, list[Attempt]] = {}
             for a in attempts:
@@ -41,16 +34,14 @@ class HRReport(Review):
                 1 for tries in by_user.values()
                 if not any(a.outcome == "passed" for a in tries) and any(a.status != "active" for a in tries)
                 and not any(a.outcome in ("review", "pending") and a.status != "active" for a in tries))
-            codes = {attempt_id: code for attempt_id, code in db.execute(
-                select(Certificate.attempt_id, Certificate.code).where(
-                    Certificate.attempt_id.in_([a.id for a in attempts])))} if attempts else {}
+            codes = uow.campaigns.certificate_codes([a.id for a in attempts])
             levels: dict[str, list[int]] = {}
             for a in attempts:
                 for s in a.sessions:
-                    grade = repo.latest_grade(db, s.id)
+                    grade = uow.grades.latest(s.id)
                     if grade is None:
                         continue
-                    for c in GradeReport.from_json(grade.report_json).criteria:
+                    for c in report_of(grade).criteria:
                         if c.level is not None:
                             levels.setdefault(c.id, []).append(c.level)
             titles = {c.id: c.name for c in (parse_rubric(campaign.rubric_yaml) if campaign.rubric_yaml

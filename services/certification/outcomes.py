@@ -3,14 +3,13 @@ certificate issued; overdue attempts ended on request."""
 
 from __future__ import annotations
 
-import json
 import secrets
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from db import audit
 from db.models import Attempt, Campaign, Certificate, utcnow
+from db.repositories import UnitOfWork
+from db.repositories.campaigns import encode_reasons, minimums_of, plan_of
+from grading.grader import Graded
 from grading.rubric import RUBRIC_PATH
 from services.auth import Actor
 from services.certification.campaigns import Campaigns, campaign_rubric
@@ -28,58 +27,58 @@ class Outcomes(Campaigns):
     def expire_overdue(self, actor: Actor, campaign_id: int | None = None) -> int:
         """End the attempts left behind (the window closed and was never opened again) whose time is up, graded on
         what was done; returns how many. Staff pages call it before they list (HR's report, the review queue):
-        listing itself never changes data."""
+        listing itself never changes data. Each attempt is ended in its own unit of work."""
         require_permission(actor, Permission.END_OVERDUE_ATTEMPTS)
-        query = select(Attempt.id).where(Attempt.status == "active", Attempt.deadline <= utcnow())
-        if campaign_id is not None:
-            query = query.where(Attempt.campaign_id == campaign_id)
+        with self.work() as uow:
+            overdue = uow.campaigns.overdue_attempt_ids(utcnow(), campaign_id)
         ended = 0
-        with self.sessions() as db:
-            for attempt_id in db.scalars(query.order_by(Attempt.id)).all():
-                row = db.get(Attempt, attempt_id)
-                if row is None:
-                    continue
-                db.refresh(row)  # read afresh: its trainee or another viewer may have ended it meanwhile
-                if row.status == "active":
-                    self._end(db, row, "abandoned" if self._left_at(row) is not None else "expired", actor.username)
+        for attempt_id in overdue:
+            with self.work() as uow:
+                row = uow.campaigns.attempt_afresh(attempt_id)  # its trainee may have ended it meanwhile
+                if row is not None and row.status == "active":
+                    self._end(uow, row, "abandoned" if self._left_at(row) is not None else "expired", actor.username)
                     ended += 1
         return ended
 
-    def _end(self, db: Session, row: Attempt, status: str, by: str) -> None:
-        """End an attempt, grade its chats with the campaign's frozen rubric and decide its outcome."""
-        campaign = db.get(Campaign, row.campaign_id)
+    def _end(self, uow: UnitOfWork, row: Attempt, status: str, by: str) -> None:
+        """End an attempt in the caller's unit of work, and commit: its running chat ended, its chats graded with
+        the campaign's frozen rubric, the outcome decided and a pass certified, all in one transaction (a crash
+        leaves a running attempt or an ended one with every grade, never half of it). The grader runs before
+        anything is written, so no write lock is held while a judge model answers."""
+        campaign = uow.campaigns.get(row.campaign_id)
         assert campaign is not None
         rubric = campaign_rubric(campaign.rubric_yaml or RUBRIC_PATH.read_text(encoding="utf-8"), campaign.pass_mark)
-        db.commit()  # end this read transaction: the chats are ended and graded in their own ones
-        db.expire_all()  # and read them afresh (sessions are made with expire_on_commit=False)
-        chats = [(s.id, s.status == "active", any(m.role == "agent" for m in s.messages)) for s in row.sessions]
-        db.commit()  # and give the connection back: the services below use their own (see test_one_connection)
-        reports = []
-        for session_id, active, answered in chats:
-            if active:
-                self.practice.end(Actor.system(), session_id)
-            if answered:
-                reports.append(self.grading.grade_session(Actor.system(), session_id, rubric=rubric).report)
-        decision = decide(reports, CampaignRule(
-            scenarios=len(json.loads(row.plan)), pass_mark=campaign.pass_mark,
-            minimums=json.loads(campaign.criterion_minimums), review_margin=campaign.review_margin,
-            judge_configured=self.settings.judge == "llm"))
+        system = Actor.system()
+        graded: list[tuple[int, Graded]] = []
+        for chat in row.sessions:
+            if any(m.role == "agent" for m in chat.messages):
+                transcript, version = self.grading.gradable_in(uow, system, chat.id)
+                graded.append((chat.id, self.grading.grade_transcript(transcript, persona_version=version,
+                                                                      rubric=rubric)))
+        decision = decide([g.report for _, g in graded], CampaignRule(
+            scenarios=len(plan_of(row)), pass_mark=campaign.pass_mark, minimums=minimums_of(campaign),
+            review_margin=campaign.review_margin, judge_configured=self.settings.judge == "llm"))
         if status == "abandoned":
             decision = decision.abandoned()
 
         def change() -> Attempt:
+            for chat in row.sessions:
+                if chat.status == "active":
+                    self.practice.end_in(uow, system, chat.id)
+            for session_id, grade in graded:
+                self.grading.store_in(uow, session_id, grade, "system")
             row.status, row.ended_at = status, utcnow()
             row.score, row.deterministic_score = decision.score, decision.deterministic_score
             row.judge_score, row.rule, row.outcome = decision.judge_score, decision.rule, decision.outcome
-            row.review_reasons = json.dumps(list(decision.reasons))
-            audit.append(db, actor=by, action=f"attempt.{status}", subject_type="attempt", row=row)
+            row.review_reasons = encode_reasons(decision.reasons)
+            audit.append(uow.db, actor=by, action=f"attempt.{status}", subject_type="attempt", row=row)
             if row.outcome == "passed":
-                self._issue(db, row, campaign, by)
+                self._issue(uow, row, campaign, by)
             return row
 
-        self._commit(db, change)
+        uow.commit(change)
 
-    def _issue(self, db: Session, row: Attempt, campaign: Campaign, by: str) -> None:
+    def _issue(self, uow: UnitOfWork, row: Attempt, campaign: Campaign, by: str) -> None:
         cert = Certificate(code=_certificate_code(), attempt_id=row.id,
                            holder=row.user.full_name or row.user.username, campaign=campaign.name, score=row.score or 0)
-        audit.append(db, actor=by, action="certificate.issued", subject_type="certificate", row=cert)
+        audit.append(uow.db, actor=by, action="certificate.issued", subject_type="certificate", row=cert)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from db import audit
 from db.models import Attempt, utcnow
+from db.repositories import UnitOfWork
 from services.auth import AccessDenied, Actor
 from services.certification.outcomes import Outcomes
 from services.certification.views import AttemptView, CheckIn
@@ -24,10 +22,10 @@ class Presence(Outcomes):
         """How often a holder's check-in is written: often enough for the grace, rarely enough to be cheap."""
         return timedelta(seconds=max(1, min(5, self.settings.attempt_reconnect_grace_seconds // 3)))
 
-    def _held(self, db: Session, actor: Actor, attempt_id: int, holder: str) -> Attempt:
+    def _held(self, uow: UnitOfWork, actor: Actor, attempt_id: int, holder: str) -> Attempt:
         """The actor's active attempt, held by this browser session; ends it if it was left past the reconnect
         grace or ran out of time. Another session's attempt is refused (it is not ended while it may return)."""
-        row = db.get(Attempt, attempt_id)
+        row = uow.campaigns.attempt(attempt_id)
         if row is None or row.user_id != actor.id:
             raise AccessDenied(f"No attempt with id {attempt_id}.")
         if row.status != "active":
@@ -35,48 +33,47 @@ class Presence(Outcomes):
         now = utcnow()
         if now >= row.deadline:
             if row.holder != holder and self._left_at(row, now) is not None:
-                self._end(db, row, "abandoned", actor.username)
+                self._end(uow, row, "abandoned", actor.username)
                 raise PracticeError("You were away from this attempt for longer than the reconnect grace, so it "
                                     "counts as abandoned.")
-            self._end(db, row, "expired", actor.username)
+            self._end(uow, row, "expired", actor.username)
             raise PracticeError("Time is up: the attempt has ended and is graded on what you did.")
         if row.holder != holder:
             if self._within_grace(row, now):
                 raise PracticeError("This attempt continues in another window or tab, so this one cannot "
                                     "answer; nothing was sent. Reload this page to continue it here.")
-            self._end(db, row, "abandoned", actor.username)
+            self._end(uow, row, "abandoned", actor.username)
             raise PracticeError("You were away from this attempt for longer than the reconnect grace, so it "
                                 "counts as abandoned.")
         if row.holder_seen_at is None or now - row.holder_seen_at >= self._heartbeat_every():
             row.holder_seen_at = now
-            db.commit()
+            uow.commit()
         return row
 
     def running_attempt(self, actor: Actor) -> AttemptView | None:
         """The trainee's attempt that has not ended (whichever browser session holds it), if any. A read."""
         if actor.id is None:
             return None
-        with self.sessions() as db:
-            row = db.scalar(select(Attempt).where(Attempt.user_id == actor.id, Attempt.status == "active")
-                            .order_by(Attempt.id.desc()).limit(1))
-            return self._attempt_view(db, row) if row is not None else None
+        with self.work() as uow:
+            row = uow.campaigns.active_attempt(user_id=actor.id)
+            return self._attempt_view(uow, row) if row is not None else None
 
     def check_in(self, actor: Actor, attempt_id: int, *, holder: str, take_over: bool = False) -> CheckIn:
         """A browser session checks in on its trainee's attempt: the holder's heartbeat, a returning session
         taking the attempt over within the grace (``take_over``), or ending it once it was left past the
         grace or its time ran out. See :class:`CheckIn` for the outcomes."""
-        with self.sessions() as db:
-            row = db.get(Attempt, attempt_id)
+        with self.work() as uow:
+            row = uow.campaigns.attempt(attempt_id)
             if row is None or row.user_id != actor.id:
                 raise AccessDenied(f"No attempt with id {attempt_id}.")
-            return self._check_in(db, actor, row, holder, take_over=take_over)
+            return self._check_in(uow, actor, row, holder, take_over=take_over)
 
     def heartbeat(self, actor: Actor, attempt_id: int, *, holder: str) -> bool:
         """The running page's once-a-second check-in, kept cheap (one read, a write every few seconds): True
         while this browser session holds the running attempt and its time is not up. False means the page
         reruns and :meth:`check_in` says what happened."""
-        with self.sessions() as db:
-            row = db.get(Attempt, attempt_id)
+        with self.work() as uow:
+            row = uow.campaigns.attempt(attempt_id)
             if row is None or row.user_id != actor.id:
                 raise AccessDenied(f"No attempt with id {attempt_id}.")
             now = utcnow()
@@ -84,37 +81,37 @@ class Presence(Outcomes):
                 return False
             if row.holder_seen_at is None or now - row.holder_seen_at >= self._heartbeat_every():
                 row.holder_seen_at = now
-                db.commit()
+                uow.commit()
             return True
 
-    def _check_in(self, db: Session, actor: Actor, row: Attempt, holder: str, *, take_over: bool) -> CheckIn:
+    def _check_in(self, uow: UnitOfWork, actor: Actor, row: Attempt, holder: str, *, take_over: bool) -> CheckIn:
         grace = self.settings.attempt_reconnect_grace_seconds
 
         def result(kind: str) -> CheckIn:
-            return CheckIn(kind, self._attempt_view(db, row, holder), grace)
+            return CheckIn(kind, self._attempt_view(uow, row, holder), grace)
 
         if row.status != "active":
             return result("ended")
         now = utcnow()
         if now >= row.deadline:
             left = row.holder != holder and self._left_at(row, now) is not None
-            self._end(db, row, "abandoned" if left else "expired", actor.username)
+            self._end(uow, row, "abandoned" if left else "expired", actor.username)
             return result("abandoned" if left else "expired")
         if row.holder == holder:
             if row.holder_seen_at is None or now - row.holder_seen_at >= self._heartbeat_every():
                 row.holder_seen_at = now  # a heartbeat: not audited (nothing about the result changes)
-                db.commit()
+                uow.commit()
             return result("held")
         if self._left_at(row, now) is not None:
-            self._end(db, row, "abandoned", actor.username)
+            self._end(uow, row, "abandoned", actor.username)
             return result("abandoned")
         if not take_over:
             return result("elsewhere")
 
         def change() -> Attempt:
             row.holder, row.holder_seen_at = holder, now
-            audit.append(db, actor=actor.username, action="attempt.resumed", subject_type="attempt", row=row)
+            audit.append(uow.db, actor=actor.username, action="attempt.resumed", subject_type="attempt", row=row)
             return row
 
-        self._commit(db, change)
+        uow.commit(change)
         return result("resumed")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from db import audit
-from db.models import Attempt, AttemptReview, Campaign, Certificate
+from db.models import Attempt, AttemptReview
 from services.access import can_see_trainee
 from services.auth import AccessDenied, Actor
 from services.certification.attempts import Attempts
@@ -18,9 +16,9 @@ from services.views import PracticeError
 class Review(Attempts):
     def review_queue(self, actor: Actor) -> list[AttemptView]:
         require_permission(actor, Permission.REVIEW_CERTIFICATION)
-        with self.sessions() as db:
-            rows = db.scalars(select(Attempt).where(Attempt.outcome == "review").order_by(Attempt.ended_at)).all()
-            return [self._attempt_view(db, r) for r in rows
+        with self.work() as uow:
+            rows = uow.campaigns.awaiting_review()
+            return [self._attempt_view(uow, r) for r in rows
                     if can_see_trainee(actor, r.user.username, r.user.team, self.settings)]
 
     def review(self, actor: Actor, attempt_id: int, *, outcome: str, reason: str) -> AttemptView:
@@ -31,28 +29,27 @@ class Review(Attempts):
         reason = reason.strip()
         if len(reason) < 5:
             raise PracticeError("Give a reason (at least 5 characters).")
-        with self.sessions() as db:
-            row = db.get(Attempt, attempt_id)
+        with self.work() as uow:
+            row = uow.campaigns.attempt(attempt_id)
             if row is None or not can_see_trainee(actor, row.user.username, row.user.team, self.settings):
                 raise AccessDenied(f"No attempt with id {attempt_id}.")
             if row.status == "active":
                 raise PracticeError("This attempt is still running.")
             if row.user_id == actor.id:
                 raise AccessDenied("Nobody reviews their own attempt.")
-            campaign = db.get(Campaign, row.campaign_id)
+            campaign = uow.campaigns.get(row.campaign_id)
             assert campaign is not None
 
             def change() -> Attempt:
                 review = AttemptReview(attempt_id=row.id, outcome=outcome, reason=reason[:2000],
                                        by_username=actor.username)
-                db.add(review)
                 row.outcome = outcome
-                audit.append(db, actor=actor.username, action="attempt.reviewed", subject_type="review", row=review)
-                audit.append(db, actor=actor.username, action=f"attempt.{outcome}", subject_type="attempt", row=row)
-                has_cert = db.scalar(select(Certificate.id).where(Certificate.attempt_id == row.id))
+                audit.append(uow.db, actor=actor.username, action="attempt.reviewed", subject_type="review", row=review)
+                audit.append(uow.db, actor=actor.username, action=f"attempt.{outcome}", subject_type="attempt", row=row)
+                has_cert = uow.campaigns.certificate_code(row.id)
                 if outcome == "passed" and has_cert is None:
-                    self._issue(db, row, campaign, actor.username)
+                    self._issue(uow, row, campaign, actor.username)
                 return row
 
-            self._commit(db, change)
-            return self._attempt_view(db, row)
+            uow.commit(change)
+            return self._attempt_view(uow, row)

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from db import repository as repo
 from db.engine import make_engine, session_factory
 from db.export import export_csv, export_json
 from db.migrate import upgrade
 from db.models import Message
+from db.repositories import UnitOfWork, Work
 from tests.conftest import ROOT
 
 
@@ -35,9 +35,10 @@ def test_migrations_create_the_schema_on_an_empty_database(database_url: str) ->
 
 
 def _session(db_url: str) -> int:
-    with session_factory(db_url)() as db:
-        row = repo.create_session(db, trainee="ann", persona_slug="hostile", persona_version="abc", difficulty="hard",
-                                  seed=7, backend="scripted", model=None, state_json="{}")
+    with Work(session_factory(db_url))() as uow:
+        row = uow.sessions.create(trainee="ann", persona_slug="hostile", persona_version="abc", difficulty="hard",
+                                  seed=7, backend="scripted", model=None, state="{}")
+        uow.commit()
         return row.id
 
 
@@ -46,14 +47,15 @@ def test_round_trip_on_a_real_database(database_url: str) -> None:
     upgrade(db_url)
     sid = _session(db_url)
     hostile_text = "<script>alert(1)</script> '; DROP TABLE messages; -- 😀 مرحبا \x07 \u200f"
-    with session_factory(db_url)() as db:
-        repo.add_message(db, session_id=sid, role="customer", content="Where is it?", frustration=8)
-        repo.add_message(db, session_id=sid, role="agent", content=hostile_text, frustration=9.5)
-        repo.save_state(db, session_id=sid, state_json='{"x": 1}', ended_reason="walked_away",
-                        message=("customer", "Bye.", 10))
+    with Work(session_factory(db_url))() as uow:
+        uow.sessions.add_message(session_id=sid, role="customer", content="Where is it?", frustration=8)
+        uow.sessions.add_message(session_id=sid, role="agent", content=hostile_text, frustration=9.5)
+        uow.sessions.save_state(session_id=sid, state='{"x": 1}', ended_reason="walked_away",
+                                message=("customer", "Bye.", 10))
+        uow.commit()
     fresh = session_factory(db_url)
     with fresh() as db:
-        row = repo.get_session(db, sid)
+        row = UnitOfWork(db).sessions.get(sid)
         assert row is not None
         assert [(m.seq, m.role, m.content, m.frustration) for m in row.messages] == [
             (1, "customer", "Where is it?", 8.0), (2, "agent", hostile_text, 9.5), (3, "customer", "Bye.", 10.0)]
@@ -87,8 +89,9 @@ def test_export_json_and_csv(database_url: str) -> None:
     upgrade(db_url)
     sid = _session(db_url)
     with session_factory(db_url)() as db:
-        repo.add_message(db, session_id=sid, role="customer", content='He said "no", then left,\nangry.',
-                         frustration=8)
+        UnitOfWork(db).sessions.add_message(session_id=sid, role="customer",
+                                            content='He said "no", then left,\nangry.', frustration=8)
+        db.commit()
         data = json.loads(export_json(db))
         rows = list(csv.DictReader(io.StringIO(export_csv(db))))
     session = data["sessions"][0]

@@ -45,7 +45,7 @@ def seed_world(settings: Any, *, override: bool = True) -> World:
     """ann (team "Red") and cal (team "Red", no chats) are trainees, bob (team "Blue") too; tina is a trainer
     of "Red". ann has: a graded practice chat overridden by tina (unless ``override`` is false), a second graded
     practice chat, a graded chat in certification mode, and an unfinished practice chat (no grade)."""
-    from db import repository as repo
+    from db.repositories import Work
     from services import Actor, build_services
 
     services = build_services(settings)
@@ -77,14 +77,16 @@ def seed_world(settings: Any, *, override: bool = True) -> World:
     decided = services.grading.override(tina, overridden, criterion_id="apology", level=0,
                                         reason="The apology was for a different order.") if override else machine
     plain = practise(ann, "discount-demander", "rude")
-    with services.grading.sessions() as db:
-        cert = repo.create_session(db, trainee="ann", user_id=ann.id, persona_slug="provocateur",
-                                   persona_version="x", difficulty="normal", seed=1, backend="scripted", model=None,
-                                   state_json="{}", mode="certification")
+    with Work(services.grading.sessions)() as uow:
+        cert = uow.sessions.create(trainee="ann", user_id=ann.id, persona_slug="provocateur", persona_version="x",
+                                   difficulty="normal", seed=1, backend="scripted", model=None, state="{}",
+                                   mode="certification")
         for n, line in enumerate(agent_lines("provocateur")[:3]):
-            repo.add_message(db, session_id=cert.id, role="customer", content=f"Customer line {n}.", frustration=5)
-            repo.add_message(db, session_id=cert.id, role="agent", content=line, frustration=5)
-        repo.save_state(db, session_id=cert.id, state_json="{}", ended_reason="agent_ended")
+            uow.sessions.add_message(session_id=cert.id, role="customer", content=f"Customer line {n}.",
+                                     frustration=5)
+            uow.sessions.add_message(session_id=cert.id, role="agent", content=line, frustration=5)
+        uow.sessions.save_state(session_id=cert.id, state="{}", ended_reason="agent_ended")
+        uow.commit()
     services.grading.grade_session(system, cert.id)
     active = practise(ann, "hostile", "hostile", end=False)
     return World(overridden, plain, cert.id, active, int(decided.report.overall), int(machine.report.overall),
