@@ -47,6 +47,14 @@ def catalog_order(persona: Persona) -> tuple[int, str]:
     return rank, persona.title
 
 
+@dataclass(frozen=True)
+class Opening:
+    """A chat created in a unit of work, whose customer speaks first once that unit is committed."""
+
+    session_id: int
+    turn: CustomerTurn
+
+
 @dataclass
 class TurnStream:
     """The customer's reply as it streams; ``session`` is filled once it is stored.
@@ -100,7 +108,19 @@ class PracticeService:
     def start(self, actor: Actor, *, persona_slug: str, difficulty: str = "normal", seed: int | None = None,
               backend: str | None = None, trainee: str | None = None, persona_version: str | None = None,
               attempt_id: int | None = None) -> TurnStream:
-        """Create a session owned by ``actor`` and stream the customer's opening line.
+        """Create a session owned by ``actor`` and stream the customer's opening line (see :meth:`start_in`)."""
+        with self.work() as uow:
+            started = self.start_in(uow, actor, persona_slug=persona_slug, difficulty=difficulty, seed=seed,
+                                    backend=backend, trainee=trainee, persona_version=persona_version,
+                                    attempt_id=attempt_id)
+            uow.commit()
+        return self.open(started)
+
+    def start_in(self, uow: UnitOfWork, actor: Actor, *, persona_slug: str, difficulty: str = "normal",
+                 seed: int | None = None, backend: str | None = None, trainee: str | None = None,
+                 persona_version: str | None = None, attempt_id: int | None = None) -> Opening:
+        """Create a session owned by ``actor`` in the caller's unit of work; once that is committed,
+        :meth:`open` streams the customer's opening line (no model is called inside the transaction).
 
         ``trainee`` (a display name) is honoured only for the operator's tools; people practise as themselves.
         ``persona_version`` and ``attempt_id`` are set by the certification service only (a campaign's frozen
@@ -120,16 +140,17 @@ class PracticeService:
         customer = self._backend(backend_name)
         engine = CustomerEngine(persona, difficulty, max_turns=self.settings.max_turns)  # type: ignore[arg-type]
         state = engine.initial_state()
-        with self.work() as uow:
-            row = uow.sessions.create(
-                user_id=actor.id, trainee=trainee, persona_slug=persona.slug, persona_version=version_hash(persona),
-                difficulty=difficulty, seed=secrets.randbelow(2**31) if seed is None else seed,
-                backend=backend_name, model=customer.model, state=state,
-                mode="certification" if attempt_id is not None else "practice", attempt_id=attempt_id,
-            )
-            uow.commit()
-            session_id, seed_used = row.id, row.seed
-        return self._stream(session_id, opening(engine, customer, state, seed_used))
+        row = uow.sessions.create(
+            user_id=actor.id, trainee=trainee, persona_slug=persona.slug, persona_version=version_hash(persona),
+            difficulty=difficulty, seed=secrets.randbelow(2**31) if seed is None else seed,
+            backend=backend_name, model=customer.model, state=state,
+            mode="certification" if attempt_id is not None else "practice", attempt_id=attempt_id,
+        )
+        return Opening(row.id, opening(engine, customer, state, row.seed))
+
+    def open(self, started: Opening) -> TurnStream:
+        """Stream the customer's opening line of a chat :meth:`start_in` created (and its caller committed)."""
+        return self._stream(started.session_id, started.turn)
 
     def send(self, actor: Actor, session_id: int, text: str, *, via_attempt: bool = False) -> TurnStream:
         """Store the agent's message, then stream the customer's reply."""

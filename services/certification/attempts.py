@@ -10,12 +10,13 @@ from sqlalchemy.exc import IntegrityError
 
 from db import audit
 from db.models import Attempt, utcnow
+from db.repositories import UnitOfWork
 from db.repositories.campaigns import encode_plan, plan_of
 from services.access import can_see_trainee
 from services.auth import AccessDenied, Actor
 from services.certification.presence import Presence
 from services.certification.views import AttemptView
-from services.practice import TurnStream
+from services.practice import Opening, TurnStream
 from services.views import PracticeError
 
 
@@ -52,34 +53,30 @@ class Attempts(Presence):
             pool = [s.id for s in campaign.scenarios]
             plan = (random.Random(seed).sample(pool, campaign.draw_count) if campaign.draw_count else pool)
 
-            def change() -> Attempt:
+            def change() -> tuple[Attempt, Opening]:
                 row = Attempt(campaign_id=campaign.id, user_id=user.id, number=used + 1, seed=seed,
                               plan=encode_plan(plan), position=0, holder=holder, holder_seen_at=now,
                               status="active", started_at=now,
                               deadline=min(now + timedelta(minutes=campaign.time_limit_minutes), campaign.closes_at),
                               outcome="pending")
                 audit.append(uow.db, actor=actor.username, action="attempt.started", subject_type="attempt", row=row)
-                return row
+                return row, self._scenario_chat_in(uow, actor, row)
 
             try:
-                attempt = uow.commit(change)
+                attempt, first_chat = uow.commit(change)
             except IntegrityError:
                 raise PracticeError("Another tab or window started an attempt at the same moment: this one was "
                                     "not started. Continue in the other one.") from None
-            attempt_id = attempt.id
-        self._start_scenario(actor, attempt_id)
-        return self.attempt(actor, attempt_id, holder=holder)
+        self.practice.open(first_chat).finish()  # the customer's opening line, once the attempt is stored
+        return self.attempt(actor, attempt.id, holder=holder)
 
-    def _start_scenario(self, actor: Actor, attempt_id: int) -> None:
-        with self.work() as uow:
-            attempt = uow.campaigns.attempt(attempt_id)
-            assert attempt is not None
-            scenario = uow.campaigns.scenario(plan_of(attempt)[attempt.position])
-            assert scenario is not None
-            slug, difficulty, version = scenario.persona_slug, scenario.difficulty, scenario.persona_version
-            seed = attempt.seed + attempt.position
-        self.practice.start(actor, persona_slug=slug, difficulty=difficulty, seed=seed, persona_version=version,
-                            attempt_id=attempt_id).finish()
+    def _scenario_chat_in(self, uow: UnitOfWork, actor: Actor, attempt: Attempt) -> Opening:
+        """The chat of the attempt's current scenario, created in the caller's unit of work."""
+        scenario = uow.campaigns.scenario(plan_of(attempt)[attempt.position])
+        assert scenario is not None
+        return self.practice.start_in(uow, actor, persona_slug=scenario.persona_slug,
+                                      difficulty=scenario.difficulty, seed=attempt.seed + attempt.position,
+                                      persona_version=scenario.persona_version, attempt_id=attempt.id)
 
     def send(self, actor: Actor, attempt_id: int, text: str, *, holder: str) -> TurnStream:
         with self.work() as uow:
@@ -104,15 +101,15 @@ class Attempts(Presence):
                 self._end(uow, row, "completed", actor.username)
                 return self._attempt_view(uow, row)
 
-            def change() -> Attempt:
+            def change() -> Opening:
                 if current.status == "active":
                     self.practice.end_in(uow, actor, current.id, via_attempt=True)
                 row.position += 1
                 audit.append(uow.db, actor=actor.username, action="attempt.progressed", subject_type="attempt", row=row)
-                return row
+                return self._scenario_chat_in(uow, actor, row)
 
-            uow.commit(change)
-        self._start_scenario(actor, attempt_id)
+            next_chat = uow.commit(change)  # this chat ended, the next scenario and its chat: one transaction
+        self.practice.open(next_chat).finish()
         return self.attempt(actor, attempt_id, holder=holder)
 
     def abandon(self, actor: Actor, attempt_id: int, *, holder: str) -> AttemptView:

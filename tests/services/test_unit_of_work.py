@@ -60,3 +60,25 @@ def test_a_failure_while_ending_an_attempt_keeps_nothing_of_it(settings: Setting
     assert not ended.active and ended.status == "completed" and ended.outcome != "pending"
     assert not services.practice.get(SYSTEM, chats[1]).active
     assert [grades(c) for c in chats] == [1, 1]  # graded once each: the failed try left no extra grade
+
+
+def test_an_attempt_whose_first_chat_cannot_be_created_is_not_started(settings: Settings,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The attempt and its first chat are stored together: a failure in between does not use up the trainee's only
+    attempt, nor leave an attempt without a chat to answer in."""
+    from customer.engine import CustomerEngine
+
+    services = build_services(settings)
+    ann = make_people(services)["ann"]
+    campaign_id = campaign(services, attempts_allowed=1)
+
+    def broken(self: Any) -> Any:
+        raise RuntimeError("the customer could not be set up")
+
+    monkeypatch.setattr(CustomerEngine, "initial_state", broken)
+    with pytest.raises(RuntimeError, match="could not be set up"):
+        services.certification.start_attempt(ann, campaign_id, holder="tab-1")
+    monkeypatch.undo()
+    assert services.certification.my_attempts(ann, campaign_id) == []
+    started = services.certification.start_attempt(ann, campaign_id, holder="tab-1")  # the only attempt is still there
+    assert started.active and started.number == 1 and started.session_id is not None
