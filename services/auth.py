@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import audit
-from db.models import Team, User, utcnow
+from db.models import User, utcnow
 from db.repositories import UnitOfWork, UserRepository, Work
 from services.views import PracticeError
 from settings import Settings
@@ -61,11 +61,6 @@ MAX_TEAM = 60
 def team_key(name: str) -> str:
     """What makes two team names the same team: case and runs of spaces do not count."""
     return " ".join(name.split()).casefold()
-
-
-def find_team(db: Session, name: str) -> Team | None:
-    """The team of this name (any case), in the caller's session (the services use ``uow.users.team_by_key``)."""
-    return UserRepository(db).team_by_key(team_key(name))
 
 
 def resolve_team(users: UserRepository, name: str | None) -> str | None:

@@ -51,9 +51,9 @@ class LiveCatalog:
 
     def record_files(self) -> None:
         """Record each file persona as a version unless the same content is already stored."""
-        for persona in self.files.personas.values():  # one unit of work per file: a conflict loses no other
-            digest = version_hash(persona)
-            with self.work() as uow:
+        with self.work() as uow:
+            for persona in self.files.personas.values():  # committed one by one: a conflict loses no other
+                digest = version_hash(persona)
                 if uow.personas.by_hash(slug=persona.slug, content_hash=digest) is not None:
                     continue
                 path = self.files.paths.get(persona.slug)

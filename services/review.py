@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import PracticeSession
 from db.repositories import UnitOfWork, Work
+from db.repositories.sessions import ORDERS
 from services.access import can_read, require
 from services.auth import AccessDenied, Actor
 from services.catalog import LiveCatalog
@@ -20,7 +21,7 @@ from services.scores import decisions, score_label
 from services.views import PracticeError
 from settings import Settings
 
-SORTS = ("newest", "oldest", "lowest score", "highest score")
+SORTS = tuple(ORDERS)
 MAX_PAGE_SIZE = 200
 
 
@@ -216,7 +217,7 @@ class ReviewService:
 
     def exemplar_ids(self, actor: Actor, session_ids: list[int]) -> set[int]:
         with self.work() as uow:
-            rows = uow.sessions.exemplar_ids(session_ids)
+            rows = uow.sessions.exemplars(session_ids)
             return {r.id for r in rows if can_read(actor, r, self.settings)}
 
     def mark_exemplar(self, actor: Actor, session_id: int, *, exemplar: bool, note: str = "") -> None:

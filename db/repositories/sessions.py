@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, selectinload
 from customer.state import CustomerState
 from db.models import Grade, Message, PracticeSession, TurnComment, User, utcnow
 
-SORTS: dict[str, tuple[Any, ...]] = {
+#: The browser's sort orders, by the name the page shows.
+ORDERS: dict[str, tuple[Any, ...]] = {
     "newest": (PracticeSession.started_at.desc(), PracticeSession.id.desc()),
     "oldest": (PracticeSession.started_at.asc(), PracticeSession.id.asc()),
     "lowest score": (PracticeSession.latest_overall.asc().nulls_last(), PracticeSession.id.asc()),
@@ -142,14 +143,14 @@ class SessionRepository:
         if exemplars:
             conditions.append(PracticeSession.exemplar_by.is_not(None))
         total = self.db.scalar(select(func.count(PracticeSession.id)).where(*conditions)) or 0
-        page = (select(PracticeSession.id).where(*conditions).order_by(*SORTS[sort]).offset(offset).limit(limit)
+        page = (select(PracticeSession.id).where(*conditions).order_by(*ORDERS[sort]).offset(offset).limit(limit)
                 .subquery())
         query = (
             select(PracticeSession, User, Grade)
             .join(page, page.c.id == PracticeSession.id)
             .outerjoin(User, User.id == PracticeSession.user_id)
             .outerjoin(Grade, Grade.id == PracticeSession.latest_grade_id)
-            .order_by(*SORTS[sort])
+            .order_by(*ORDERS[sort])
         )
         return [(s, u, g) for s, u, g in self.db.execute(query).all()], total
 
@@ -188,7 +189,8 @@ class SessionRepository:
                                .group_by(PracticeSession.persona_version)).all()
         return {h: n for h, n in rows}
 
-    def exemplar_ids(self, ids: Sequence[int]) -> Sequence[PracticeSession]:
+    def exemplars(self, ids: Sequence[int]) -> Sequence[PracticeSession]:
+        """Those of these sessions a trainer marked as exemplars."""
         return self.db.scalars(select(PracticeSession).where(PracticeSession.id.in_(list(ids)),
                                                              PracticeSession.exemplar_by.is_not(None))).all()
 

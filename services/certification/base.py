@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,8 +18,6 @@ from services.permissions import require as require_permission
 from services.practice import PracticeService
 from services.views import PracticeError
 from settings import Settings
-
-T = TypeVar("T")
 
 
 class CertificationBase:

@@ -32,11 +32,12 @@ class World:
 def add_teams(services: Any, *names: str) -> None:
     """The managed teams the accounts below belong to (stored directly: team management is tested elsewhere)."""
     from db.models import Team
-    from services.auth import find_team, team_key
+    from db.repositories import UserRepository
+    from services.auth import team_key
 
     with services.grading.sessions() as db:
         for name in names:
-            if find_team(db, name) is None:
+            if UserRepository(db).team_by_key(team_key(name)) is None:
                 db.add(Team(name=name, name_key=team_key(name)))
         db.commit()
 
