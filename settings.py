@@ -59,6 +59,10 @@ class Settings(BaseSettings):
         session_secret: signs the "stay logged in" cookie of a password login (None: a random secret generated
             once and kept in ``data_dir``, for development; production needs it set, shared by every replica).
         session_days: how long a password login stays valid in a browser (the cookie's and the server row's life).
+        trust_min_judged / trust_kappa: a criterion is trusted once trainers judged it on at least this many chats
+            and the grader's quadratic-weighted kappa against them reaches this; a certification result that an
+            untrusted criterion could move across the pass mark goes to review.
+        dispute_days: how many days after a grade (a certification attempt's result) its trainee may dispute it.
     """
 
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
@@ -98,6 +102,9 @@ class Settings(BaseSettings):
     public_url: str | None = None
     session_secret: SecretStr | None = None
     session_days: int = Field(default=14, ge=1, le=365)
+    trust_min_judged: int = Field(default=30, ge=1, le=100_000)
+    trust_kappa: float = Field(default=0.6, ge=-1, le=1)
+    dispute_days: int = Field(default=14, ge=0, le=365)
 
     @property
     def remote_model_configured(self) -> bool:

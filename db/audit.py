@@ -33,6 +33,7 @@ from db.models import (
     User,
     utcnow,
 )
+from db.models_calibration import Dispute, Judgement
 
 GENESIS = "0" * 64
 
@@ -91,6 +92,19 @@ def _certificate(row: Certificate) -> dict[str, Any]:
             "score": row.score}
 
 
+def _judgement(row: Judgement) -> dict[str, Any]:
+    return {"session_id": row.session_id, "grade_id": row.grade_id, "criterion_id": row.criterion_id,
+            "rubric_number": row.rubric_number, "grader_level": row.grader_level, "level": row.level,
+            "source": row.source, "by": row.by_username, "override_id": row.override_id}
+
+
+def _dispute(row: Dispute) -> dict[str, Any]:
+    return {"session_id": row.session_id, "grade_id": row.grade_id, "criterion_id": row.criterion_id,
+            "reason_sha256": _sha(row.reason), "by": row.by_username, "status": row.status,
+            "decided_by": row.decided_by, "decided_level": row.decided_level,
+            "decision_reason_sha256": _sha(row.decision_reason or "")}
+
+
 #: subject type -> (model, fingerprint): every row of these tables must match its newest audit entry.
 SUBJECTS: dict[str, tuple[type[Any], Callable[[Any], dict[str, Any]]]] = {
     "grade": (Grade, _grade),
@@ -101,6 +115,8 @@ SUBJECTS: dict[str, tuple[type[Any], Callable[[Any], dict[str, Any]]]] = {
     "attempt": (Attempt, _attempt),
     "review": (AttemptReview, _review),
     "certificate": (Certificate, _certificate),
+    "judgement": (Judgement, _judgement),
+    "dispute": (Dispute, _dispute),
 }
 
 

@@ -322,6 +322,8 @@ class Attempt(Base):
     judge_score: Mapped[int | None]
     rule: Mapped[str | None] = mapped_column(Text)
     review_reasons: Mapped[str | None] = mapped_column(Text)
+    #: JSON: which criteria were trusted (and which not) when the outcome was decided.
+    trust: Mapped[str | None] = mapped_column(Text)
 
     user: Mapped[User] = relationship()
     sessions: Mapped[list[PracticeSession]] = relationship(order_by="PracticeSession.id",

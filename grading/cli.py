@@ -1,9 +1,11 @@
-"""``python -m grading FILE [FILE ...] | --session ID [--judge none|llm] [--database-url URL] --json``."""
+"""``python -m grading FILE [FILE ...] | --session ID [--judge none|llm] [--database-url URL] --json`` and
+``python -m grading agreement [--rubric-version N] [--database-url URL] --json``."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -99,5 +101,44 @@ def show(args: argparse.Namespace, results: list[dict[str, Any]]) -> None:
                 print(f"    flag: {flag}")
 
 
+def agreement_parser() -> argparse.ArgumentParser:
+    p = OneLineParser(prog="python -m grading agreement",
+                      description="How far the grader agrees with trainers' judgements, per criterion.")
+    p.add_argument("--rubric-version", type=int, default=None, help="rubric version (default: the newest)")
+    p.add_argument("--database-url", default=None)
+    p.add_argument("--json", action="store_true", help="one JSON object")
+    return p
+
+
+def run_agreement(args: argparse.Namespace) -> dict[str, Any]:
+    from services import Actor, PracticeError, build_services
+    from settings import Settings
+
+    try:
+        settings = Settings(**({"database_url": args.database_url} if args.database_url else {}))
+    except ValueError as exc:
+        raise CliError(str(exc).splitlines()[0]) from None
+    try:
+        return build_services(settings).calibration.agreement(Actor.system(), args.rubric_version).contract()
+    except PracticeError as exc:
+        raise CliError(str(exc)) from None
+
+
+def show_agreement(args: argparse.Namespace, table: dict[str, Any]) -> None:
+    if args.json:
+        print(json.dumps(table, ensure_ascii=False))
+        return
+    print(f"rubric version {table['rubric_version']}: trusted at >= {table['min_judged']} judged chats and "
+          f"kappa >= {table['kappa_threshold']}")
+    print(f"    {'criterion':<14} {'judged':>6} {'kappa':>7} {'exact':>6}  trusted")
+    for c in table["criteria"]:
+        kappa = "-" if c["kappa"] is None else f"{c['kappa']:.3f}"
+        exact = "-" if c["exact"] is None else f"{c['exact']:.0%}"
+        print(f"    {c['id']:<14} {c['judged']:>6} {kappa:>7} {exact:>6}  {'yes' if c['trusted'] else 'no'}")
+
+
 def main(argv: list[str] | None = None) -> int:
-    return run_cli(parser(), argv, run, show)
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["agreement"]:
+        return run_cli(agreement_parser(), args[1:], run_agreement, show_agreement)
+    return run_cli(parser(), args, run, show)

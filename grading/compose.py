@@ -59,7 +59,7 @@ def build_report(
         overall=overall, passed=passed, pass_mark=rubric.pass_mark, status=status, criteria=criteria, flags=flags,
         judge=judge, went_well=went_well,
         improve_first=_improve_first(rubric, evidence, criteria, coaching, avoid=better.better if better else None),
-        better_line=better, rubric_version=rubric_version, overall_cap=cap,
+        better_line=better, rubric_version=rubric_version, rubric_number=rubric.version, overall_cap=cap,
     )
 
 

@@ -191,6 +191,8 @@ class GradeReport(Record):
     improve_first: list[ImproveFirst] = []
     better_line: BetterLine | None = None
     rubric_version: str
+    #: The rubric's version number (None in grades stored before rubrics were versioned: those used version 1).
+    rubric_number: int | None = None
     overall_cap: int | None = None
     grader_version: str = GRADER_VERSION
     combining_rule: str = COMBINING_RULE
@@ -236,7 +238,8 @@ class GradeReport(Record):
             "went_well": [w.model_dump() for w in self.went_well],
             "improve_first": [i.model_dump() for i in self.improve_first],
             "better_line": self.better_line.model_dump() if self.better_line else None,
-            "rubric_version": self.rubric_version, "grader_version": self.grader_version,
+            "rubric_version": self.rubric_version, "rubric_number": self.rubric_number,
+            "grader_version": self.grader_version,
         }
 
     def with_overrides(self, overrides: Sequence[Override]) -> GradeReport:

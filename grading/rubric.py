@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from signals import SignalKind
+
+if TYPE_CHECKING:
+    from personas.loader import FieldError
 
 RUBRIC_PATH = Path(__file__).parent / "rubric.yaml"
 MAX_LEVEL = 3
@@ -133,6 +137,34 @@ def parse_rubric(text: str, name: str = "rubric.yaml") -> Rubric:
         first = exc.errors()[0]
         loc = ".".join(str(x) for x in first["loc"]) or "(top level)"
         raise ValueError(f"{name}: {loc}: {first['msg']}") from exc
+
+
+def check_rubric_text(text: str) -> tuple[Rubric | None, tuple[FieldError, ...]]:
+    """Validate a rubric document; every problem comes back tied to its field path (and YAML line)."""
+    from personas.loader import FieldError, yaml_line_of
+
+    try:
+        raw = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or "cannot be parsed"
+        return None, (FieldError("(YAML syntax)", str(problem), mark.line + 1 if mark else None),)
+    if not isinstance(raw, dict):
+        found = "nothing" if raw is None else type(raw).__name__
+        return None, (FieldError("(top level)", f"expected a mapping of rubric fields, got {found}"),)
+    try:
+        return Rubric.model_validate(raw), ()
+    except ValidationError as exc:
+        ordered = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        return None, tuple(FieldError(".".join(str(x) for x in e["loc"]) or "(top level)", e["msg"],
+                                      yaml_line_of(root, tuple(e["loc"]))) for e in ordered)
+
+
+def with_version(text: str, number: int) -> str:
+    """The rubric text with its top-level ``version:`` set to ``number`` (comments and layout kept)."""
+    replaced, count = re.subn(r"(?m)^version:[^\n]*$", f"version: {number}", text, count=1)
+    return replaced if count else f"version: {number}\n{text}"
 
 
 @lru_cache(maxsize=4)

@@ -39,6 +39,9 @@ for attempt in queue:
         with st.form(f"review-{attempt.id}"):
             outcome = st.radio("Outcome", ["passed", "failed"], horizontal=True, key=f"o-{attempt.id}")
             reason = st.text_area("Reason (shown with the result)", max_chars=2000, key=f"r-{attempt.id}")
+            st.caption("Recording the decision also confirms each chat's criterion levels as they stand (they count "
+                       "towards the grader's measured agreement): override a level on the chat's report first if you "
+                       "disagree with it.")
             if st.form_submit_button("Record the decision", type="primary"):
                 ui.confirming = f"review-{attempt.id}"
         if ui.confirming == f"review-{attempt.id}":  # a second click: the decision is final and shown to the trainee

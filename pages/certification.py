@@ -75,6 +75,10 @@ def result(view: AttemptView) -> None:
     cols[1].metric("Judge", view.judge_score if view.judge_score is not None else "not used")
     for reason in view.review_reasons:
         st.caption(f"Sent to review: {plain(reason)}")
+    if view.trusted or view.untrusted:
+        st.caption("Criteria the grader decided alone (its agreement with trainers is established): "
+                   + (", ".join(view.trusted) or "none") + ". Not yet trusted (a person checks a result they could "
+                   "change): " + (", ".join(view.untrusted) or "none") + ".")
     for review in view.reviews:
         st.info(f"{plain(review.by)} set the outcome to **{review.outcome}** on {review.at:%Y-%m-%d %H:%M}: "
                 f"{plain(review.reason)}", icon=":material/verified_user:")

@@ -21,12 +21,15 @@ from services.accounts import Account, AccountService
 from services.admin import AdminService, ConnectionResult
 from services.analytics import AnalyticsService
 from services.auth import ROLES, AccessDenied, AccountError, Actor, AuthService
+from services.calibration import CalibrationService
 from services.catalog import LiveCatalog
 from services.certification import CampaignSpec, CertificationService
+from services.disputes import DisputeService, DisputeView
 from services.grading import GradingService, HistoryItem, StoredGrade
 from services.login_sessions import LoginRefused, LoginSessionService, LoginTicket, ResumedLogin
 from services.practice import DIFFICULTIES, PracticeService, TurnStream
 from services.review import SORTS, ReviewFilters, ReviewService
+from services.rubrics import LiveRubric
 from services.scenarios import ScenarioService
 from services.teams import TeamService, TeamView
 from services.views import DatabaseUnavailable, MessageView, PersonaCard, PracticeError, SessionSummary, SessionView
@@ -48,6 +51,8 @@ class Services:
     accounts: AccountService
     teams: TeamService
     login_sessions: LoginSessionService
+    calibration: CalibrationService
+    disputes: DisputeService
 
 
 BUSY = ("database is locked", "database is busy", "database table is locked", "lock timeout",
@@ -96,14 +101,18 @@ def build_services(settings: Settings) -> Services:
                             expire_on_commit=False)
     catalog_sessions: sessionmaker[Session] = sessionmaker(_engine(settings, 2, 2), expire_on_commit=False)
     catalog = LiveCatalog(load_personas(settings.personas_dir), catalog_sessions)
-    grading = GradingService(settings, catalog, sessions)
+    rubric = LiveRubric(catalog_sessions)
+    grading = GradingService(settings, catalog, sessions, rubric)
+    calibration = CalibrationService(settings, catalog, sessions, rubric)
+    calibration.record_past_overrides()
     practice = PracticeService(settings, catalog, sessions, grading)
     return Services(practice, grading, AdminService(settings), AuthService(sessions, settings),
                     ReviewService(settings, catalog, sessions), AnalyticsService(settings, sessions, catalog),
                     ScenarioService(settings, catalog, sessions),
-                    CertificationService(settings, catalog, sessions, practice, grading),
+                    CertificationService(settings, catalog, sessions, practice, grading, calibration),
                     accounts=AccountService(sessions), teams=TeamService(sessions),
-                    login_sessions=LoginSessionService(sessions, settings))
+                    login_sessions=LoginSessionService(sessions, settings), calibration=calibration,
+                    disputes=DisputeService(settings, sessions, grading))
 
 
 def build_practice_service(settings: Settings) -> PracticeService:
@@ -121,10 +130,13 @@ __all__ = [
     "Actor",
     "AdminService",
     "AuthService",
+    "CalibrationService",
     "CampaignSpec",
     "CertificationService",
     "ConnectionResult",
     "DatabaseUnavailable",
+    "DisputeService",
+    "DisputeView",
     "GradingService",
     "HistoryItem",
     "LoginRefused",

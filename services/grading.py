@@ -15,14 +15,16 @@ from grading.context import grading_context, make_judge
 from grading.grader import Graded, grade
 from grading.judge import Judge
 from grading.report import GradeReport
-from grading.rubric import Rubric, load_rubric
+from grading.rubric import Rubric
 from grading.transcript import GradingContext, Line, Transcript
 from llm.models import ModelUnavailable
 from services.access import can_read, can_see_trainee, require
 from services.auth import AccessDenied, Actor
+from services.calibration import record_judgement
 from services.catalog import LiveCatalog
 from services.permissions import Permission
 from services.permissions import require as require_permission
+from services.rubrics import LiveRubric
 from services.scores import decided_overall, decided_report, decisions, score_label
 from services.views import PracticeError
 from settings import Settings
@@ -65,18 +67,20 @@ class HistoryItem:
 
 
 class GradingService:
-    def __init__(self, settings: Settings, catalog: LiveCatalog, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, settings: Settings, catalog: LiveCatalog, sessions: sessionmaker[Session],
+                 rubric: LiveRubric) -> None:
         self.settings = settings
         self.catalog = catalog
         self.sessions = sessions
         self.work = Work(sessions)
+        self.rubric = rubric
 
     def signal_layer(self) -> LayerStatus:
         """Whether grades and the customer read messages by meaning, or by the regular-expression fallback."""
         return signals.status()
 
     def pass_mark(self) -> int:
-        return load_rubric().pass_mark
+        return self.rubric.current().rubric.pass_mark
 
     def context_for(self, persona: str, version: str | None = None) -> GradingContext:
         """Offer limits and language needs from the persona (the version given, else the newest).
@@ -99,15 +103,15 @@ class GradingService:
     def grade_transcript(self, transcript: Transcript, *, judge: str | None = None,
                          backend: str | None = None, persona_version: str | None = None,
                          rubric: Rubric | None = None) -> Graded:
-        return grade(transcript, self.context_for(transcript.persona, persona_version), rubric=rubric,
-                     judge=self.judge(judge, backend))
+        return grade(transcript, self.context_for(transcript.persona, persona_version),
+                     rubric=rubric or self.rubric.current().rubric, judge=self.judge(judge, backend))
 
     def grade_session(self, actor: Actor, session_id: int, *, judge: str | None = None,
                       backend: str | None = None, rubric: Rubric | None = None,
                       end_state_json: str | None = None) -> StoredGrade:
         """Grade a stored session and append the grade (a regrade adds a row): its trainee, or staff.
 
-        ``rubric`` is a certification campaign's frozen rubric; the file's current one otherwise.
+        ``rubric`` is a certification campaign's frozen rubric; the newest published version otherwise.
         ``end_state_json`` ends the chat in the same transaction as the grade is stored.
         The transcript is read in one unit of work and the grade stored in another: no transaction is held open
         while the grader (and a judge model) runs.
@@ -183,20 +187,28 @@ class GradingService:
             raise PracticeError("Give a reason for the override.")
         if len(reason) > 2000:
             raise PracticeError("Keep the reason under 2,000 characters.")
-        if criterion_id not in {c.id for c in load_rubric().criteria}:
-            raise PracticeError(f"Unknown criterion '{criterion_id}'.")
         if level not in (0, 1, 2, 3):
             raise PracticeError("A level is 0, 1, 2 or 3.")
         current = self.latest(actor, session_id)
         if current is None:
             raise PracticeError("This chat has no grade to override yet.")
+        if criterion_id not in {c.id for c in current.report.criteria}:
+            raise PracticeError(f"Unknown criterion '{criterion_id}'.")
         with self.work() as uow:
-            uow.commit(lambda: uow.grades.add_override(
-                grade_id=current.id, criterion_id=criterion_id, level=level, reason=reason, by_user_id=actor.id,
-                by_username=actor.username, rescore=decided_overall))
+            uow.commit(lambda: self.override_in(uow, current.id, criterion_id, level, reason, actor))
         result = self.latest(actor, session_id)
         assert result is not None
         return result
+
+    @staticmethod
+    def override_in(uow: UnitOfWork, grade_id: int, criterion_id: str, level: int, reason: str, actor: Actor,
+                    source: str = "override") -> None:
+        """Store an override and the trainer's judgement it is (in the caller's unit of work)."""
+        row = uow.grades.add_override(grade_id=grade_id, criterion_id=criterion_id, level=level, reason=reason,
+                                      by_user_id=actor.id, by_username=actor.username, rescore=decided_overall)
+        grade = uow.grades.get(grade_id)
+        assert grade is not None
+        record_judgement(uow, grade, criterion_id, level, source=source, by=actor.username, override_id=row.id)
 
     def report_for(self, actor: Actor, session_id: int) -> StoredGrade:
         """The latest grade of an ended chat, grading it first if it has none yet."""

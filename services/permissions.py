@@ -27,12 +27,16 @@ class Permission(StrEnum):
     END_OVERDUE_ATTEMPTS = "end overdue attempts"
     SEE_EVERY_CAMPAIGN = "see every campaign"
     READ_TEAM_CHATS = "read their team's chats"
+    SEE_CALIBRATION = "see how far the grader agrees with trainers"
+    EDIT_RUBRIC = "edit and publish the rubric"
+    DECIDE_DISPUTES = "decide trainees' disputes"
 
 
 _TRAINER = frozenset({
     Permission.AUTHOR_SCENARIOS, Permission.REVIEW_TRANSCRIPTS, Permission.OVERRIDE_GRADES,
     Permission.SEE_TEAM_ANALYTICS, Permission.REVIEW_CERTIFICATION, Permission.END_OVERDUE_ATTEMPTS,
-    Permission.SEE_EVERY_CAMPAIGN, Permission.READ_TEAM_CHATS,
+    Permission.SEE_EVERY_CAMPAIGN, Permission.READ_TEAM_CHATS, Permission.SEE_CALIBRATION, Permission.EDIT_RUBRIC,
+    Permission.DECIDE_DISPUTES,
 })
 _ADMIN = _TRAINER | {Permission.MANAGE_ACCOUNTS, Permission.MANAGE_TEAMS, Permission.SEE_SETTINGS,
                      Permission.MANAGE_CAMPAIGNS, Permission.READ_EVERY_CHAT}

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 from db.models import Base
+from db.models_calibration import RubricVersion  # noqa: F401  (its tables join the metadata)
 
 config = context.config
 target_metadata = Base.metadata

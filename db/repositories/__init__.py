@@ -16,9 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import audit
+from db.repositories.calibration import CalibrationRepository
 from db.repositories.campaigns import CampaignRepository
 from db.repositories.grades import GradeRepository
 from db.repositories.personas import PersonaRepository
+from db.repositories.rubrics import RubricRepository
 from db.repositories.sessions import SessionRepository
 from db.repositories.users import UserRepository
 
@@ -39,6 +41,8 @@ class UnitOfWork:
         self.personas = PersonaRepository(db)
         self.campaigns = CampaignRepository(db)
         self.users = UserRepository(db)
+        self.calibration = CalibrationRepository(db)
+        self.rubrics = RubricRepository(db)
 
     def commit(self, change: Callable[[], T] = _no_change, attempts: int = 8) -> T:  # type: ignore[assignment]
         """Run ``change`` (the use case's writes, audit entries included) and commit them together. If another
@@ -73,5 +77,5 @@ class Work:
             yield UnitOfWork(db)
 
 
-__all__ = ["CampaignRepository", "GradeRepository", "PersonaRepository", "SessionRepository", "UnitOfWork",
-           "UserRepository", "Work"]
+__all__ = ["CalibrationRepository", "CampaignRepository", "GradeRepository", "PersonaRepository", "RubricRepository",
+           "SessionRepository", "UnitOfWork", "UserRepository", "Work"]

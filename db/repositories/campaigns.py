@@ -1,5 +1,5 @@
 """Certification campaigns, their attempts, reviews and certificates: every query, and the JSON columns (an
-attempt's plan and review reasons, a campaign's criterion minimums). Adds, changes and flushes; never commits."""
+attempt's plan, review reasons and trust, a campaign's criterion minimums). Adds, changes and flushes; never commits."""
 
 from __future__ import annotations
 
@@ -26,6 +26,16 @@ def minimums_of(row: Campaign) -> dict[str, int]:
 def reasons_of(row: Attempt) -> tuple[str, ...]:
     """Why the attempt's result waits for a person (empty when it does not)."""
     return tuple(json.loads(row.review_reasons or "[]"))
+
+
+def trust_of(row: Attempt) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(trusted, untrusted) criteria when the outcome was decided; both empty for attempts decided before trust."""
+    raw = json.loads(row.trust or "{}")
+    return tuple(raw.get("trusted", ())), tuple(raw.get("untrusted", ()))
+
+
+def encode_trust(trusted: Sequence[str], untrusted: Sequence[str]) -> str:
+    return json.dumps({"trusted": list(trusted), "untrusted": list(untrusted)})
 
 
 def encode_minimums(minimums: dict[str, int]) -> str:

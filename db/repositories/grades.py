@@ -78,6 +78,9 @@ class GradeRepository:
                 out[row.grade_id].append(row)
         return out
 
+    def get(self, grade_id: int) -> Grade | None:
+        return self.db.get(Grade, grade_id)
+
     def latest(self, session_id: int) -> Grade | None:
         return self.db.scalar(select(Grade).where(Grade.session_id == session_id).order_by(Grade.id.desc()).limit(1))
 

@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Attempt, Campaign, User, utcnow
 from db.repositories import UnitOfWork, Work
-from db.repositories.campaigns import minimums_of, plan_of, reasons_of
+from db.repositories.campaigns import minimums_of, plan_of, reasons_of, trust_of
 from services.auth import Actor
+from services.calibration import CalibrationService
 from services.catalog import LiveCatalog
 from services.certification.views import AttemptView, CampaignView, ReviewView
 from services.grading import GradingService
@@ -22,13 +23,14 @@ from settings import Settings
 
 class CertificationBase:
     def __init__(self, settings: Settings, catalog: LiveCatalog, sessions: sessionmaker[Session],
-                 practice: PracticeService, grading: GradingService) -> None:
+                 practice: PracticeService, grading: GradingService, calibration: CalibrationService) -> None:
         self.settings = settings
         self.catalog = catalog
         self.sessions = sessions
         self.work = Work(sessions)
         self.practice = practice
         self.grading = grading
+        self.calibration = calibration
 
     @staticmethod
     def _admin(actor: Actor) -> None:
@@ -61,13 +63,14 @@ class CertificationBase:
         reviews = uow.campaigns.reviews(row.id)
         cert = uow.campaigns.certificate_code(row.id)
         sessions = [s.id for s in row.sessions]
+        trusted, untrusted = trust_of(row)
         return AttemptView(
             row.id, row.campaign_id, campaign.name, row.user.username, row.number, row.status, row.outcome,
             row.position, len(plan_of(row)), sessions[-1] if sessions else None, row.started_at,
             row.deadline, row.ended_at, campaign.hide_aids, row.score, row.deterministic_score, row.judge_score,
             row.rule, reasons_of(row),
             tuple(ReviewView(r.outcome, r.reason, r.by_username, r.created_at) for r in reviews), cert,
-            tuple(sessions), None if holder is None else row.holder == holder)
+            tuple(sessions), None if holder is None else row.holder == holder, trusted, untrusted)
 
     @property
     def grace(self) -> timedelta:

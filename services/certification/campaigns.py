@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from db import audit
 from db.models import Campaign, CampaignAssignment, CampaignScenario, utcnow
 from db.repositories.campaigns import encode_minimums
-from grading.rubric import RUBRIC_PATH, Rubric, load_rubric, parse_rubric, rubric_hash
+from grading.rubric import Rubric, parse_rubric, rubric_hash
 from personas.loader import version_hash
 from services.auth import Actor
 from services.certification.base import CertificationBase
@@ -38,7 +38,7 @@ class Campaigns(CertificationBase):
         unknown = sorted({slug for slug, _ in spec.scenarios} - set(self.catalog.personas))
         if unknown:
             raise PracticeError(f"Unknown persona(s): {', '.join(unknown)}.")
-        criteria = {c.id for c in load_rubric().criteria}
+        criteria = {c.id for c in self.grading.rubric.current().rubric.criteria}
         bad = sorted(set(spec.criterion_minimums) - criteria)
         if bad:
             raise PracticeError(f"Unknown criteria: {', '.join(bad)} (known: {', '.join(sorted(criteria))}).")
@@ -69,9 +69,10 @@ class Campaigns(CertificationBase):
             return self._view(uow, row)
 
     def open_campaign(self, actor: Actor, campaign_id: int) -> CampaignView:
-        """Freeze the persona versions and the rubric, and let assigned trainees start attempts."""
+        """Freeze the persona versions and the rubric (the newest published version's text), and let assigned
+        trainees start attempts."""
         self._admin(actor)
-        rubric_text = RUBRIC_PATH.read_text(encoding="utf-8")
+        rubric_text = self.grading.rubric.current().yaml_text
         with self.work() as uow:
             row = self._campaign(uow, campaign_id)
             if row.status != "draft":

@@ -8,7 +8,7 @@ from statistics import mean
 
 from db.models import Attempt
 from db.repositories.grades import report_of
-from grading.rubric import load_rubric, parse_rubric
+from grading.rubric import parse_rubric
 from services.auth import Actor
 from services.certification.review import Review
 from services.certification.views import CSV_FIELDS, CampaignReport, CampaignRow, WeakSpot
@@ -45,7 +45,7 @@ class HRReport(Review):
                         if c.level is not None:
                             levels.setdefault(c.id, []).append(c.level)
             titles = {c.id: c.name for c in (parse_rubric(campaign.rubric_yaml) if campaign.rubric_yaml
-                                             else load_rubric()).criteria}
+                                             else self.grading.rubric.current().rubric).criteria}
             out.weak_spots = sorted((WeakSpot(cid, titles.get(cid, cid), round(mean(v), 2), len(v))
                                      for cid, v in levels.items()), key=lambda w: w.average_level)
             for user in assigned:

@@ -8,9 +8,8 @@ import secrets
 from db import audit
 from db.models import Attempt, Campaign, Certificate, utcnow
 from db.repositories import UnitOfWork
-from db.repositories.campaigns import encode_reasons, minimums_of, plan_of
+from db.repositories.campaigns import encode_reasons, encode_trust, minimums_of, plan_of
 from grading.grader import Graded
-from grading.rubric import RUBRIC_PATH
 from services.auth import Actor
 from services.certification.campaigns import Campaigns, campaign_rubric
 from services.certification.policy import CampaignRule, decide
@@ -47,7 +46,7 @@ class Outcomes(Campaigns):
         anything is written, so no write lock is held while a judge model answers."""
         campaign = uow.campaigns.get(row.campaign_id)
         assert campaign is not None
-        rubric = campaign_rubric(campaign.rubric_yaml or RUBRIC_PATH.read_text(encoding="utf-8"), campaign.pass_mark)
+        rubric = campaign_rubric(campaign.rubric_yaml or self.grading.rubric.current().yaml_text, campaign.pass_mark)
         system = Actor.system()
         graded: list[tuple[int, Graded]] = []
         for chat in row.sessions:
@@ -57,7 +56,8 @@ class Outcomes(Campaigns):
                                                                       rubric=rubric)))
         decision = decide([g.report for _, g in graded], CampaignRule(
             scenarios=len(plan_of(row)), pass_mark=campaign.pass_mark, minimums=minimums_of(campaign),
-            review_margin=campaign.review_margin, judge_configured=self.settings.judge == "llm"))
+            review_margin=campaign.review_margin, judge_configured=self.settings.judge == "llm",
+            trusted=self.calibration.trusted_in(uow, rubric)))
         if status == "abandoned":
             decision = decision.abandoned()
 
@@ -71,6 +71,7 @@ class Outcomes(Campaigns):
             row.score, row.deterministic_score = decision.score, decision.deterministic_score
             row.judge_score, row.rule, row.outcome = decision.judge_score, decision.rule, decision.outcome
             row.review_reasons = encode_reasons(decision.reasons)
+            row.trust = encode_trust(decision.trusted, decision.untrusted)
             audit.append(uow.db, actor=by, action=f"attempt.{status}", subject_type="attempt", row=row)
             if row.outcome == "passed":
                 self._issue(uow, row, campaign, by)

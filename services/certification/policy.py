@@ -2,8 +2,10 @@
 
 The rule (shown with every result): the average overall over the campaign's scenarios (a scenario never graded
 counts 0) must reach the campaign's pass mark, every criterion minimum must be met on average, and no chat may
-carry a manipulation flag. A result within the review margin of the pass mark, a manipulation flag or a failed
-judge sends the attempt to a person instead of deciding it.
+carry a manipulation flag. A result within the review margin of the pass mark, a manipulation flag, a failed
+judge, or a result that one level more or less on an untrusted criterion (the grader's agreement with trainers on it
+not yet established, see :mod:`grading.agreement`) would carry across the pass mark or a criterion minimum sends the
+attempt to a person instead of deciding it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from dataclasses import dataclass, replace
 from statistics import mean
 from typing import Literal
 
-from grading.report import FlagKind, GradeReport
+from grading.report import FlagKind, GradeReport, weighted_overall
+from grading.rubric import MAX_LEVEL
 
 Outcome = Literal["passed", "failed", "review"]
 
@@ -26,6 +29,8 @@ class CampaignRule:
     minimums: dict[str, int]
     review_margin: int
     judge_configured: bool
+    #: The criteria the grader may decide alone (None: trust is not considered).
+    trusted: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,9 @@ class CertificationDecision:
     passed: bool
     rule: str
     reasons: tuple[str, ...]
+    #: Applicable criteria the grader was trusted on, and those it was not (empty when trust was not considered).
+    trusted: tuple[str, ...] = ()
+    untrusted: tuple[str, ...] = ()
 
     def abandoned(self) -> CertificationDecision:
         """Abandoned attempts fail, whatever their score, and wait for nobody."""
@@ -45,6 +53,37 @@ class CertificationDecision:
 
 def _average(values: list[int], missing: int) -> int:
     return round(mean(values + [0] * missing)) if values or missing else 0
+
+
+def _shifted(report: GradeReport, criterion_id: str, step: int) -> int:
+    """The report's overall with one criterion moved ``step`` levels (kept within 0-3), capped as the report is."""
+    levels = [(c.weight, c.level if c.id != criterion_id or c.level is None else min(MAX_LEVEL, max(0, c.level + step)))
+              for c in report.criteria]
+    value = weighted_overall(levels)
+    return min(value, report.overall_cap) if report.overall_cap is not None else value
+
+
+def _untrusted_reasons(reports: list[GradeReport], rule: CampaignRule, score: int, missing: int,
+                       levels: dict[str, list[int]], untrusted: list[str]) -> list[str]:
+    """Untrusted criteria that could change the outcome: one level more or less on each of them, in every chat
+    where it applied, carries the score across the pass mark or the criterion across its minimum."""
+    out = []
+    for cid in untrusted:
+        for step in (1, -1):
+            moved = _average([_shifted(r, cid, step) for r in reports], missing)
+            need = rule.minimums.get(cid)
+            shifted_levels = [min(MAX_LEVEL, max(0, v + step)) for v in levels[cid]]
+            if (moved >= rule.pass_mark) != (score >= rule.pass_mark):
+                out.append(f"untrusted criterion {cid}: one level {'more' if step > 0 else 'less'} would make the "
+                           f"score {moved} (pass mark {rule.pass_mark}); the grader's agreement with trainers on it is "
+                           "not yet established")
+                break
+            if need is not None and (mean(shifted_levels) >= need) != (mean(levels[cid]) >= need):
+                out.append(f"untrusted criterion {cid}: one level {'more' if step > 0 else 'less'} would "
+                           f"{'meet' if step > 0 else 'miss'} its minimum {need}; the grader's agreement with "
+                           "trainers on it is not yet established")
+                break
+    return out
 
 
 def decide(reports: list[GradeReport], rule: CampaignRule) -> CertificationDecision:
@@ -80,5 +119,12 @@ def decide(reports: list[GradeReport], rule: CampaignRule) -> CertificationDecis
                if judged and reports else "No judge configured: the deterministic grade decides.")
             + (f" {missing} scenario(s) not done count 0." if missing else "")
             + (f" Not met: {'; '.join(unmet)}." if unmet else ""))
+    trusted: list[str] = []
+    untrusted: list[str] = []
+    if rule.trusted is not None:
+        trusted = [cid for cid in levels if cid in rule.trusted]
+        untrusted = [cid for cid in levels if cid not in rule.trusted]
+        reasons.extend(_untrusted_reasons(reports, rule, score, missing, levels, untrusted))
     outcome: Outcome = "review" if reasons else ("passed" if passed else "failed")
-    return CertificationDecision(score, deterministic, judge_score, outcome, passed, text, tuple(reasons))
+    return CertificationDecision(score, deterministic, judge_score, outcome, passed, text, tuple(reasons),
+                                 tuple(trusted), tuple(untrusted))

@@ -6,6 +6,7 @@ from db import audit
 from db.models import Attempt, AttemptReview
 from services.access import can_see_trainee
 from services.auth import AccessDenied, Actor
+from services.calibration import record_review_in
 from services.certification.attempts import Attempts
 from services.certification.views import OUTCOMES, AttemptView
 from services.permissions import Permission
@@ -22,7 +23,9 @@ class Review(Attempts):
                     if can_see_trainee(actor, r.user.username, r.user.team, self.settings)]
 
     def review(self, actor: Actor, attempt_id: int, *, outcome: str, reason: str) -> AttemptView:
-        """Confirm or change an ended attempt's outcome, with a reason (a new row; the result shows who did it)."""
+        """Confirm or change an ended attempt's outcome, with a reason (a new row; the result shows who did it).
+        The decision also confirms the criterion levels of the attempt's chats as they stand: each becomes a
+        trainer's judgement of the grader (override a level on the chat's report first to disagree)."""
         require_permission(actor, Permission.REVIEW_CERTIFICATION)
         if outcome not in OUTCOMES:
             raise PracticeError("The outcome is passed or failed.")
@@ -44,6 +47,8 @@ class Review(Attempts):
                 review = AttemptReview(attempt_id=row.id, outcome=outcome, reason=reason[:2000],
                                        by_username=actor.username)
                 row.outcome = outcome
+                # the reviewer read the chats: their levels as they stand (after any override) are confirmed
+                record_review_in(uow, [s.id for s in row.sessions], actor.username)
                 audit.append(uow.db, actor=actor.username, action="attempt.reviewed", subject_type="review", row=review)
                 audit.append(uow.db, actor=actor.username, action=f"attempt.{outcome}", subject_type="attempt", row=row)
                 has_cert = uow.campaigns.certificate_code(row.id)

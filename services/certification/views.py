@@ -115,6 +115,9 @@ class AttemptView:
     session_ids: tuple[int, ...] = ()
     #: Whether the browser session that asked holds the attempt (None when it did not say who it is).
     held_here: bool | None = None
+    #: Applicable criteria the grader was trusted on when the outcome was decided, and those it was not.
+    trusted: tuple[str, ...] = ()
+    untrusted: tuple[str, ...] = ()
 
     @property
     def active(self) -> bool:

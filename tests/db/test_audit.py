@@ -38,7 +38,7 @@ def verify(url: str) -> tuple[int, str]:
 def test_normal_use_leaves_an_intact_chain(graded: Services, database_url: str) -> None:
     code, message = verify(database_url)
     assert code == 0, message
-    assert "audit chain intact: 5 rows" in message  # 2 users, 2 grades, 1 override
+    assert "audit chain intact: 6 rows" in message  # 2 users, 2 grades, 1 override and its judgement
 
 
 def test_a_score_changed_behind_the_apps_back_is_caught(graded: Services, database_url: str) -> None:
@@ -91,7 +91,7 @@ def test_concurrent_writers_keep_one_chain(graded: Services, database_url: str) 
         t.join()
     assert not errors, errors
     code, message = verify(database_url)
-    assert code == 0 and "29 rows" in message, message
+    assert code == 0 and "30 rows" in message, message  # 6 before (see above) and 24 grades
 
 
 def test_regrading_with_the_same_versions_gives_the_same_score(graded: Services) -> None:
