@@ -96,3 +96,38 @@ def test_stored_flag_texts_are_read_as_their_kinds() -> None:
         "seeded data: flagged for review")]
     assert kinds == [FlagKind.MANIPULATION, FlagKind.CRITICAL, FlagKind.JUDGE, FlagKind.NOTHING_TO_GRADE,
                      FlagKind.NOTE]
+
+
+def _trust(reports: list[GradeReport], trusted: frozenset[str] | None, *, pass_mark: int,
+           minimums: dict[str, int] | None = None) -> Any:
+    return decide_rule(reports, CampaignRule(len(reports), pass_mark, minimums or {}, 0, False, trusted=trusted))
+
+
+def test_an_untrusted_criterion_that_could_carry_the_score_across_the_pass_mark_sends_it_to_review() -> None:
+    # three equal-weight criteria: one level on one of them moves the overall by 100 / 9 = 11 points
+    reports = [report(67, {"apology": 2, "limits": 2, "ownership": 2})]  # 6/9 = 67
+    near = _trust(reports, frozenset({"apology", "limits"}), pass_mark=70)
+    assert near.outcome == "review" and near.score == 67
+    assert any("untrusted criterion ownership: one level more would make the score 78" in r for r in near.reasons)
+    assert near.trusted == ("apology", "limits") and near.untrusted == ("ownership",)
+    # every criterion trusted: the grader decides alone
+    alone = _trust(reports, frozenset({"apology", "limits", "ownership"}), pass_mark=70)
+    assert alone.outcome == "failed" and alone.reasons == () and alone.untrusted == ()
+    # trust not considered (None): as before this rule existed
+    assert _trust(reports, None, pass_mark=70).outcome == "failed"
+
+
+def test_an_untrusted_criterion_far_from_the_pass_mark_changes_nothing() -> None:
+    reports = [report(100, {"apology": 3, "limits": 3, "ownership": 3})]
+    far = _trust(reports, frozenset(), pass_mark=70)  # one level less on any one of them: 89, still a pass
+    assert far.outcome == "passed" and far.reasons == ()
+    assert set(far.untrusted) == {"apology", "limits", "ownership"}
+
+
+def test_an_untrusted_criterion_on_the_edge_of_its_minimum_sends_it_to_review() -> None:
+    reports = [report(100, {"apology": 3, "limits": 3, "ownership": 3})]
+    edge = _trust(reports, frozenset({"apology", "ownership"}), pass_mark=10, minimums={"limits": 3})
+    assert edge.outcome == "review"
+    assert any("untrusted criterion limits: one level less would miss its minimum 3" in r for r in edge.reasons)
+    assert _trust(reports, frozenset({"apology", "ownership", "limits"}), pass_mark=10,
+                  minimums={"limits": 3}).outcome == "passed"
