@@ -43,8 +43,8 @@ def test_hand_calculated_kappas() -> None:
 
 def test_a_two_level_miss_costs_four_times_a_one_level_miss() -> None:
     base = [(0, 0), (1, 1), (2, 2), (3, 3)] * 5
-    one = quadratic_kappa(base + [(1, 2)])
-    two = quadratic_kappa(base + [(1, 3)])
+    one = quadratic_kappa([*base, (1, 2)])
+    two = quadratic_kappa([*base, (1, 3)])
     assert one is not None and two is not None and two < one
 
 
@@ -99,7 +99,7 @@ def test_trusted_needs_enough_chats_and_kappa_at_the_threshold() -> None:
 
 
 def test_not_applicable_by_the_grader_counts_as_judged_but_not_in_kappa() -> None:
-    data = pairs((3, 3), (1, 1), (2, 2)) + [JudgedPair(99, "apology", None, 2)]
+    data = [*pairs((3, 3), (1, 1), (2, 2)), JudgedPair(99, "apology", None, 2)]
     result = agreement_of("apology", "x", data, min_judged=1, threshold=0.6)
     assert result.judged == 4 and result.not_applicable == 1
     assert result.kappa == pytest.approx(1.0) and result.exact == pytest.approx(0.75)

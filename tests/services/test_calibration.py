@@ -81,7 +81,7 @@ def test_overrides_and_confirmations_give_the_hand_calculated_kappa(world: dict[
     with pytest.raises(AccessDenied):
         services.calibration.confirm(ann, chats[0], "no_canned")
     with Work(services.grading.sessions)() as uow:
-        count, problem = audit.verify(uow.db)
+        _count, problem = audit.verify(uow.db)
     assert problem is None
 
 
