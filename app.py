@@ -12,7 +12,7 @@ st.set_option("client.showSidebarNavigation", True)  # our st.navigation only (s
 restore_login()  # a reload or a new tab: the login cookie logs the browser in again
 actor = current_actor()
 PATHS = ("chat", "history", "report", "analytics", "review", "scenarios", "certification", "cert_review",
-         "campaigns", "verify", "admin_settings")
+         "campaigns", "verify", "admin_settings", "calibration", "rubric")
 if actor is None:
     # Always through st.navigation (without it Streamlit lists every file in pages/), and every page's address
     # shows the login form, so a deep link such as /report?session=5 opens that page once logged in.
@@ -52,6 +52,8 @@ else:
         pages.append(st.Page("pages/review.py", title="Review", icon=":material/fact_check:"))
         pages.append(st.Page("pages/scenarios.py", title="Scenarios", icon=":material/edit_note:"))
         pages.append(st.Page("pages/cert_review.py", title="Certification review", icon=":material/rule:"))
+        pages.append(st.Page("pages/calibration.py", title="Calibration", icon=":material/balance:"))
+        pages.append(st.Page("pages/rubric.py", title="Rubric", icon=":material/checklist:"))
     if actor.role == "admin":
         pages.append(st.Page("pages/campaigns.py", title="Campaigns", icon=":material/campaign:"))
         pages.append(st.Page("pages/admin_settings.py", title="Settings", icon=":material/settings:"))

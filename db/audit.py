@@ -33,7 +33,7 @@ from db.models import (
     User,
     utcnow,
 )
-from db.models_calibration import Dispute, Judgement
+from db.models_calibration import Dispute, Judgement, RubricVersion
 
 GENESIS = "0" * 64
 
@@ -105,6 +105,11 @@ def _dispute(row: Dispute) -> dict[str, Any]:
             "decision_reason_sha256": _sha(row.decision_reason or "")}
 
 
+def _rubric(row: RubricVersion) -> dict[str, Any]:
+    return {"version": row.version, "content_hash": row.content_hash, "yaml_sha256": _sha(row.yaml_text),
+            "source": row.source, "by": row.by_username}
+
+
 #: subject type -> (model, fingerprint): every row of these tables must match its newest audit entry.
 SUBJECTS: dict[str, tuple[type[Any], Callable[[Any], dict[str, Any]]]] = {
     "grade": (Grade, _grade),
@@ -117,6 +122,7 @@ SUBJECTS: dict[str, tuple[type[Any], Callable[[Any], dict[str, Any]]]] = {
     "certificate": (Certificate, _certificate),
     "judgement": (Judgement, _judgement),
     "dispute": (Dispute, _dispute),
+    "rubric": (RubricVersion, _rubric),
 }
 
 

@@ -1,4 +1,5 @@
-"""Certification review (trainers and admins): borderline and flagged results wait here for a person."""
+"""Certification review (trainers and admins): borderline and flagged results, and trainees' disputes, wait here
+for a person."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ if ui.done:
     ui.done = None
 or_stop(lambda: cert.expire_overdue(actor))  # attempts left past their deadline end before the queue is listed
 queue = or_stop(lambda: cert.review_queue(actor))
-if not queue:
+disputes = or_stop(lambda: services.disputes.queue(actor))
+if not queue and not disputes:
     st.info("Nothing is waiting for review.")
 
 
@@ -63,3 +65,31 @@ for attempt in queue:
             if no.button("Cancel", key=f"no-{attempt.id}", use_container_width=True):
                 ui.confirming = None
                 st.rerun()
+
+
+if disputes:
+    st.subheader(f"Trainees' disputes ({len(disputes)})")
+for dispute in disputes:
+    with st.container(border=True):
+        now = "not applicable" if dispute.level_now is None else f"{dispute.level_now}/3"
+        st.markdown(f"**{plain(dispute.trainee)}** disputes **{plain(dispute.criterion)}** (now {now}) on "
+                    f"{dispute.created_at:%Y-%m-%d %H:%M}: “{plain(dispute.reason)}”")
+        st.page_link("pages/report.py", label=f"Chat #{dispute.session_id}: transcript and grade",
+                     query_params={"session": str(dispute.session_id)}, icon=":material/grading:")
+        with st.form(f"dispute-{dispute.id}"):
+            decision = st.radio("Decision", ["Uphold (change the level)", "Reject (the level stands)"],
+                                horizontal=True, key=f"d-{dispute.id}")
+            new_level = st.selectbox("New level (when upholding)", [0, 1, 2, 3], key=f"l-{dispute.id}",
+                                     index=min(3, (dispute.level_now or 0) + 1))
+            why = st.text_area("Reason (the trainee sees it)", max_chars=2000, key=f"w-{dispute.id}")
+            if st.form_submit_button("Decide the dispute", type="primary"):
+                uphold = str(decision).startswith("Uphold")
+                try:
+                    decided = services.disputes.decide(actor, dispute.id, uphold=uphold, reason=why,
+                                                       level=int(new_level) if uphold else None)
+                except PracticeError as exc:
+                    st.error(str(exc))
+                else:
+                    ui.done = (f"Dispute #{decided.id} {decided.status}: {decided.criterion} on chat "
+                               f"#{decided.session_id}.")
+                    st.rerun()

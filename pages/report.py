@@ -116,6 +116,7 @@ st.line_chart({"turn": list(range(1 - len(opening), len(after_turns) + 1)), "fru
 st.caption("Frustration after each of the trainee's turns (turn 0: the customer's opening).")
 
 st.markdown("#### Criteria")
+disputes = services.disputes.for_session(actor, session_id)
 cited: set[int] = set()
 for c in report.criteria:
     level = "not applicable" if c.level is None else f"{c.level}/3"
@@ -127,6 +128,26 @@ for c in report.criteria:
         if c.override:
             o = c.override
             st.info(plain(f"Overridden by {o.by} from {o.original}/3 to {o.level}/3: {o.reason}"))
+        for d in (d for d in disputes if d.criterion_id == c.id):
+            (st.info if d.status == "open" else st.success if d.status == "upheld" else st.warning)(
+                plain(f"Dispute: “{d.reason}” — {d.outcome}"), icon=":material/gavel:")
+        if own and not actor.is_staff and not any(d.criterion_id == c.id and d.status == "open" for d in disputes):
+            with st.form(f"dispute-{c.id}"):
+                why = st.text_input("Dispute this level: why is it wrong?", max_chars=2000, key=f"why-{c.id}")
+                if st.form_submit_button("Send the dispute to a trainer"):
+                    try:
+                        services.disputes.open(actor, session_id, c.id, why)
+                        st.rerun()
+                    except PracticeError as exc:
+                        st.error(str(exc))
+        if actor.is_staff and c.level is not None and st.button(
+                f"Confirm {c.level}/3", key=f"confirm-{c.id}",
+                help="You agree with this level: it counts towards the grader's measured agreement"):
+            try:
+                services.calibration.confirm(actor, session_id, c.id)
+                st.toast(f"Confirmed {c.name} at {c.level}/3.")
+            except PracticeError as exc:
+                st.error(str(exc))
         if actor.is_staff:
             with st.form(f"override-{c.id}"):
                 new_level = st.selectbox("Correct the level", [0, 1, 2, 3], index=c.level or 0, key=f"level-{c.id}")

@@ -29,6 +29,7 @@ from services.grading import GradingService, HistoryItem, StoredGrade
 from services.login_sessions import LoginRefused, LoginSessionService, LoginTicket, ResumedLogin
 from services.practice import DIFFICULTIES, PracticeService, TurnStream
 from services.review import SORTS, ReviewFilters, ReviewService
+from services.rubric_editor import RubricEditor
 from services.rubrics import LiveRubric
 from services.scenarios import ScenarioService
 from services.teams import TeamService, TeamView
@@ -53,6 +54,7 @@ class Services:
     login_sessions: LoginSessionService
     calibration: CalibrationService
     disputes: DisputeService
+    rubrics: RubricEditor
 
 
 BUSY = ("database is locked", "database is busy", "database table is locked", "lock timeout",
@@ -112,7 +114,8 @@ def build_services(settings: Settings) -> Services:
                     CertificationService(settings, catalog, sessions, practice, grading, calibration),
                     accounts=AccountService(sessions), teams=TeamService(sessions),
                     login_sessions=LoginSessionService(sessions, settings), calibration=calibration,
-                    disputes=DisputeService(settings, sessions, grading))
+                    disputes=DisputeService(settings, sessions, grading),
+                    rubrics=RubricEditor(settings, sessions, rubric, grading, calibration))
 
 
 def build_practice_service(settings: Settings) -> PracticeService:
@@ -149,6 +152,7 @@ __all__ = [
     "ResumedLogin",
     "ReviewFilters",
     "ReviewService",
+    "RubricEditor",
     "ScenarioService",
     "Services",
     "SessionSummary",

@@ -16,6 +16,7 @@ from functools import lru_cache
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from db import audit
 from db.repositories import Work
 from grading.rubric import RUBRIC_PATH, Rubric, parse_rubric, rubric_hash, with_version
 
@@ -56,10 +57,13 @@ class LiveRubric:
                 return
             number = uow.rubrics.stamp() + 1
             stored = with_version(text, number)
+            def change() -> None:
+                row = uow.rubrics.add_version(yaml_text=stored, content_hash=rubric_hash(_parsed(stored, number)),
+                                              source="file", note=RUBRIC_PATH.name, by="(file)", version=number)
+                audit.append(uow.db, actor="(file)", action="rubric.recorded", subject_type="rubric", row=row)
+
             try:
-                uow.rubrics.add_version(yaml_text=stored, content_hash=rubric_hash(_parsed(stored, number)),
-                                        source="file", note=RUBRIC_PATH.name, by="(file)", version=number)
-                uow.commit()
+                uow.commit(change)
             except IntegrityError:  # another process recorded it at the same moment
                 uow.db.rollback()
         self.invalidate()

@@ -60,6 +60,16 @@ class BrowserLogin:
 
 
 @dataclass
+class RubricEditorState:
+    text: str
+    revision: int = 0
+    tested: str | None = None
+
+    def replace(self, text: str) -> None:
+        self.text, self.revision = text, self.revision + 1
+
+
+@dataclass
 class ChatUI:
     """The browser session's state (the only object kept in ``st.session_state``)."""
 
@@ -67,6 +77,8 @@ class ChatUI:
     user_id: int | None = None
     notice: str | None = None
     editor: ScenarioEditor | None = None
+    #: The rubric being edited (the Rubric page), its widget revision, and the text its last test ran on.
+    rubric: RubricEditorState | None = None
     #: The certification attempt on screen, and this browser session's token that holds it.
     attempt_id: int | None = None
     holder: str = field(default_factory=lambda: secrets.token_hex(8))
