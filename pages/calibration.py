@@ -36,7 +36,7 @@ st.dataframe(pd.DataFrame([{
     "criterion": c.name, "id": c.id, "chats judged": c.judged, "kappa (quadratic)": shown(c.kappa),
     "exact agreement": shown(c.exact, percent=True), "grader said n/a": c.not_applicable,
     "trusted": "yes" if c.trusted else "no",
-} for c in table.criteria]), hide_index=True, use_container_width=True)
+} for c in table.criteria]), hide_index=True, width="stretch")
 st.caption("Kappa 1 is perfect agreement, 0 what chance gives; a miss by two levels costs four times a miss by one. "
            "“—”: not enough spread to measure (no judgements, or every judgement on one level).")
 st.download_button("Download as CSV", table.csv(), file_name=f"calibration-rubric-v{table.rubric_number}.csv",
@@ -49,7 +49,7 @@ left, right = st.columns(2)
 with left:
     st.markdown("#### Grader level × trainer level")
     st.dataframe(pd.DataFrame([list(r) for r in row.confusion], index=[f"grader {i}" for i in range(4)],
-                              columns=[f"trainer {j}" for j in range(4)]), use_container_width=True)
+                              columns=[f"trainer {j}" for j in range(4)]), width="stretch")
     st.caption("Counts of judged chats; agreement is the diagonal.")
 with right:
     st.markdown("#### Kappa as judgements arrived")

@@ -1,0 +1,80 @@
+"""The Calibration and Rubric pages and the dispute form, through Streamlit's AppTest: what trainers and
+trainees see and can do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.pages.test_report_apptest import _as, _report, _text
+
+POLITE = "I'm so sorry we missed both deliveries. Let me check what happened with your order right now."
+RUDE = "Calm down, sir. I'm sorry about that."
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    from services import Actor, build_services
+    from settings import Settings, get_settings
+    from ui.context import app_services
+
+    get_settings.cache_clear()
+    app_services.clear()
+    services = build_services(Settings())
+    ann = services.auth.create_user(Actor.system(), username="ann", role="trainee", password="ann-secret")
+    tina = services.auth.create_user(Actor.system(), username="tina", role="trainer", password="tina-secret")
+    chats = []
+    for line in (POLITE, POLITE, RUDE, RUDE):
+        view = services.practice.start(ann, persona_slug="hostile", seed=1).finish()
+        assert view is not None
+        services.practice.send(ann, view.id, line).finish()
+        services.practice.end(ann, view.id)
+        services.grading.report_for(ann, view.id)
+        chats.append(view.id)
+    return {"services": services, "ann": ann, "tina": tina, "chats": chats}
+
+
+def test_calibration_shows_the_kappa_per_criterion_and_the_worst_disagreement(world: dict[str, Any]) -> None:
+    services, tina, chats = world["services"], world["tina"], world["chats"]
+    services.calibration.confirm(tina, chats[0], "no_canned")
+    services.grading.override(tina, chats[1], criterion_id="no_canned", level=2, reason="one stock phrase")
+    services.calibration.confirm(tina, chats[2], "no_canned")
+    services.grading.override(tina, chats[3], criterion_id="no_canned", level=0, reason="only stock phrases")
+    app = _as(tina.id)
+    app.switch_page("pages/calibration.py").run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    row = table[table["id"] == "no_canned"].iloc[0]
+    assert (row["chats judged"], row["kappa (quadratic)"], row["exact agreement"], row["trusted"]) == (
+        4, "0.80", "50%", "no")
+    links = [link.proto.label.replace("\\", "") for link in app.get("page_link")]
+    assert any(f"Chat #{chats[3]}" in label and "grader 1/3" in label for label in links)
+
+
+def test_a_trainee_disputes_from_the_report_and_sees_the_outcome(world: dict[str, Any]) -> None:
+    services, ann, tina, chats = world["services"], world["ann"], world["tina"], world["chats"]
+    app = _report(ann.id, chats[2])
+    app.text_input(key="why-no_canned").input("I said it kindly, once.")
+    next(b for b in app.button if b.label == "Send the dispute to a trainer" and "no_canned" in str(b.form_id)) \
+        .click().run()
+    assert not app.exception
+    assert "waiting for a trainer" in _text(app)
+    dispute = services.disputes.queue(tina)[0]
+    services.disputes.decide(tina, dispute.id, uphold=False, reason="'Calm down' escalates.")
+    assert "Rejected by tina: 'Calm down' escalates." in _text(_report(ann.id, chats[2]))
+
+
+def test_the_rubric_page_shows_the_published_version_and_field_level_problems(world: dict[str, Any]) -> None:
+    tina = world["tina"]
+    app = _as(tina.id)
+    app.switch_page("pages/rubric.py").run()
+    assert not app.exception
+    assert "Published: version 1 (file" in _text(app)
+    yaml_box = app.text_area(key="ry-0")
+    yaml_box.input(yaml_box.value.replace("pass_mark: 70", "pass_mark: 170"))
+    next(b for b in app.button if b.label == "Check and save draft").click().run()
+    assert not app.exception
+    assert "`pass_mark`" in _text(app) and "less than or equal to 100" in _text(app)
