@@ -82,13 +82,12 @@ with form_tab:
                 st.rerun()
     st.caption("Evidence rules, examples, critical-error caps and new criteria are edited in the YAML view.")
 
-with yaml_tab:
-    with st.form(f"rubric-yaml-{editor.revision}"):
-        text = st.text_area("Rubric YAML", value=editor.text, height=520, max_chars=MAX_YAML_CHARS,
-                            key=f"ry-{editor.revision}")
-        if st.form_submit_button("Check and save draft"):
-            save(text)
-            st.rerun()
+with yaml_tab, st.form(f"rubric-yaml-{editor.revision}"):
+    text = st.text_area("Rubric YAML", value=editor.text, height=520, max_chars=MAX_YAML_CHARS,
+                        key=f"ry-{editor.revision}")
+    if st.form_submit_button("Check and save draft"):
+        save(text)
+        st.rerun()
 
 with test_tab:
     st.caption("Grades stored chats twice with the same grader (deterministic evidence, no judge model): with the "
