@@ -62,7 +62,7 @@ else:
                           url_path="attempt", default=True)
         pages = [attempt] + [st.Page(lambda: st.switch_page(attempt), title="Certification", url_path=path,
                                      visibility="hidden") for path in PATHS]
-    page = st.navigation(pages)
+    page = st.navigation(pages, expanded=True)  # every page listed: staff have more than ten
     with st.sidebar:
         st.caption(f"Logged in as **{actor.username}** ({actor.role})")
         if st.button("Log out"):

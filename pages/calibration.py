@@ -29,14 +29,14 @@ exact.metric("Chats judged (most judged criterion)", max((c.judged for c in tabl
 def shown(value: float | None, percent: bool = False) -> str:
     if value is None:
         return "—"
-    return f"{value:.0%}" if percent else f"{value:.2f}"
+    return f"{value:.0%}" if percent else f"{value:.3f}"  # three places: 0.597 must not read as 0.60
 
 
 st.dataframe(pd.DataFrame([{
     "criterion": c.name, "id": c.id, "chats judged": c.judged, "kappa (quadratic)": shown(c.kappa),
     "exact agreement": shown(c.exact, percent=True), "grader said n/a": c.not_applicable,
     "trusted": "yes" if c.trusted else "no",
-} for c in table.criteria]), hide_index=True, width="stretch")
+} for c in table.criteria]), hide_index=True, width="stretch", height=35 * (len(table.criteria) + 1) + 3)
 st.caption("Kappa 1 is perfect agreement, 0 what chance gives; a miss by two levels costs four times a miss by one. "
            "“—”: not enough spread to measure (no judgements, or every judgement on one level).")
 st.download_button("Download as CSV", table.csv(), file_name=f"calibration-rubric-v{table.rubric_number}.csv",

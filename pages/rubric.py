@@ -39,8 +39,8 @@ def save(text: str) -> None:
 check = rubrics.check(actor, editor.text)
 published_text = rubrics.version_yaml(actor)
 unchanged = editor.text == published_text
-st.caption(f"Published: version {newest.version} ({newest.source}, by {plain(newest.by)}, "
-           f"{newest.created_at:%Y-%m-%d %H:%M}). "
+who = "from grading/rubric.yaml" if newest.source == "file" else f"by {plain(newest.by)}"
+st.caption(f"Published: version {newest.version} ({who}, {newest.created_at:%Y-%m-%d %H:%M}). "
            + ("You are looking at it." if unchanged else "You are editing a draft: trainees are graded with the "
               "published version until you publish."))
 if check.rubric is None:

@@ -49,7 +49,7 @@ def test_calibration_shows_the_kappa_per_criterion_and_the_worst_disagreement(wo
     table = app.dataframe[0].value
     row = table[table["id"] == "no_canned"].iloc[0]
     assert (row["chats judged"], row["kappa (quadratic)"], row["exact agreement"], row["trusted"]) == (
-        4, "0.80", "50%", "no")
+        4, "0.800", "50%", "no")
     links = [link.proto.label.replace("\\", "") for link in app.get("page_link")]
     assert any(f"Chat #{chats[3]}" in label and "grader 1/3" in label for label in links)
 
@@ -72,7 +72,7 @@ def test_the_rubric_page_shows_the_published_version_and_field_level_problems(wo
     app = _as(tina.id)
     app.switch_page("pages/rubric.py").run()
     assert not app.exception
-    assert "Published: version 1 (file" in _text(app)
+    assert "Published: version 1 (from grading/rubric.yaml" in _text(app)
     yaml_box = app.text_area(key="ry-0")
     yaml_box.input(yaml_box.value.replace("pass_mark: 70", "pass_mark: 170"))
     next(b for b in app.button if b.label == "Check and save draft").click().run()
