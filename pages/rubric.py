@@ -120,14 +120,16 @@ with test_tab:
             f"v{result.published_version} score": r.published_score,
             f"v{result.published_version}": "pass" if r.published_passed else "fail",
             "draft score": r.draft_score, "draft": "pass" if r.draft_passed else "fail",
-            "flips": "⇄" if r.flipped else ""} for r in result.rows]), hide_index=True, width="stretch")
+            "flips": "⇄" if r.flipped else ""} for r in sorted(result.rows, key=lambda r: not r.flipped)]),
+            hide_index=True, width="stretch")
+        st.caption("Chats whose outcome would flip are listed first.")
         st.markdown(f"**Agreement with the trainers' judgements** ({result.calibration_chats} judged chats)")
         draft_rows = {k.id: k for k in result.draft_kappa}
         st.dataframe(pd.DataFrame([{
             "criterion": k.name, "judged": k.judged,
-            f"kappa v{result.published_version}": "—" if k.kappa is None else f"{k.kappa:.2f}",
+            f"kappa v{result.published_version}": "—" if k.kappa is None else f"{k.kappa:.3f}",
             "kappa draft": "—" if draft_rows.get(k.id) is None or draft_rows[k.id].kappa is None
-            else f"{draft_rows[k.id].kappa:.2f}"} for k in result.published_kappa]), hide_index=True,
+            else f"{draft_rows[k.id].kappa:.3f}"} for k in result.published_kappa]), hide_index=True,
             width="stretch")
     elif result is not None:
         st.info("The text changed since the last test: test it again.")
