@@ -38,14 +38,14 @@ def verify(url: str) -> tuple[int, str]:
 def test_normal_use_leaves_an_intact_chain(graded: Services, database_url: str) -> None:
     code, message = verify(database_url)
     assert code == 0, message
-    assert "audit chain intact: 6 rows" in message  # 2 users, 2 grades, 1 override and its judgement
+    assert "audit chain intact: 7 rows" in message  # rubric v1, 2 users, 2 grades, 1 override and its judgement
 
 
 def test_a_score_changed_behind_the_apps_back_is_caught(graded: Services, database_url: str) -> None:
     run_sql(database_url, "UPDATE grades SET overall = 99 WHERE id = 1")
     code, message = verify(database_url)
     assert code == 1
-    assert message.startswith("audit check FAILED: audit row 3: grade 1 was changed outside the app")
+    assert message.startswith("audit check FAILED: audit row 4: grade 1 was changed outside the app")
     assert "overall is 99" in message
 
 
@@ -56,12 +56,12 @@ def test_a_role_raised_behind_the_apps_back_is_caught(graded: Services, database
 
 
 def test_edited_deleted_and_unrecorded_rows_are_named(graded: Services, database_url: str) -> None:
-    run_sql(database_url, "UPDATE audit_log SET actor = 'someone-else' WHERE id = 4")
-    assert verify(database_url) == (1, "audit check FAILED: audit row 4: its content does not match its hash "
+    run_sql(database_url, "UPDATE audit_log SET actor = 'someone-else' WHERE id = 5")
+    assert verify(database_url) == (1, "audit check FAILED: audit row 5: its content does not match its hash "
                                        "(grade.added grade 2 was edited)")
-    run_sql(database_url, "DELETE FROM audit_log WHERE id = 4")
+    run_sql(database_url, "DELETE FROM audit_log WHERE id = 5")
     code, message = verify(database_url)
-    assert code == 1 and message.startswith("audit check FAILED: audit row 5: does not follow the previous row")
+    assert code == 1 and message.startswith("audit check FAILED: audit row 6: does not follow the previous row")
 
 
 def test_a_grade_inserted_directly_has_no_entry(graded: Services, database_url: str) -> None:
@@ -91,7 +91,7 @@ def test_concurrent_writers_keep_one_chain(graded: Services, database_url: str) 
         t.join()
     assert not errors, errors
     code, message = verify(database_url)
-    assert code == 0 and "30 rows" in message, message  # 6 before (see above) and 24 grades
+    assert code == 0 and "31 rows" in message, message  # 7 before (see above) and 24 grades
 
 
 def test_regrading_with_the_same_versions_gives_the_same_score(graded: Services) -> None:
