@@ -213,6 +213,10 @@ class GradeReport(Record):
     def criterion(self, criterion_id: str) -> CriterionGrade:
         return next(c for c in self.criteria if c.id == criterion_id)
 
+    def find(self, criterion_id: str) -> CriterionGrade | None:
+        """The criterion, or None when this report has no criterion of that id."""
+        return next((c for c in self.criteria if c.id == criterion_id), None)
+
     def deterministic_overall(self) -> int:
         """The overall from the deterministic levels alone (the judge's moves undone), capped the same way."""
         value = weighted_overall([(c.weight, c.deterministic_level) for c in self.criteria])

@@ -141,30 +141,20 @@ def parse_rubric(text: str, name: str = "rubric.yaml") -> Rubric:
 
 def check_rubric_text(text: str) -> tuple[Rubric | None, tuple[FieldError, ...]]:
     """Validate a rubric document; every problem comes back tied to its field path (and YAML line)."""
-    from personas.loader import FieldError, yaml_line_of
+    from personas.loader import check_document
 
-    try:
-        raw = yaml.safe_load(text)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "cannot be parsed"
-        return None, (FieldError("(YAML syntax)", str(problem), mark.line + 1 if mark else None),)
-    if not isinstance(raw, dict):
-        found = "nothing" if raw is None else type(raw).__name__
-        return None, (FieldError("(top level)", f"expected a mapping of rubric fields, got {found}"),)
-    try:
-        return Rubric.model_validate(raw), ()
-    except ValidationError as exc:
-        ordered = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-        return None, tuple(FieldError(".".join(str(x) for x in e["loc"]) or "(top level)", e["msg"],
-                                      yaml_line_of(root, tuple(e["loc"]))) for e in ordered)
+    return check_document(text, Rubric, "rubric")
 
 
 def with_version(text: str, number: int) -> str:
     """The rubric text with its top-level ``version:`` set to ``number`` (comments and layout kept)."""
     replaced, count = re.subn(r"(?m)^version:[^\n]*$", f"version: {number}", text, count=1)
     return replaced if count else f"version: {number}\n{text}"
+
+
+def same_text(a: str, b: str) -> bool:
+    """Whether two rubric texts are the same but for their version number."""
+    return with_version(a, 0) == with_version(b, 0)
 
 
 @lru_cache(maxsize=4)

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from ui.context import app_services, or_stop, plain, require_actor
+from ui.widgets import measured
 
 services = app_services()
 actor = require_actor()
@@ -26,15 +27,9 @@ kappa_min.metric("Trusted when", f"≥ {table.min_judged} chats, κ ≥ {table.t
 exact.metric("Chats judged (most judged criterion)", max((c.judged for c in table.criteria), default=0))
 
 
-def shown(value: float | None, percent: bool = False) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.0%}" if percent else f"{value:.3f}"  # three places: 0.597 must not read as 0.60
-
-
 st.dataframe(pd.DataFrame([{
-    "criterion": c.name, "id": c.id, "chats judged": c.judged, "kappa (quadratic)": shown(c.kappa),
-    "exact agreement": shown(c.exact, percent=True), "grader said n/a": c.not_applicable,
+    "criterion": c.name, "id": c.id, "chats judged": c.judged, "kappa (quadratic)": measured(c.kappa),
+    "exact agreement": measured(c.exact, percent=True), "grader said n/a": c.not_applicable,
     "trusted": "yes" if c.trusted else "no",
 } for c in table.criteria]), hide_index=True, width="stretch", height=35 * (len(table.criteria) + 1) + 3)
 st.caption("Kappa 1 is perfect agreement, 0 what chance gives; a miss by two levels costs four times a miss by one. "

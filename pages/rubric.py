@@ -11,6 +11,7 @@ import streamlit as st
 from services import PracticeError
 from services.rubric_editor import MAX_YAML_CHARS, Sample
 from ui.context import RubricEditorState, app_services, chat_ui, or_stop, plain, require_actor
+from ui.widgets import measured
 
 services = app_services()
 actor = require_actor()
@@ -127,9 +128,9 @@ with test_tab:
         draft_rows = {k.id: k for k in result.draft_kappa}
         st.dataframe(pd.DataFrame([{
             "criterion": k.name, "judged": k.judged,
-            f"kappa v{result.published_version}": "—" if k.kappa is None else f"{k.kappa:.3f}",
-            "kappa draft": "—" if draft_rows.get(k.id) is None or draft_rows[k.id].kappa is None
-            else f"{draft_rows[k.id].kappa:.3f}"} for k in result.published_kappa]), hide_index=True,
+            f"kappa v{result.published_version}": measured(k.kappa),
+            "kappa draft": measured(draft_rows[k.id].kappa if k.id in draft_rows else None)}
+            for k in result.published_kappa]), hide_index=True,
             width="stretch")
     elif result is not None:
         st.info("The text changed since the last test: test it again.")

@@ -6,11 +6,14 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from personas.schema import Persona
+
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -79,30 +82,37 @@ def yaml_line_of(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | No
     return line
 
 
-def check_persona_text(text: str, *, expected_slug: str | None = None) -> PersonaCheck:
-    """Validate one persona document; every problem comes back tied to its field (and YAML line)."""
+def check_document(text: str, model: type[M], noun: str) -> tuple[M | None, tuple[FieldError, ...]]:
+    """Validate one YAML document (a persona, a rubric) against ``model``; every problem comes back tied to its
+    field path (and YAML line)."""
     try:
         raw = yaml.safe_load(text)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "cannot be parsed"
-        return PersonaCheck(None, (FieldError("(YAML syntax)", str(problem), mark.line + 1 if mark else None),))
+        return None, (FieldError("(YAML syntax)", str(problem), mark.line + 1 if mark else None),)
     if not isinstance(raw, dict):
         found = "nothing" if raw is None else type(raw).__name__
-        return PersonaCheck(None, (FieldError("(top level)", f"expected a mapping of persona fields, got {found}"),))
+        return None, (FieldError("(top level)", f"expected a mapping of {noun} fields, got {found}"),)
     try:
-        persona = Persona.model_validate(raw)
+        return model.model_validate(raw), ()
     except ValidationError as exc:
         # An unknown key is usually a typo and the cause of the "Field required" errors: show it first.
         ordered = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-        return PersonaCheck(None, tuple(
-            FieldError(".".join(str(x) for x in e["loc"]) or "(top level)", e["msg"],
-                       yaml_line_of(root, tuple(e["loc"])))
-            for e in ordered))
+        return None, tuple(FieldError(".".join(str(x) for x in e["loc"]) or "(top level)", e["msg"],
+                                      yaml_line_of(root, tuple(e["loc"]))) for e in ordered)
+
+
+def check_persona_text(text: str, *, expected_slug: str | None = None) -> PersonaCheck:
+    """Validate one persona document; every problem comes back tied to its field (and YAML line)."""
+    persona, errors = check_document(text, Persona, "persona")
+    if persona is None:
+        return PersonaCheck(None, errors)
     if expected_slug is not None and persona.slug != expected_slug:
         return PersonaCheck(None, (FieldError("slug", f"'{persona.slug}' must match the file name '{expected_slug}'",
-                                              yaml_line_of(root, ("slug",))),))
+                                              yaml_line_of(yaml.compose(text, Loader=yaml.SafeLoader),
+                                                           ("slug",))),))
     return PersonaCheck(persona)
 
 

@@ -31,7 +31,7 @@ from services.catalog import LiveCatalog
 from services.permissions import Permission
 from services.permissions import require as require_permission
 from services.rubrics import LiveRubric
-from services.scores import decided_report
+from services.scores import decided_criterion, decided_report
 from services.views import PracticeError
 from settings import Settings
 
@@ -90,7 +90,7 @@ def record_judgement(uow: UnitOfWork, grade: Grade, criterion_id: str, level: in
                      override_id: int | None = None, at: datetime | None = None) -> None:
     """A trainer's level for one criterion of ``grade``, beside the grader's (in the caller's unit of work)."""
     report = report_of(grade)
-    graded = next((c for c in report.criteria if c.id == criterion_id), None)
+    graded = report.find(criterion_id)
     if graded is None:
         return
     row = uow.calibration.add_judgement(session_id=grade.session_id, grade_id=grade.id, criterion_id=criterion_id,
@@ -170,8 +170,8 @@ class CalibrationService:
         rows = agreement([(c.id, c.name) for c in rubric.criteria], pairs,
                          min_judged=self.settings.trust_min_judged, threshold=self.settings.trust_kappa)
         known = {rubric.version, self.rubric.current().version, *uow.calibration.rubric_numbers()}
-        return AgreementTable(rubric.version, tuple(r for r in rows if r.id in {c.id for c in rubric.criteria}),
-                              self.settings.trust_min_judged, self.settings.trust_kappa, tuple(sorted(known)))
+        return AgreementTable(rubric.version, tuple(rows), self.settings.trust_min_judged, self.settings.trust_kappa,
+                              tuple(sorted(known)))
 
     def agreement(self, actor: Actor, rubric_number: int | None = None) -> AgreementTable:
         require_permission(actor, Permission.SEE_CALIBRATION)
@@ -219,8 +219,7 @@ class CalibrationService:
             grade = uow.grades.latest(session_id)
             if grade is None:
                 raise PracticeError("This chat has no grade to confirm yet.")
-            report = decided_report(grade, uow.grades.overrides(grade.id))
-            graded = next((c for c in report.criteria if c.id == criterion_id), None)
+            graded = decided_criterion(uow.grades, grade, criterion_id)
             if graded is None:
                 raise PracticeError(f"Unknown criterion '{criterion_id}'.")
             if graded.level is None:

@@ -20,7 +20,7 @@ from services.calibration import record_judgement
 from services.grading import GradingService
 from services.permissions import Permission
 from services.permissions import require as require_permission
-from services.scores import decided_report
+from services.scores import decided_criterion
 from services.views import PracticeError
 from settings import Settings
 
@@ -76,8 +76,7 @@ class DisputeService:
         grade = uow.grades.latest(row.session_id)
         level_now, name = None, row.criterion_id
         if grade is not None:
-            report = decided_report(grade, uow.grades.overrides(grade.id))
-            graded = next((c for c in report.criteria if c.id == row.criterion_id), None)
+            graded = decided_criterion(uow.grades, grade, row.criterion_id)
             if graded is not None:
                 level_now, name = graded.level, graded.name
         return DisputeView(row.id, row.session_id, row.by_username, row.criterion_id, name, row.reason, row.status,
@@ -104,8 +103,7 @@ class DisputeService:
             grade = uow.grades.latest(session_id)
             if grade is None:
                 raise PracticeError("This chat has no grade to dispute yet.")
-            report = decided_report(grade, uow.grades.overrides(grade.id))
-            if criterion_id not in {c.id for c in report.criteria}:
+            if decided_criterion(uow.grades, grade, criterion_id) is None:
                 raise PracticeError(f"Unknown criterion '{criterion_id}'.")
             start = self._window_start(uow, chat, grade.created_at)
             days = self.settings.dispute_days
@@ -165,10 +163,10 @@ class DisputeService:
                     self.grading.override_in(uow, grade.id, row.criterion_id, level,
                                              f"Dispute #{row.id} upheld: {reason}", actor, source="dispute")
                 else:
-                    report = decided_report(grade, uow.grades.overrides(grade.id))
-                    stands = next((c.level for c in report.criteria if c.id == row.criterion_id), None)
-                    if stands is not None:
-                        record_judgement(uow, grade, row.criterion_id, stands, source="dispute", by=actor.username)
+                    stands = decided_criterion(uow.grades, grade, row.criterion_id)
+                    if stands is not None and stands.level is not None:
+                        record_judgement(uow, grade, row.criterion_id, stands.level, source="dispute",
+                                         by=actor.username)
                 return uow.calibration.decide_dispute(row, upheld=uphold, level=level if uphold else None,
                                                       reason=reason, by=actor.username)
 

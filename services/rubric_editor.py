@@ -23,7 +23,7 @@ from db.models import PracticeSession
 from db.repositories import UnitOfWork, Work
 from grading.agreement import CriterionAgreement, JudgedPair, agreement, newest_per_chat
 from grading.grader import grade
-from grading.rubric import Rubric, check_rubric_text, rubric_hash, with_version
+from grading.rubric import Rubric, check_rubric_text, rubric_hash, same_text, with_version
 from grading.transcript import Line, Transcript
 from personas.loader import FieldError
 from services.access import can_read
@@ -244,8 +244,8 @@ class RubricEditor:
     def _calibration_set(self, uow: UnitOfWork, rubric: Rubric) -> list[JudgedPair]:
         """The newest judgement of each judged chat and criterion (newest chats first, bounded)."""
         pairs = newest_per_chat(uow.calibration.judgements())
-        keep = sorted({p.session_id for p in pairs}, reverse=True)[:MAX_CALIBRATION]
-        return [p for p in pairs if p.session_id in set(keep)]
+        keep = set(sorted({p.session_id for p in pairs}, reverse=True)[:MAX_CALIBRATION])
+        return [p for p in pairs if p.session_id in keep]
 
     def _regraded_pairs(self, uow: UnitOfWork, judged: list[JudgedPair], current: Rubric, draft: Rubric
                         ) -> tuple[list[JudgedPair], list[JudgedPair]]:
@@ -276,7 +276,7 @@ class RubricEditor:
         with self.work() as uow:
             number = uow.rubrics.stamp() + 1
             stored = with_version(text, number)
-            if with_version(self.rubric.current().yaml_text, 0) == with_version(text, 0):
+            if same_text(self.rubric.current().yaml_text, text):
                 raise PracticeError("Nothing to publish: this is the published rubric.")
 
             def change() -> VersionInfo:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db import audit
 from db.repositories import Work
-from grading.rubric import RUBRIC_PATH, Rubric, parse_rubric, rubric_hash, with_version
+from grading.rubric import RUBRIC_PATH, Rubric, parse_rubric, rubric_hash, same_text, with_version
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,7 @@ class LiveRubric:
         published from the editor with the same text does not count: the file is then the newest again)."""
         text = RUBRIC_PATH.read_text(encoding="utf-8")
         with self.work() as uow:
-            same = with_version(text, 0)  # the text as published, whatever version number it was given
-            if any(v.source == "file" and with_version(v.yaml_text, 0) == same for v in uow.rubrics.versions()):
+            if any(v.source == "file" and same_text(v.yaml_text, text) for v in uow.rubrics.versions()):
                 return
             number = uow.rubrics.stamp() + 1
             stored = with_version(text, number)

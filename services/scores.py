@@ -15,7 +15,7 @@ from functools import cache
 
 from db.models import Grade, GradeOverride
 from db.repositories.grades import GradeRepository, report_of
-from grading.report import GradeReport, Override
+from grading.report import CriterionGrade, GradeReport, Override
 from grading.rubric import load_rubric
 
 #: What a table cell shows for a chat without a grade (never a raw "None").
@@ -75,6 +75,11 @@ def override_records(rows: Sequence[GradeOverride]) -> list[Override]:
 def decided_report(grade: Grade, overrides: Sequence[GradeOverride]) -> GradeReport:
     """The stored report with the overrides applied (against the report's own pass mark)."""
     return report_of(grade).with_overrides(override_records(overrides))
+
+
+def decided_criterion(repository: GradeRepository, grade: Grade, criterion_id: str) -> CriterionGrade | None:
+    """One criterion of ``grade`` as trainers decided it (None: the grade has no criterion of that id)."""
+    return decided_report(grade, repository.overrides(grade.id)).find(criterion_id)
 
 
 def decided_overall(grade: Grade, overrides: Sequence[GradeOverride]) -> int:

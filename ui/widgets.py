@@ -15,6 +15,14 @@ AVATARS = {"agent": ":material/support_agent:", "customer": ":material/person:"}
 BAND_COLOURS = {"green": "#21c354", "orange": "#ffa421", "red": "#ff4b4b"}
 
 
+def measured(value: float | None, percent: bool = False) -> str:
+    """A kappa (three places: 0.597 must not read as 0.60 beside "not trusted") or a share, as the Calibration and
+    Rubric pages show it; a dash when there was nothing to measure."""
+    if value is None:
+        return "—"
+    return f"{value:.0%}" if percent else f"{value:.3f}"
+
+
 def frustration_bar(frustration: float, mood: str, colour: str) -> None:
     """The customer's frustration (0-10) as a bar coloured by its band (st.progress is always the theme's blue)."""
     percent = max(0.0, min(100.0, frustration * 10))

@@ -55,9 +55,14 @@ def _average(values: list[int], missing: int) -> int:
     return round(mean(values + [0] * missing)) if values or missing else 0
 
 
+def _moved(level: int, step: int) -> int:
+    """``level`` moved ``step`` levels, kept within 0-3."""
+    return min(MAX_LEVEL, max(0, level + step))
+
+
 def _shifted(report: GradeReport, criterion_id: str, step: int) -> int:
     """The report's overall with one criterion moved ``step`` levels (kept within 0-3), capped as the report is."""
-    levels = [(c.weight, c.level if c.id != criterion_id or c.level is None else min(MAX_LEVEL, max(0, c.level + step)))
+    levels = [(c.weight, c.level if c.id != criterion_id or c.level is None else _moved(c.level, step))
               for c in report.criteria]
     value = weighted_overall(levels)
     return min(value, report.overall_cap) if report.overall_cap is not None else value
@@ -72,7 +77,7 @@ def _untrusted_reasons(reports: list[GradeReport], rule: CampaignRule, score: in
         for step in (1, -1):
             moved = _average([_shifted(r, cid, step) for r in reports], missing)
             need = rule.minimums.get(cid)
-            shifted_levels = [min(MAX_LEVEL, max(0, v + step)) for v in levels[cid]]
+            shifted_levels = [_moved(v, step) for v in levels[cid]]
             if (moved >= rule.pass_mark) != (score >= rule.pass_mark):
                 out.append(f"untrusted criterion {cid}: one level {'more' if step > 0 else 'less'} would make the "
                            f"score {moved} (pass mark {rule.pass_mark}); the grader's agreement with trainers on it is "

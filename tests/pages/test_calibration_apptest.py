@@ -3,7 +3,6 @@ trainees see and can do."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,30 +14,17 @@ RUDE = "Calm down, sir. I'm sorry about that."
 
 
 @pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-    from services import Actor, build_services
-    from settings import Settings, get_settings
-    from ui.context import app_services
-
-    get_settings.cache_clear()
-    app_services.clear()
-    services = build_services(Settings())
-    ann = services.auth.create_user(Actor.system(), username="ann", role="trainee", password="ann-secret")
-    tina = services.auth.create_user(Actor.system(), username="tina", role="trainer", password="tina-secret")
-    chats = []
-    for line in (POLITE, POLITE, RUDE, RUDE):
-        view = services.practice.start(ann, persona_slug="hostile", seed=1).finish()
-        assert view is not None
-        services.practice.send(ann, view.id, line).finish()
-        services.practice.end(ann, view.id)
-        services.grading.report_for(ann, view.id)
-        chats.append(view.id)
-    return {"services": services, "ann": ann, "tina": tina, "chats": chats}
+def chats(world: dict[str, Any]) -> list[int]:
+    """Four graded chats of ann's: two polite, two with "calm down" (``world``: tests/pages/conftest.py)."""
+    ids = [world["practise"]("hostile", [line]) for line in (POLITE, POLITE, RUDE, RUDE)]
+    for chat_id in ids:
+        world["services"].grading.report_for(world["ann"], chat_id)
+    return ids
 
 
-def test_calibration_shows_the_kappa_per_criterion_and_the_worst_disagreement(world: dict[str, Any]) -> None:
-    services, tina, chats = world["services"], world["tina"], world["chats"]
+def test_calibration_shows_the_kappa_per_criterion_and_the_worst_disagreement(world: dict[str, Any],
+                                                                            chats: list[int]) -> None:
+    services, tina = world["services"], world["tina"]
     services.calibration.confirm(tina, chats[0], "no_canned")
     services.grading.override(tina, chats[1], criterion_id="no_canned", level=2, reason="one stock phrase")
     services.calibration.confirm(tina, chats[2], "no_canned")
@@ -54,8 +40,8 @@ def test_calibration_shows_the_kappa_per_criterion_and_the_worst_disagreement(wo
     assert any(f"Chat #{chats[3]}" in label and "grader 1/3" in label for label in links)
 
 
-def test_a_trainee_disputes_from_the_report_and_sees_the_outcome(world: dict[str, Any]) -> None:
-    services, ann, tina, chats = world["services"], world["ann"], world["tina"], world["chats"]
+def test_a_trainee_disputes_from_the_report_and_sees_the_outcome(world: dict[str, Any], chats: list[int]) -> None:
+    services, ann, tina = world["services"], world["ann"], world["tina"]
     app = _report(ann.id, chats[2])
     app.text_input(key="why-no_canned").input("I said it kindly, once.")
     next(b for b in app.button if b.label == "Send the dispute to a trainer" and "no_canned" in str(b.form_id)) \
