@@ -45,6 +45,7 @@ class LiveRubric:
         self._lock = threading.Lock()
         self._checked = 0.0
         self._current: Published | None = None
+        self._versions: dict[int, Published] = {}
         self.record_file()
 
     def record_file(self) -> None:
@@ -85,8 +86,13 @@ class LiveRubric:
             return self._current
 
     def version(self, number: int) -> Published | None:
+        """A published version (versions never change once stored, so each is read once per process)."""
         if self._current is not None and self._current.version == number:
             return self._current
-        with self.work() as uow:
-            row = uow.rubrics.get(number)
-            return published(row.yaml_text, row.version) if row is not None else None
+        if number not in self._versions:
+            with self.work() as uow:
+                row = uow.rubrics.get(number)
+            if row is None:
+                return None
+            self._versions[number] = published(row.yaml_text, row.version)
+        return self._versions[number]
