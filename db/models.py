@@ -96,6 +96,11 @@ class PracticeSession(Base):
     #: Set for the chats of a certification attempt (``mode`` is then ``certification``).
     attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempts.id", ondelete="RESTRICT", use_alter=True,
                                                               name="fk_sessions_attempt"), index=True)
+    #: A branch: the chat it was taken from, the family's first chat, and the position of the replaced message.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("practice_sessions.id", ondelete="RESTRICT",
+                                                             name="fk_sessions_parent"))
+    root_id: Mapped[int | None] = mapped_column(index=True)
+    branch_seq: Mapped[int | None]
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="session", order_by="Message.seq", cascade="all, delete-orphan"
@@ -116,6 +121,8 @@ class Message(Base):
     role: Mapped[str] = mapped_column(String(10))
     content: Mapped[str] = mapped_column(Text)
     frustration: Mapped[float]
+    #: The customer's state after this message (customer messages; ``None`` before revision 0017).
+    state_json: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     session: Mapped[PracticeSession] = relationship(back_populates="messages")

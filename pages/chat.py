@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from services import DIFFICULTIES, PracticeError, SessionView, TurnStream
@@ -166,6 +168,43 @@ def end_chat(view: SessionView) -> None:
                 open_report(view.id)
 
 
+def branch_at(view: SessionView) -> Callable[[int], None] | None:
+    """The action behind each "Try a different reply here" button: practice chats of the trainee's own only."""
+    if view.mode != "practice" or view.trainee != actor.username:
+        return None
+
+    def branch(turn: int) -> None:
+        try:
+            new = services.branches.branch(actor, view.id, turn)
+        except PracticeError as exc:
+            ui.notice = str(exc)
+        else:
+            ui.notice = f"A new try from your turn {turn} of chat #{view.id}: write a different reply."
+            open_session(new)
+        st.rerun()
+
+    return branch
+
+
+def hint_box(view: SessionView) -> None:
+    """The coach on demand: the hint for this moment (asked for once, shown until the trainee writes)."""
+    shown = services.hints.used(actor, view.id)
+    now = view.agent_turns + 1
+    current = next((h for h in shown if h.turn == now), None)
+    if current is None and st.button("Hint", icon=":material/lightbulb:",
+                                     help="One short hint for your next message. Hints used are shown on your "
+                                          "report and marked in your progress."):
+        try:
+            current = services.hints.hint(actor, view.id)
+        except PracticeError as exc:
+            st.error(str(exc))
+    if current is not None:
+        with st.container(border=True, key="hint"):
+            st.markdown(f":material/lightbulb: **Hint for turn {current.turn}:** {plain(current.text)}")
+            st.caption(f"From the workshop: {plain(current.source)}"
+                       + (f" · phrased by {plain(current.phrased_by)}" if current.phrased_by else ""))
+
+
 def chat(view: SessionView) -> None:
     # Read the chat box before it is drawn: a refused message then goes back into it, and a message sent from a
     # stale tab into a chat that has ended (where no box is drawn) is still answered.
@@ -174,9 +213,15 @@ def chat(view: SessionView) -> None:
     st.subheader(f"{view.persona_name} · {view.persona_title}")
     st.caption(f"Difficulty: {view.difficulty} · chat #{view.id} · trainee: {view.trainee} · "
                f"customer: {backend_label(view.backend, view.model)}")
+    if view.branch_of is not None:
+        st.caption(f":material/alt_route: A different try from your turn {view.branch_turn} of chat "
+                   f"#{view.branch_of}.")
+        if st.button(f"Open chat #{view.branch_of}", type="tertiary", key="open-parent"):
+            open_session(view.branch_of)
+            st.rerun()
     pin_to_top("frustration-meter")
     meter(view)
-    transcript(view.messages)
+    transcript(view.messages, branch=branch_at(view))
     if ui.notice:
         st.warning(ui.notice)
         ui.notice = None
@@ -215,6 +260,8 @@ def chat(view: SessionView) -> None:
                 run_turn(service.retry(actor, view.id))
             except PracticeError as exc:
                 st.error(str(exc))
+    if not view.awaiting_reply and view.mode == "practice":
+        hint_box(view)
     end_chat(view)
     if refusal is not None and text is not None:
         refused(refusal, text, back_in_box=not view.awaiting_reply)

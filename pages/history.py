@@ -41,7 +41,16 @@ def rows(chosen: list[HistoryItem]) -> list[dict[str, object]]:
     return [{"chat": i.session_id, "customer": i.persona_name, "difficulty": i.difficulty,
              "started": i.started_at.strftime("%Y-%m-%d %H:%M"), "ended": ended(i.ended_reason),
              "score": i.score_label, "passed": yes_no(i.passed),
-             "grade": (i.grade_status or "not graded").replace("_", " ")} for i in chosen]
+             "grade": (i.grade_status or "not graded").replace("_", " "),
+             "aids": aids(i)} for i in chosen]
+
+
+def aids(item: HistoryItem) -> str:
+    """What helped in this chat: hints asked for, and the chat it was branched from."""
+    marks = [f"{item.hints} hint{'s' if item.hints != 1 else ''}"] if item.hints else []
+    if item.branch_of is not None:
+        marks.append(f"branch of #{item.branch_of}")
+    return ", ".join(marks)
 
 
 graded = [i for i in reversed(items) if i.overall is not None]
@@ -52,18 +61,22 @@ if graded:
     right.metric("Practice chats passed", f"{sum(1 for i in graded if i.passed)} of {len(graded)}")
     st.markdown("#### Score trend (practice)")
     points = [{"attempt": n, "score": i.overall, "customer": i.persona_name, "chat": f"#{i.session_id}",
-               "date": i.started_at.strftime("%Y-%m-%d"), "decided by": "trainer" if i.overridden else "grader"}
+               "date": i.started_at.strftime("%Y-%m-%d"), "decided by": "trainer" if i.overridden else "grader",
+               "aids": aids(i) or "none", "hints": "with hints" if i.hints else "without hints"}
               for n, i in enumerate(graded, start=1)]
     pass_mark = services.grading.pass_mark()
     line = alt.Chart(pd.DataFrame(points)).mark_line(point=alt.OverlayMarkDef(size=80)).encode(
         x=alt.X("attempt:O", title="graded chat, oldest first", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("score:Q", title="score", scale=alt.Scale(domain=[0, 100])),
-        tooltip=["chat:N", "date:N", "customer:N", "score:Q", "decided by:N"],
+        tooltip=["chat:N", "date:N", "customer:N", "score:Q", "decided by:N", "aids:N"],
+        shape=alt.Shape("hints:N", title=None, scale=alt.Scale(domain=["without hints", "with hints"],
+                                                               range=["circle", "triangle-up"])),
     )
     rule = alt.Chart(pd.DataFrame([{"pass": pass_mark}])).mark_rule(strokeDash=[4, 4], color="green").encode(
         y="pass:Q")
     st.altair_chart(line + rule, use_container_width=True)
-    st.caption(f"Dashed line: pass mark ({pass_mark}). A score a trainer overrode is the trainer's decision.")
+    st.caption(f"Dashed line: pass mark ({pass_mark}). A score a trainer overrode is the trainer's decision. "
+               "Triangles: chats where hints were used.")
 
 st.markdown("#### Practice chats")
 if items:
@@ -77,7 +90,7 @@ if certification:
     st.dataframe(rows(certification), hide_index=True, use_container_width=True, key="certification-chats")
 for i in items[:10]:
     cols = st.columns([3, 1, 1])
-    cols[0].write(f"#{i.session_id} {i.persona_name} ({i.difficulty})")
+    cols[0].write(f"#{i.session_id} {i.persona_name} ({i.difficulty})" + (f" · {aids(i)}" if aids(i) else ""))
     if i.status == "ended" and cols[1].button("Report", key=f"report-{i.session_id}", use_container_width=True):
         st.switch_page("pages/report.py", query_params={"session": str(i.session_id)})
     if i.status == "active" and trainee == actor.username and cols[1].button(

@@ -41,6 +41,11 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
+def short(text: str, limit: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
 def shown(text: str) -> str:
     """A grader's sentence for people: plain citations of the material, turns numbered as on the chat page."""
     def renumber(match: re.Match[str]) -> str:
@@ -98,6 +103,35 @@ with improve:
         level = f"{step.level}/3" + (" overridden" if step.overridden else "")
         st.markdown(f"- **{plain(step.name)}** ({level}{where}): {plain(step.aim)}  \n"
                     f"  e.g. “{plain(step.example)}”")
+
+family = services.branches.family(actor, session_id)
+if family:
+    st.markdown("#### Other tries of this conversation")
+    st.caption("Each try is a chat of its own, graded on its whole conversation; it left the chat it was taken "
+               "from at the turn shown and went on with a different reply.")
+    for member in family:
+        score_text = "not graded yet" if member.overall is None else f"{member.overall}/100"
+        if member.split_turn is None:
+            where = "the original chat"
+        else:
+            where = (f"from turn {member.split_turn} of #{member.parent_id}: "
+                     f"“{plain(short(member.reply or '(not written yet)'))}” instead of "
+                     f"“{plain(short(member.replaced or ''))}”")
+        label = f"Chat #{member.session_id} · {score_text} · {where}"
+        if member.current:
+            st.markdown(f"**{label} (this report)**")
+        elif member.active:
+            st.markdown(f"{label} · still running")
+        else:
+            st.page_link("pages/report.py", label=label, query_params={"session": str(member.session_id)},
+                         icon=":material/alt_route:")
+
+hints_used = services.hints.used(actor, session_id)
+if hints_used:
+    st.markdown(f"#### Hints {'you' if own else 'the trainee'} asked for ({len(hints_used)})")
+    for h in hints_used:
+        st.markdown(f"- **Turn {h.turn}** ({h.kind.replace('_', ' ')}): {plain(h.text)}  \n"
+                    f"  :gray[From the workshop: {plain(h.source)}]")
 
 better = report.better_line
 if better:

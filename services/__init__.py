@@ -21,11 +21,13 @@ from services.accounts import Account, AccountService
 from services.admin import AdminService, ConnectionResult
 from services.analytics import AnalyticsService
 from services.auth import ROLES, AccessDenied, AccountError, Actor, AuthService
+from services.branches import BranchService, BranchView
 from services.calibration import CalibrationService
 from services.catalog import LiveCatalog
 from services.certification import CampaignSpec, CertificationService
 from services.disputes import DisputeService, DisputeView
 from services.grading import GradingService, HistoryItem, StoredGrade
+from services.hints import HintService, HintView
 from services.login_sessions import LoginRefused, LoginSessionService, LoginTicket, ResumedLogin
 from services.practice import DIFFICULTIES, PracticeService, TurnStream
 from services.review import SORTS, ReviewFilters, ReviewService
@@ -55,6 +57,8 @@ class Services:
     calibration: CalibrationService
     disputes: DisputeService
     rubrics: RubricEditor
+    branches: BranchService
+    hints: HintService
 
 
 BUSY = ("database is locked", "database is busy", "database table is locked", "lock timeout",
@@ -115,7 +119,8 @@ def build_services(settings: Settings) -> Services:
                     accounts=AccountService(sessions), teams=TeamService(sessions),
                     login_sessions=LoginSessionService(sessions, settings), calibration=calibration,
                     disputes=DisputeService(settings, sessions, grading),
-                    rubrics=RubricEditor(settings, sessions, rubric, grading, calibration))
+                    rubrics=RubricEditor(settings, sessions, rubric, grading, calibration),
+                    branches=BranchService(settings, catalog, sessions), hints=HintService(settings, catalog, sessions))
 
 
 def build_practice_service(settings: Settings) -> PracticeService:
@@ -133,6 +138,8 @@ __all__ = [
     "Actor",
     "AdminService",
     "AuthService",
+    "BranchService",
+    "BranchView",
     "CalibrationService",
     "CampaignSpec",
     "CertificationService",
@@ -141,6 +148,8 @@ __all__ = [
     "DisputeService",
     "DisputeView",
     "GradingService",
+    "HintService",
+    "HintView",
     "HistoryItem",
     "LoginRefused",
     "LoginSessionService",

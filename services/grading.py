@@ -60,6 +60,10 @@ class HistoryItem:
     #: The score is a trainer's decision (an override), not the grader's.
     overridden: bool = False
     mode: str = "practice"
+    #: Hints the trainee asked for in this chat (a chat with hints is marked as such in their progress).
+    hints: int = 0
+    #: The chat this one was branched from ("try a different reply from here").
+    branch_of: int | None = None
 
     @property
     def score_label(self) -> str:
@@ -231,6 +235,7 @@ class GradingService:
                 raise AccessDenied(f"No trainee '{name}' you can see.")
             rows = uow.sessions.trainee_history(trainee=name, limit=limit)
             decided = decisions(uow.grades, (g for _, g in rows))
+            hints = uow.sessions.hint_counts([s.id for s, _ in rows])
             out = []
             for s, g in rows:
                 persona = self.catalog.personas.get(s.persona_slug)
@@ -239,5 +244,6 @@ class GradingService:
                     s.id, s.persona_slug, persona.name if persona else s.persona_slug, s.difficulty, s.started_at,
                     s.status, s.ended_reason, d.overall if d else None, d.passed if d else None,
                     d.status if d else None, overridden=d.overridden if d else False, mode=s.mode,
+                    hints=hints.get(s.id, 0), branch_of=s.parent_id,
                 ))
             return out

@@ -327,7 +327,9 @@ class PracticeService:
             ended_reason=row.ended_reason, frustration=state.frustration, stage=state.stage.value,
             started_at=row.started_at,
             messages=tuple(MessageView(m.seq, m.role, m.content, m.frustration) for m in row.messages),
-            tokens_in=row.tokens_in, tokens_out=row.tokens_out,
+            tokens_in=row.tokens_in, tokens_out=row.tokens_out, mode=row.mode, branch_of=row.parent_id,
+            branch_turn=None if row.branch_seq is None else sum(
+                1 for m in row.messages if m.role == "agent" and m.seq < row.branch_seq) + 1,
         )
 
     def _summary(self, row: PracticeSession) -> SessionSummary:

@@ -49,6 +49,10 @@ class SessionView:
     messages: tuple[MessageView, ...]
     tokens_in: int = 0
     tokens_out: int = 0
+    mode: str = "practice"
+    #: A branch: the chat it was taken from, and the trainee's turn where it left it.
+    branch_of: int | None = None
+    branch_turn: int | None = None
 
     @property
     def awaiting_reply(self) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import streamlit as st
 
@@ -63,10 +63,12 @@ def stream_reply(turn: TurnStream) -> None:
 
 
 def transcript(messages: Iterable[MessageView], *, numbered: bool = False, marked: set[int] | None = None,
-               comments: dict[int, list[tuple[str, str]]] | None = None) -> None:
+               comments: dict[int, list[tuple[str, str]]] | None = None,
+               branch: Callable[[int], None] | None = None) -> None:
     """The chat as the trainee saw it; ``marked`` messages (1-based positions) are flagged as cited, and trainers'
     ``comments`` (keyed by position) appear under their message.  ``numbered`` labels the trainee's messages
-    "Turn 1", "Turn 2", ... as the chat page counts them (the customer's replies are not turns)."""
+    "Turn 1", "Turn 2", ... as the chat page counts them (the customer's replies are not turns). With ``branch``,
+    each of the trainee's messages has a button that calls it with that turn's number."""
     agent_turn = 0
     for position, m in enumerate(messages, start=1):
         role = "user" if m.role == "agent" else "assistant"
@@ -79,6 +81,11 @@ def transcript(messages: Iterable[MessageView], *, numbered: bool = False, marke
             st.markdown(plain(m.content))
             for who, text in (comments or {}).get(position, []):
                 st.info(plain(f"{who}: {text}"), icon=":material/comment:")
+            if branch is not None and m.role == "agent" and st.button(
+                    "Try a different reply here", key=f"branch-{agent_turn}", icon=":material/alt_route:",
+                    type="tertiary", help="A new chat starts just before this message, with the customer exactly as "
+                                          "it was then: write another reply and compare the scores."):
+                branch(agent_turn)
 
 
 def evidence_origin(evidence: EvidenceItem) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from customer.state import CustomerState
 from db.models import Grade, Message, PracticeSession, TurnComment, User, utcnow
+from db.models_practice import Hint
 
 #: The browser's sort orders, by the name the page shows.
 ORDERS: dict[str, tuple[Any, ...]] = {
@@ -34,12 +35,17 @@ class SessionRepository:
     # -- writes ---------------------------------------------------------------------------------
     def create(self, *, trainee: str, user_id: int | None = None, persona_slug: str, persona_version: str,
                difficulty: str, seed: int, backend: str, model: str | None, state: CustomerState | str,
-               mode: str = "practice", attempt_id: int | None = None) -> PracticeSession:
+               mode: str = "practice", attempt_id: int | None = None,
+               branch_of: PracticeSession | None = None, branch_seq: int | None = None) -> PracticeSession:
+        """A new chat; ``branch_of`` (with ``branch_seq``, the position of its message the branch replaces) makes
+        it a branch of that chat, in the same family."""
         row = PracticeSession(
             user_id=user_id, trainee=trainee, persona_slug=persona_slug, persona_version=persona_version,
             difficulty=difficulty, seed=seed, backend=backend, model=model,
             state_json=state if isinstance(state, str) else state.model_dump_json(),
             mode=mode, status="active", attempt_id=attempt_id,
+            parent_id=branch_of.id if branch_of else None,
+            root_id=(branch_of.root_id or branch_of.id) if branch_of else None, branch_seq=branch_seq,
         )
         self.db.add(row)
         self.db.flush()
@@ -49,10 +55,13 @@ class SessionRepository:
         current = self.db.scalar(select(func.max(Message.seq)).where(Message.session_id == session_id))
         return 1 if current is None else current + 1
 
-    def add_message(self, *, session_id: int, role: str, content: str, frustration: float) -> Message:
-        """Append one message (the unique (session, seq) key refuses duplicates)."""
+    def add_message(self, *, session_id: int, role: str, content: str, frustration: float,
+                    state: CustomerState | str | None = None) -> Message:
+        """Append one message (the unique (session, seq) key refuses duplicates), with the customer's state after
+        it when given."""
         row = Message(session_id=session_id, seq=self._next_seq(session_id), role=role, content=content,
-                      frustration=frustration)
+                      frustration=frustration,
+                      state_json=state if isinstance(state, str) or state is None else state.model_dump_json())
         self.db.add(row)
         self.db.flush()
         return row
@@ -66,13 +75,30 @@ class SessionRepository:
         added = None
         if message is not None:
             role, content, frustration = message
-            added = self.add_message(session_id=session_id, role=role, content=content, frustration=frustration)
+            added = self.add_message(session_id=session_id, role=role, content=content, frustration=frustration,
+                                     state=state)
         row.state_json = state if isinstance(state, str) else state.model_dump_json()
         row.tokens_in += tokens[0]
         row.tokens_out += tokens[1]
         if ended_reason is not None:
             row.status, row.ended_reason, row.ended_at = "ended", ended_reason, utcnow()
         return added
+
+    def copy_messages(self, *, source: PracticeSession, to_session_id: int, before_seq: int) -> None:
+        """Copy ``source``'s messages before position ``before_seq`` into another chat (a branch), as written."""
+        for m in source.messages:
+            if m.seq < before_seq:
+                self.db.add(Message(session_id=to_session_id, seq=m.seq, role=m.role, content=m.content,
+                                    frustration=m.frustration, state_json=m.state_json, created_at=m.created_at))
+        self.db.flush()
+
+    def add_hint(self, *, session_id: int, after_seq: int, kind: str, text: str, source: str,
+                 phrased_by: str | None) -> Hint:
+        row = Hint(session_id=session_id, after_seq=after_seq, kind=kind, text=text, source=source,
+                   phrased_by=phrased_by)
+        self.db.add(row)
+        self.db.flush()
+        return row
 
     def mark_exemplar(self, row: PracticeSession, *, by: str | None, note: str | None) -> None:
         row.exemplar_by, row.exemplar_note = by, note
@@ -81,6 +107,24 @@ class SessionRepository:
     def get(self, session_id: int) -> PracticeSession | None:
         return self.db.scalar(select(PracticeSession).where(PracticeSession.id == session_id)
                               .options(selectinload(PracticeSession.messages)))
+
+    def family(self, root_id: int) -> list[tuple[PracticeSession, Grade | None]]:
+        """A chat and every branch taken from it (or from its branches), oldest first, with their latest grade."""
+        query = (select(PracticeSession, Grade)
+                 .outerjoin(Grade, Grade.id == PracticeSession.latest_grade_id)
+                 .where((PracticeSession.id == root_id) | (PracticeSession.root_id == root_id))
+                 .options(selectinload(PracticeSession.messages))
+                 .order_by(PracticeSession.id))
+        return [(s, g) for s, g in self.db.execute(query).all()]
+
+    def hints(self, session_id: int) -> Sequence[Hint]:
+        return self.db.scalars(select(Hint).where(Hint.session_id == session_id).order_by(Hint.id)).all()
+
+    def hint_counts(self, session_ids: Sequence[int]) -> dict[int, int]:
+        """How many hints each of these chats used (chats without any are left out)."""
+        rows = self.db.execute(select(Hint.session_id, func.count()).where(Hint.session_id.in_(list(session_ids)))
+                               .group_by(Hint.session_id)).all()
+        return {sid: n for sid, n in rows}
 
     def recent(self, *, trainee: str | None = None, user_id: int | None = None, status: str | None = None,
              limit: int = 50) -> Sequence[PracticeSession]:

@@ -1,0 +1,83 @@
+"""The hint chooser: one situation per kind of hint, with its near miss (the kind must not fire), read by the real
+signal detectors."""
+
+from __future__ import annotations
+
+import pytest
+
+from hints import HintKind, applicable, choose, hint_book
+from personas.loader import PersonaCatalog
+
+HEARD = "That's two days off work wasted and nobody even called you. I'm really sorry, Derek."
+
+
+def kinds(catalog: PersonaCatalog, slug: str, *turns: str) -> list[HintKind]:
+    roles = ["customer", "agent"] * len(turns)
+    return applicable(list(zip(roles, turns, strict=False)), catalog.get(slug))
+
+
+def test_not_heard_until_the_trainee_says_the_problem_back(catalog: PersonaCatalog) -> None:
+    opening = "Two days I stayed home for your delivery. Two! Nobody came, nobody called."
+    assert kinds(catalog, "hostile", opening)[0] == HintKind.NOT_HEARD
+    assert kinds(catalog, "hostile", opening, "What's the order number?", "FS-88412.")[0] == HintKind.NOT_HEARD
+    assert HintKind.NOT_HEARD not in kinds(catalog, "hostile", opening, HEARD, "Yeah. So what now.")
+
+
+def test_open_question_quotes_the_question_and_skips_rhetorical_ones(catalog: PersonaCatalog) -> None:
+    asked = "Is the installation fee refunded too, or just the delivery part?"
+    hint = choose([("customer", "Nobody came. Twice."), ("agent", HEARD), ("customer", asked)],
+                  catalog.get("hostile"))
+    assert hint.kind == HintKind.OPEN_QUESTION and asked in hint.text
+    assert HintKind.OPEN_QUESTION not in kinds(catalog, "hostile", "Nobody came.", HEARD,
+                                               "Are you kidding me? How hard can it be to ring a doorbell?")
+
+
+def test_no_time_when_they_asked_when_until_a_time_is_given(catalog: PersonaCatalog) -> None:
+    when = "Fine. And when is it actually going to turn up?"
+    assert kinds(catalog, "hostile", "Nobody came.", HEARD, when)[0] == HintKind.NO_TIME
+    answered = kinds(catalog, "hostile", "Nobody came.", HEARD, when,
+                     "It's booked for Saturday between 8 and 12, and I'll call you by 5pm Friday to confirm.",
+                     "Right.")
+    assert HintKind.NO_TIME not in answered
+    still = kinds(catalog, "hostile", "Nobody came.", HEARD, when, "Soon, don't worry.", "Soon WHEN?")
+    assert HintKind.NO_TIME in still
+
+
+def test_no_alternative_after_a_bare_no_but_not_after_a_no_with_an_offer(catalog: PersonaCatalog) -> None:
+    ask = "I want a full refund of the 649 euros. Today."
+    bare = kinds(catalog, "hostile", "Nobody came.", HEARD, ask, "No, we can't refund that.", "Excuse me?")
+    assert HintKind.NO_ALTERNATIVE in bare
+    offered = kinds(catalog, "hostile", "Nobody came.", HEARD, ask,
+                    "I can't refund the machine, but I can refund the 49 euro delivery fee today.", "Hmph.")
+    assert HintKind.NO_ALTERNATIVE not in offered
+
+
+def test_threat_comes_first_and_a_complaint_is_no_threat(catalog: PersonaCatalog) -> None:
+    threat = "Sort it today or I'm putting this whole chat on Twitter and leaving a one-star review."
+    assert kinds(catalog, "hostile", "Nobody came.", HEARD, threat)[0] == HintKind.THREAT
+    assert HintKind.THREAT not in kinds(catalog, "hostile", "Nobody came.", HEARD,
+                                        "This is the worst service I have ever had.")
+
+
+def test_lost_when_the_language_barrier_customer_says_so_or_gets_long_sentences(catalog: PersonaCatalog) -> None:
+    opening = "Hello. I have problem with bill. Two time money taken."
+    lost = kinds(catalog, "language-barrier", opening,
+                 "I'm sorry about that, the duplicate authorisation should drop off.", "Sorry, I not understand.")
+    assert lost[0] == HintKind.LOST
+    long = ("I'm really sorry about that, what has most likely happened is that the payment processor placed a "
+            "temporary pre-authorisation hold on your card which will be released automatically by your bank "
+            "within three to five working days, so there is nothing you need to do on your side at this point.")
+    assert HintKind.LOST in kinds(catalog, "language-barrier", opening, long, "Ok.")
+    short = "I'm sorry. You paid two times. I will give back one payment. Today."
+    assert HintKind.LOST not in kinds(catalog, "language-barrier", opening, short, "Ok. Thank you.")
+
+
+def test_next_step_when_nothing_else_fits(catalog: PersonaCatalog) -> None:
+    on_track = kinds(catalog, "hostile", "Nobody came.", HEARD, "OK. Saturday morning works I suppose.")
+    assert on_track == [HintKind.NEXT_STEP]
+
+
+@pytest.mark.parametrize("kind", list(HintKind))
+def test_every_kind_has_words_and_a_workshop_passage(kind: HintKind) -> None:
+    entry = hint_book().of(kind)
+    assert entry.text and entry.source[:3] in {"000", "001", "002", "003", "004"}
