@@ -103,6 +103,9 @@ def main() -> None:
         from bench.realism import realism_rows
 
         rows += realism_rows()
+        from bench.hints import hint_rows
+
+        rows += hint_rows()
     if "--no-load" not in sys.argv:
         from bench.load import load_rows
 

@@ -76,6 +76,32 @@ def table(name: str, scores: Scores) -> str:
     return "\n".join(rows + scores.misses)
 
 
+def hint_rows() -> list[tuple[str, str, str, str]]:
+    """``make bench``'s rows: how often the hint shown fits (both sets) and how long choosing one takes."""
+    import statistics
+    import time
+
+    rows = []
+    for name in ("tuning", "heldout"):
+        scores = evaluate(DATA / f"{name}.jsonl")
+        rows.append((f"hint shown fits the moment, {name} set ({scores.moments})", f"{scores.shown_fits:.1%}",
+                     f"best {scores.shown_best:.1%}", ""))
+    persona = load_personas(ROOT / "personas").get("hostile")
+    for exchanges in (5, 15):
+        samples = []
+        for run in range(5):  # every message new to the encoder's cache (a chat's own words are)
+            turns = [turn for i in range(exchanges) for turn in (
+                ("customer", f"You missed delivery number {run}-{i} and nobody called me! When is it coming?"),
+                ("agent", f"I'm sorry about delivery {run}-{i}. Can I have your order number so I can check?"))]
+            turns.append(("customer", f"FS-88412-{run}. And when will it actually arrive?"))
+            start = time.perf_counter()
+            applicable(turns, persona)
+            samples.append((time.perf_counter() - start) * 1000)
+        rows.append((f"choose a hint, {exchanges}-exchange chat", f"{statistics.median(samples):.1f} ms",
+                     f"{max(samples):.1f} ms", "5"))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--set", choices=["tuning", "heldout", "both"], default="both")

@@ -5,8 +5,8 @@ most pressing first; :func:`choose` turns the first into words from ``hints/hint
 passage it comes from. A model may rephrase the chosen hint (``services.hints``); it never chooses it.
 
 The order is the workshop's: a threat on the table or a customer lost in the trainee's words comes first, then
-H.E.A.R.D.'s *hear* before anything is solved, then a refusal left without an alternative, the question not
-answered yet and the time not given; with none of these, the next step.
+H.E.A.R.D.'s *hear* before anything is solved, then a refusal left without an alternative, the time not given
+and the question not answered yet; with none of these, the next step.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ class HintKind(StrEnum):
     LOST = "lost"
     NOT_HEARD = "not_heard"
     NO_ALTERNATIVE = "no_alternative"
-    OPEN_QUESTION = "open_question"
     NO_TIME = "no_time"
+    OPEN_QUESTION = "open_question"
     NEXT_STEP = "next_step"
 
 
@@ -87,10 +87,10 @@ def kinds_of(moment: Moment) -> list[HintKind]:
     fits = [
         (HintKind.THREAT, moment.threat is not None),
         (HintKind.LOST, bool(moment.lost)),
-        (HintKind.NOT_HEARD, not moment.heard),
+        (HintKind.NOT_HEARD, not moment.heard and not (moment.agent_turns and moment.asks_now)),
         (HintKind.NO_ALTERNATIVE, moment.refusal is not None),
-        (HintKind.OPEN_QUESTION, moment.question is not None),
         (HintKind.NO_TIME, moment.when is not None),
+        (HintKind.OPEN_QUESTION, moment.question is not None),
     ]
     return [kind for kind, applies in fits if applies] or [HintKind.NEXT_STEP]
 

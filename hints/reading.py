@@ -14,9 +14,13 @@ from dataclasses import dataclass
 
 from customer.engine import offer_policy
 from personas.schema import Persona
-from signals import Detection, SignalKind, content_words, customer_threatens, detect, sentences
+from signals import Detection, SignalKind, content_words, customer_threatens, detect, leaning, sentences
 
 HEARD = frozenset({SignalKind.APOLOGY, SignalKind.ACKNOWLEDGEMENT, SignalKind.PARAPHRASE})
+HEARD_LABELS = tuple(k.value for k in HEARD)
+#: A hint may read a message as hearing the customer below the grader's thresholds: wrongly telling a trainee who
+#: did listen that they did not costs more than one hint too few.
+HEARD_LEANING = 0.15
 #: What answers a customer's question besides talking about it: a time, a yes or no, something offered.
 ANSWERING = frozenset({SignalKind.NEXT_STEP_TIME, SignalKind.REFUSAL, SignalKind.OFFER, SignalKind.ALTERNATIVE,
                        SignalKind.LIMIT_WITH_REASON, SignalKind.OWNERSHIP})
@@ -39,6 +43,7 @@ RHETORICAL = re.compile(
     r"|\bwhat (?:kind|sort) of (?:\w+ )?(?:company|service|business|shop|place|outfit|operation|joke)\b"
     r"|\bdo(?:es)? (?:you|anyone|anybody|nobody|u) (?:even|actually|ever) (?:care|listen|read|know|check|work)\b"
     r"|\bdo you (?:think|expect) (?:i'?m|i am) (?:stupid|an idiot|made of|a fool)\b"
+    r"|\bdid (?:you|anyone|anybody|u) (?:even |actually |ever )?(?:read|listen|hear)\b"
     r"|\b(?:is|was) (?:that|this|it) (?:too much|so hard|so difficult|really so) to\b"
     r"|\bwhy (?:is|does|do|did|am|are|can'?t) (?:it|this|that|everything|you people|i) (?:always|keep|never|so)\b"
     r"|\bwhy (?:should|would) i (?:believe|trust|bother)\b"
@@ -50,8 +55,12 @@ RHETORICAL = re.compile(
     re.IGNORECASE)
 WHEN = re.compile(
     r"\b(?:when|how long|how soon|how quickly|what time|which day|what day|what date|by when|eta|till when|until "
-    r"when|how many (?:more )?(?:days|weeks|hours|minutes)|any (?:idea|timeline|timeframe|time frame|estimate)|"
-    r"timeline|time ?frame)\b", re.IGNORECASE)
+    r"when|how many (?:more )?(?:days?|weeks?|hours?|minutes?)|any (?:idea|timeline|timeframe|time frame|estimate)|"
+    r"timeline|time ?frame|(?:today|tomorrow|tonight|this week|next week|hours|days|weeks)\W*\?)"
+    r"|\b(?:give|tell) me (?:a |the )?(?:day|date|time)\b|\bdefine ['‘’\"]?(?:soon|shortly|asap)", re.IGNORECASE)
+#: Demanding a time without a question mark ("WHEN. Give me a day.").
+TIME_DEMAND = re.compile(r"^\W*when\W*$|\b(?:give|tell) me (?:a |the )?(?:day|date|time)\b|\bdefine ['‘’\"]?(?:soon|"
+                         r"shortly|asap)", re.IGNORECASE)
 #: A customer saying they do not follow ("what is mean?", "too fast", "I not understand").
 LOST = re.compile(
     r"\b(?:(?:i|me|we)\s+(?:do ?n[o']?t|dont|not|no|can ?not|can'?t|cannot|didn'?t|did not)\s+(?:really\s+)?"
@@ -61,8 +70,35 @@ LOST = re.compile(
     r"|(?:more )?slow(?:ly|er)? please|(?:simple|simpler|easy|easier|basic) (?:words|english|language)"
     r"|(?:my )?english (?:is )?(?:not|no) (?:good|so good|great)|confusing"
     r"|(?:i'?m|i am|me|am|feel|getting|so|bit|little|totally|completely) (?:lost|confused)\b"
-    r"|not sure what you (?:mean|are saying|said)|say (?:it )?again|repeat (?:please|again))",
+    r"|not sure what you (?:mean|are saying|said)|say (?:it )?again|repeat (?:please|again)"
+    r"|read (?:that|it|this) (?:twice|three times|again)|(?:talk|speak|write) (?:normal|plain|simple)|plain english)",
     re.IGNORECASE)
+
+
+#: What a customer threatens with: lawyers, the press, reviews and social media, leaving, a chargeback, a manager.
+THREAT_WORDS = re.compile(
+    r"\b(?:lawyer|solicitor|attorney|su(?:e|ing)|court|legal|press|journalist|newspaper|paper|media|chargeback|"
+    r"charge ?back|ombudsman|regulator|trading standards|consumer (?:rights|protection|council|association)|bbb|"
+    r"better business|review|one[- ]star|1[- ]star|trustpilot|google|yelp|tripadvisor|twitter|facebook|instagram|"
+    r"tiktok|reddit|hacker news|linkedin|followers|social media|viral|return (?:it|this)|this job|switch(?:ing)?|"
+    r"cancel(?:ling|ing)?|leave|leaving|close my account|"
+    r"take my (?:business|money)|competitor|elsewhere|report (?:you|this)|your (?:manager|boss|supervisor)|fired|"
+    r"your job|my bank|dispute the (?:charge|payment)|post (?:this|it|about|everything)|publish|tell everyone|"
+    r"everyone i know|never (?:shop|buy|use|come))\b", re.IGNORECASE)
+#: ... as a consequence the customer holds over the agent ("or I'll", "unless", "if you don't", "I'm going to").
+THREAT_FRAME = re.compile(
+    r"\b(?:or (?:else )?i|or i'?ll|unless|otherwise|if (?:you|this|it|that|i don'?t|nobody|someone|they|i can'?t|"
+    r"i have to)|i(?:'ll| will| shall|'m going to| am going to|'m gonna| am gonna|'m about to|'m|'d)|watch me|"
+    r"see you|expect|you'll (?:be|see|hear|regret)|my (?:lawyer|solicitor)|going straight|straight to|happy to|"
+    r"ready to)\b", re.IGNORECASE)
+
+
+def threatens(sentence: str) -> bool:
+    """A customer's sentence holds a consequence over the agent: threat words in a threatening frame, or threat words
+    the threat classifier reads as a threat ("a one-star review is coming")."""
+    if not THREAT_WORDS.search(sentence):
+        return False
+    return bool(THREAT_FRAME.search(sentence)) or customer_threatens(sentence)
 
 
 @dataclass(frozen=True)
@@ -77,6 +113,7 @@ class Moment:
         threat: the customer's last message threatens (the threatening sentence).
         lost: why the customer is lost in the trainee's words ("" when it is not).
         agent_turns: how many messages the trainee has written.
+        asks_now: the customer's last message asks something (they have moved on to what happens next).
     """
 
     heard: bool
@@ -86,6 +123,7 @@ class Moment:
     threat: str | None
     lost: str
     agent_turns: int
+    asks_now: bool = False
 
 
 def questions(text: str) -> list[str]:
@@ -93,8 +131,9 @@ def questions(text: str) -> list[str]:
     found = []
     for _, sentence in sentences(text):
         s = sentence.strip()
-        asks = s.endswith("?") or (QUESTION_START.match(s) is not None and not s.endswith((".", "!")))
-        if asks and not RHETORICAL.search(s) and len(re.findall(r"\w+", s)) >= 2:
+        asks = s.endswith("?") or (QUESTION_START.match(s) is not None and not s.endswith((".", "!"))) or bool(
+            TIME_DEMAND.search(s))
+        if asks and not RHETORICAL.search(s) and (len(re.findall(r"\w+", s)) >= 2 or WHEN.search(s)):
             found.append(s)
     return found
 
@@ -122,7 +161,8 @@ def read(turns: Sequence[tuple[str, str]], persona: Persona | None) -> Moment:
         else:
             detections.append(None)
             previous_customer = text
-    heard = any(d is not None and d.kinds & HEARD for d in detections)
+    heard = any(d is not None and (d.kinds & HEARD or leaning(turns[i][1], HEARD_LABELS) >= HEARD_LEANING)
+                for i, d in enumerate(detections))
     customer_at = [i for i, (role, _) in enumerate(turns) if role == "customer"]
     last = customer_at[-1] if customer_at else None
     question = when = None
@@ -148,17 +188,31 @@ def read(turns: Sequence[tuple[str, str]], persona: Persona | None) -> Moment:
         if d is not None and d.has(SignalKind.REFUSAL) and not d.kinds & INSTEAD:
             refusal = d.of(SignalKind.REFUSAL)[0].quote
     threat = None
-    if last is not None and customer_threatens(turns[last][1]):
-        threat = next((s.strip() for _, s in sentences(turns[last][1]) if customer_threatens(s)),
-                      turns[last][1].strip())
+    if last is not None:
+        threat = next((s.strip() for _, s in sentences(turns[last][1]) if threatens(s)), None)
     lost = ""
     if last is not None and LOST.search(turns[last][1]):
         lost = " (they said so)"
+    elif last is not None and agent_at and echoed_words(turns[last][1], turns[agent_at[-1]][1]):
+        lost = f" (they ask what “{echoed_words(turns[last][1], turns[agent_at[-1]][1])}” means)"
     elif persona is not None and persona.style.confused_by_jargon and agent_at:
         d = detections[agent_at[-1]]
         if d is not None and d.kinds & CONFUSING:
             lost = " in your last message's long sentences" if d.has(SignalKind.LONG_SENTENCE) else " in its jargon"
-    return Moment(heard, question, when, refusal, threat, lost, len(agent_at))
+    asks_now = last is not None and bool(questions(turns[last][1]))
+    return Moment(heard, question, when, refusal, threat, lost, len(agent_at), asks_now)
+
+
+def echoed_words(customer: str, agent: str) -> str:
+    """A word of the trainee's the customer repeats back as a question ("hamburger??", "on file? actioned?"): they
+    do not know it. Times and yes/no words are no echo ("today?", "really?")."""
+    for _, sentence in sentences(customer):
+        s = sentence.strip()
+        words = re.findall(r"[\w'-]+", s)
+        if s.endswith("?") and 1 <= len(words) <= 2 and not WHEN.search(s) and not RHETORICAL.search(s) \
+                and all(w.lower() in agent.lower() for w in words) and any(len(w) >= 4 for w in words):
+            return " ".join(words)
+    return ""
 
 
 def turns_index(customer_at: list[int], question: str, turns: Sequence[tuple[str, str]]) -> int:

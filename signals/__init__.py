@@ -28,7 +28,7 @@ from signals.kinds import (
 )
 from signals.meaning import Item, Match, match_keywords, match_meaning
 from signals.rules import detect_rules
-from signals.semantic import detect_semantic, score, threatens
+from signals.semantic import detect_semantic, embed, score, threatens
 from signals.text import content_words, sentences
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "content_words",
     "customer_threatens",
     "detect",
+    "leaning",
     "match_item",
     "neutralize",
     "promised_time",
@@ -166,6 +167,25 @@ def customer_threatens(text: str | None) -> bool:
     if loaded is None:
         return bool(text and patterns.THREAT.search(text))
     return threatens(*loaded, text)
+
+
+def leaning(text: str, labels: Sequence[str]) -> float:
+    """The highest probability any sentence of ``text`` gets for any of ``labels``, below the classifiers' thresholds
+    too: for low-stakes readings that may lean (a hint), never for a grade. In rules mode: 1.0 when the label's
+    exact-phrase rule matches, else 0.0."""
+    loaded = _semantic()
+    if loaded is None:
+        rules = {"apology": patterns.APOLOGY, "acknowledgement": patterns.ACKNOWLEDGEMENT,
+                 "paraphrase": patterns.PARAPHRASE}
+        return float(any(rules[label].search(text) for label in labels if label in rules))
+    encoder, classifiers = loaded
+    parts = sentences(text)
+    if not parts:
+        return 0.0
+    texts = [t for _, t in parts]
+    rows = classifiers.probabilities(texts, embed(encoder, texts))
+    columns = [classifiers.column(label) for label in labels if label in classifiers.labels]
+    return float(max((row[c] for row in rows for c in columns), default=0.0))
 
 
 #: A sentence is taken out of a trainee's chat and flagged only when the classifier is at least this sure (an honest

@@ -81,3 +81,12 @@ def test_next_step_when_nothing_else_fits(catalog: PersonaCatalog) -> None:
 def test_every_kind_has_words_and_a_workshop_passage(kind: HintKind) -> None:
     entry = hint_book().of(kind)
     assert entry.text and entry.source[:3] in {"000", "001", "002", "003", "004"}
+
+
+def test_the_hint_shown_fits_most_held_out_moments() -> None:
+    """The held-out moments (written without the code, never tuned on): the hint shown is one that fits in at least
+    80% of them (84.4% measured when this test was written; the first version scored 63.1%)."""
+    from bench.hints import DATA, evaluate
+
+    scores = evaluate(DATA / "heldout.jsonl")
+    assert scores.moments == 160 and scores.shown_fits >= 0.8
