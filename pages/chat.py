@@ -195,9 +195,11 @@ def hint_box(view: SessionView) -> None:
                                      help="One short hint for your next message. Hints used are shown on your "
                                           "report and marked in your progress."):
         try:
-            current = services.hints.hint(actor, view.id)
+            services.hints.hint(actor, view.id)
         except PracticeError as exc:
             st.error(str(exc))
+        else:
+            st.rerun()  # drawn again with the hint in place of the button
     if current is not None:
         with st.container(border=True, key="hint"):
             st.markdown(f":material/lightbulb: **Hint for turn {current.turn}:** {plain(current.text)}")
@@ -211,16 +213,18 @@ def chat(view: SessionView) -> None:
     submitted = st.session_state.get(REPLY_KEY)
     text = submitted if isinstance(submitted, str) else None
     st.subheader(f"{view.persona_name} · {view.persona_title}")
+    pin_to_top("frustration-meter")
+    meter(view)
+    # Below the meter: the pinned meter paints the strip above it (under Streamlit's header) over what sits there.
     st.caption(f"Difficulty: {view.difficulty} · chat #{view.id} · trainee: {view.trainee} · "
                f"customer: {backend_label(view.backend, view.model)}")
     if view.branch_of is not None:
-        st.caption(f":material/alt_route: A different try from your turn {view.branch_turn} of chat "
-                   f"#{view.branch_of}.")
-        if st.button(f"Open chat #{view.branch_of}", type="tertiary", key="open-parent"):
+        note, back = st.columns([3, 1], vertical_alignment="center")
+        note.caption(f":material/alt_route: A different try from your turn {view.branch_turn} of chat "
+                     f"#{view.branch_of}.")
+        if back.button(f"Open chat #{view.branch_of}", type="tertiary", key="open-parent"):
             open_session(view.branch_of)
             st.rerun()
-    pin_to_top("frustration-meter")
-    meter(view)
     transcript(view.messages, branch=branch_at(view))
     if ui.notice:
         st.warning(ui.notice)
