@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from hints.reading import Moment, read
 from personas.schema import Persona
+from signals.text import shorten
 
 HINTS_FILE = Path(__file__).parent / "hints.yaml"
 QUOTE = "{quote}"
@@ -100,11 +101,6 @@ def applicable(turns: Sequence[tuple[str, str]], persona: Persona | None) -> lis
     return kinds_of(read(turns, persona))
 
 
-def _quote(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS - 1].rstrip() + "…"
-
-
 def words_for(kind: HintKind, moment: Moment) -> Hint:
     """The hint of ``kind`` in words, quoting what the moment holds for it."""
     entry = hint_book().of(kind)
@@ -112,7 +108,7 @@ def words_for(kind: HintKind, moment: Moment) -> Hint:
              HintKind.OPEN_QUESTION: moment.question, HintKind.NO_TIME: moment.when}.get(kind)
     text = entry.text
     if QUOTE in text:
-        text = text.replace(QUOTE, (quote or "") if kind == HintKind.LOST else _quote(quote or ""))
+        text = text.replace(QUOTE, (quote or "") if kind == HintKind.LOST else shorten(quote or "", QUOTE_CHARS))
     return Hint(kind, text, entry.source)
 
 

@@ -191,10 +191,11 @@ def read(turns: Sequence[tuple[str, str]], persona: Persona | None) -> Moment:
     if last is not None:
         threat = next((s.strip() for _, s in sentences(turns[last][1]) if threatens(s)), None)
     lost = ""
+    echoed = echoed_words(turns[last][1], turns[agent_at[-1]][1]) if last is not None and agent_at else ""
     if last is not None and LOST.search(turns[last][1]):
         lost = " (they said so)"
-    elif last is not None and agent_at and echoed_words(turns[last][1], turns[agent_at[-1]][1]):
-        lost = f" (they ask what “{echoed_words(turns[last][1], turns[agent_at[-1]][1])}” means)"
+    elif echoed:
+        lost = f" (they ask what “{echoed}” means)"
     elif persona is not None and persona.style.confused_by_jargon and agent_at:
         d = detections[agent_at[-1]]
         if d is not None and d.kinds & CONFUSING:

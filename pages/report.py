@@ -8,6 +8,7 @@ import streamlit as st
 
 from grading.citations import readable
 from services import PracticeError
+from signals.text import shorten
 from ui.context import app_services, chat_ui, plain, require_actor, session_param
 from ui.widgets import evidence_origin, transcript
 
@@ -39,11 +40,6 @@ def turn_of(position: int) -> int | str:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
-
-
-def short(text: str, limit: int = 70) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def shown(text: str) -> str:
@@ -115,8 +111,8 @@ if family:
             where = "the original chat"
         else:
             where = (f"from turn {member.split_turn} of #{member.parent_id}: "
-                     f"“{plain(short(member.reply or '(not written yet)'))}” instead of "
-                     f"“{plain(short(member.replaced or ''))}”")
+                     f"“{plain(shorten(member.reply or '(not written yet)', 70))}” instead of "
+                     f"“{plain(shorten(member.replaced or '', 70))}”")
         label = f"Chat #{member.session_id} · {score_text} · {where}"
         if member.current:
             st.markdown(f"**{label} (this report)**")

@@ -18,7 +18,7 @@ from db.repositories import Work
 from services.access import can_change, can_read, require
 from services.auth import Actor
 from services.catalog import LiveCatalog
-from services.views import PracticeError
+from services.views import PracticeError, turn_after
 from settings import Settings
 
 
@@ -46,11 +46,6 @@ class BranchView:
     active: bool
     current: bool
     started_at: datetime
-
-
-def turn_number(row: PracticeSession, seq: int) -> int:
-    """The trainee's turn that message ``seq`` is (turns count the trainee's messages, as the chat page does)."""
-    return sum(1 for m in row.messages if m.role == "agent" and m.seq <= seq)
 
 
 class BranchService:
@@ -107,7 +102,7 @@ class BranchService:
         parent = by_id.get(row.parent_id) if row.parent_id is not None else None
         split = replaced = reply = None
         if parent is not None and row.branch_seq is not None:
-            split = turn_number(parent, row.branch_seq)
+            split = turn_after(m.role for m in parent.messages if m.seq < row.branch_seq)
             replaced = next((m.content for m in parent.messages if m.seq == row.branch_seq), None)
             reply = next((m.content for m in row.messages if m.seq == row.branch_seq), None)
         overall = row.latest_overall if row.latest_overall is not None else (grade.overall if grade else None)

@@ -21,7 +21,7 @@ from llm.models import ModelUnavailable, chat_model
 from services.access import can_change, can_read, require
 from services.auth import Actor
 from services.catalog import LiveCatalog
-from services.views import PracticeError
+from services.views import PracticeError, turn_after
 from settings import Settings
 
 
@@ -71,15 +71,16 @@ class HintService:
             except ModelUnavailable:
                 model = None
             better = phrase(model, chosen, turns) if model is not None else None
-            if better is not None:
-                text, phrased_by = better, model.model if model is not None else None
+            if model is not None and better is not None:
+                text, phrased_by = better, model.model
         try:
             with self.work() as uow:
                 uow.sessions.add_hint(session_id=session_id, after_seq=after, kind=chosen.kind.value, text=text,
                                       source=chosen.source, phrased_by=phrased_by)
                 uow.commit()
         except IntegrityError:  # another tab asked at the same moment: its hint is the one shown
-            return next(h for h in self.used(actor, session_id) if h.turn == turn_after(after, turns))
+            shown_turn = turn_after(role for role, _ in turns)
+            return next(h for h in self.used(actor, session_id) if h.turn == shown_turn)
         return self._view(after, chosen.kind.value, text, chosen.source, phrased_by, turns)
 
     def used(self, actor: Actor, session_id: int) -> list[HintView]:
@@ -94,9 +95,5 @@ class HintService:
     @staticmethod
     def _view(after: int, kind: str, text: str, source: str, phrased_by: str | None,
               turns: list[tuple[str, str]]) -> HintView:
-        return HintView(turn_after(after, turns), kind, text, readable(source), phrased_by)
+        return HintView(turn_after(role for role, _ in turns[:after]), kind, text, readable(source), phrased_by)
 
-
-def turn_after(after: int, turns: list[tuple[str, str]]) -> int:
-    """The trainee's turn a hint asked for after ``after`` messages was for (their messages before it, plus one)."""
-    return sum(1 for role, _ in turns[:after] if role == "agent") + 1

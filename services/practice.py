@@ -32,7 +32,7 @@ from services.access import can_change, can_read, require
 from services.auth import Actor
 from services.catalog import LiveCatalog
 from services.grading import GradingService, StoredGrade
-from services.views import MessageView, PersonaCard, PracticeError, SessionSummary, SessionView
+from services.views import MessageView, PersonaCard, PracticeError, SessionSummary, SessionView, turn_after
 from settings import Settings
 
 log = logging.getLogger(__name__)
@@ -328,8 +328,8 @@ class PracticeService:
             started_at=row.started_at,
             messages=tuple(MessageView(m.seq, m.role, m.content, m.frustration) for m in row.messages),
             tokens_in=row.tokens_in, tokens_out=row.tokens_out, mode=row.mode, branch_of=row.parent_id,
-            branch_turn=None if row.branch_seq is None else sum(
-                1 for m in row.messages if m.role == "agent" and m.seq < row.branch_seq) + 1,
+            branch_turn=None if row.branch_seq is None else turn_after(
+                m.role for m in row.messages if m.seq < row.branch_seq),
         )
 
     def _summary(self, row: PracticeSession) -> SessionSummary:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +22,12 @@ class PersonaCard:
     title: str
     summary: str
     start_frustration: dict[str, float]
+
+
+def turn_after(roles: Iterable[str]) -> int:
+    """The trainee's turn that follows messages with these ``roles`` (turns count the trainee's messages, as the
+    chat page does)."""
+    return sum(1 for role in roles if role == "agent") + 1
 
 
 @dataclass(frozen=True)

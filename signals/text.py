@@ -33,5 +33,11 @@ def clauses(text: str) -> Iterable[tuple[int, str]]:
             pos = idx + len(part)
 
 
+def shorten(text: str, limit: int) -> str:
+    """``text`` on one line, cut to ``limit`` characters with an ellipsis when longer (for quoting it)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
 def content_words(text: str) -> set[str]:
     return {w.lower() for w in p.WORD.findall(text) if len(w) >= 4 and w.lower() not in p.STOPWORDS}
