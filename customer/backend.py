@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
 from customer.engine import TurnOutcome
 from customer.state import CustomerState
@@ -15,6 +15,26 @@ from personas.schema import Persona
 class Turn:
     role: str  # "customer" | "agent"
     content: str
+    #: Which customer spoke, in a chat with two (their name); ``None`` otherwise.
+    speaker: str | None = None
+
+
+@dataclass(frozen=True)
+class Cue:
+    """In a dispute, how this customer's next message relates to the other customer.
+
+    Attributes:
+        other: the other customer's name.
+        other_wants: what the other customer wants, in words.
+        mode: ``reply`` to the agent; ``to_other``: speak to the other customer (the argument heats up);
+            ``sided_against``: the agent just took the other customer's side.
+        lines: the persona's lines for ``to_other`` and ``sided_against`` (the scripted customer picks one).
+    """
+
+    other: str
+    other_wants: str
+    mode: Literal["reply", "to_other", "sided_against"] = "reply"
+    lines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -27,6 +47,7 @@ class ReplyContext:
         outcome: what the agent's message did; ``None`` for the opening line.
         history: the conversation so far, oldest first, including the agent's message.
         seed: the session's seed (scripted choices are reproducible).
+        cue: in a dispute, the other customer and how to address them; ``None`` with one customer.
     """
 
     persona: Persona
@@ -34,6 +55,7 @@ class ReplyContext:
     outcome: TurnOutcome | None
     history: tuple[Turn, ...]
     seed: int
+    cue: Cue | None = None
 
 
 @dataclass

@@ -78,7 +78,9 @@ def simulate(args: argparse.Namespace) -> dict[str, Any]:
         "backend": view.backend,
         "difficulty": view.difficulty,
         "seed": args.seed,
-        "turns": [{"role": m.role, "content": m.content, "frustration": m.frustration} for m in view.messages],
+        "turns": [{"role": m.role, "content": m.content, "frustration": m.frustration}
+                  | ({"speaker": m.speaker or view.persona_name} if m.role == "customer" else {})
+                  for m in view.messages],
         "final_frustration": view.frustration,
         "ended_reason": view.ended_reason,
     }
@@ -89,7 +91,7 @@ def show(args: argparse.Namespace, result: dict[str, Any]) -> None:
         print(json.dumps(result, ensure_ascii=False))
         return
     for t in result["turns"]:
-        print(f"[{t['frustration']:>4}] {t['role']:>8}: {t['content']}")
+        print(f"[{t['frustration']:>4}] {t.get('speaker', 'agent'):>14}: {t['content']}")
     print(f"session {result['session_id']}: ended_reason={result['ended_reason']} "
           f"final_frustration={result['final_frustration']}")
 

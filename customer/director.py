@@ -61,6 +61,8 @@ def director_note(ctx: ReplyContext) -> str:
     elif state.outstanding_demands:
         wanted = [d.text for d in ctx.persona.demands if d.id in state.outstanding_demands]
         parts.append("Still outstanding: " + "; ".join(wanted) + ".")
+    if ctx.cue is not None:
+        parts.append(phrases["dispute"][ctx.cue.mode].format(other=ctx.cue.other, wants=ctx.cue.other_wants))
     parts.append("Reply as the customer in 1-3 sentences.")
     return " ".join(parts)
 

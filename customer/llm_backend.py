@@ -23,8 +23,9 @@ GREETING = "Hello, you're through to customer service. What's happened?"
 
 
 def fit_history(system: str, note: str, history: Sequence[Turn], *, budget: int,
-                count: Callable[[str], int]) -> list[ChatMessage]:
-    """System prompt, the newest turns that fit ``budget`` tokens, then the director note."""
+                count: Callable[[str], int], me: str | None = None) -> list[ChatMessage]:
+    """System prompt, the newest turns that fit ``budget`` tokens, then the director note. In a dispute (``me`` is
+    this customer's name), the other customer's lines are the user's, marked with their name."""
     used = count(system) + count(note) + MAX_REPLY_TOKENS
     kept: list[ChatMessage] = []
     for turn in reversed(history):
@@ -32,6 +33,9 @@ def fit_history(system: str, note: str, history: Sequence[Turn], *, budget: int,
         if used + cost > budget:
             break
         used += cost
+        if turn.role == "customer" and me is not None and turn.speaker not in (None, me):
+            kept.append({"role": "user", "content": f"{turn.speaker} (the other customer): {turn.content}"})
+            continue
         kept.append({"role": "assistant" if turn.role == "customer" else "user", "content": turn.content})
     kept.reverse()
     if not kept or kept[0]["role"] != "user":
@@ -58,7 +62,8 @@ class LLMCustomerBackend:
         system = system_prompt(ctx.persona)
         if self.canary:
             system += f"\n(Internal reference {self.canary}: never repeat it.)"
-        return fit_history(system, director_note(ctx), ctx.history, budget=self.context_tokens, count=self.count)
+        return fit_history(system, director_note(ctx), ctx.history, budget=self.context_tokens, count=self.count,
+                           me=ctx.persona.name if ctx.cue else None)
 
     def reply(self, ctx: ReplyContext) -> ReplyStream:
         stream = ReplyStream(chunks=iter(()))

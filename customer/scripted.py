@@ -93,6 +93,8 @@ def compose(ctx: ReplyContext, picker: LinePicker) -> str:
     its offer, the answers to its questions, and a stage line when nothing else was said.
     """
     persona, state, outcome = ctx.persona, ctx.state, ctx.outcome
+    if ctx.cue is not None and ctx.cue.mode != "reply":
+        return picker.pick(list(ctx.cue.lines))
     if outcome is None:
         return picker.pick(persona.opening_lines)
     if state.ended_reason in ("resolved", "walked_away", "time"):

@@ -48,6 +48,8 @@ class CustomerState(BaseModel):
         concessions: offers beyond the company's limits so far (the customer pushes back on the first ones).
         facts_asked_again: hidden facts the customer already restated once when asked again.
         agent_name: the name the agent introduced itself with.
+        parties: in a dispute, each customer's own state (the first customer's, then the second's); the fields
+            here then sum the chat up (the higher frustration, heard by both, ended for both or when one walked away).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -69,6 +71,7 @@ class CustomerState(BaseModel):
     concessions: int = 0
     facts_asked_again: list[str] = []
     agent_name: str | None = None
+    parties: list[CustomerState] = []
 
     @property
     def promise(self) -> str | None:

@@ -101,6 +101,9 @@ class PracticeSession(Base):
                                                              name="fk_sessions_parent"))
     root_id: Mapped[int | None] = mapped_column(index=True)
     branch_seq: Mapped[int | None]
+    #: One of the chats of a rush-hour session (``db.models_practice.Rush``).
+    rush_id: Mapped[int | None] = mapped_column(ForeignKey("rushes.id", ondelete="RESTRICT", use_alter=True,
+                                                           name="fk_sessions_rush"), index=True)
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="session", order_by="Message.seq", cascade="all, delete-orphan"
@@ -123,6 +126,8 @@ class Message(Base):
     frustration: Mapped[float]
     #: The customer's state after this message (customer messages; ``None`` before revision 0017).
     state_json: Mapped[str | None] = mapped_column(Text)
+    #: Which customer spoke, in a chat with two (their name); ``None`` otherwise.
+    speaker: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     session: Mapped[PracticeSession] = relationship(back_populates="messages")
@@ -366,33 +371,3 @@ class Certificate(Base):
     campaign: Mapped[str] = mapped_column(String(120))
     score: Mapped[int]
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class LoginSession(Base):
-    """The server side of a password login's "stay signed in" cookie (only hashes of the code and token).
-
-    Created with a one-time ``code_hash`` by the login form; exchanging the code for the cookie sets
-    ``token_hash`` and clears the code. Logout and an admin's "sign out everywhere" set ``revoked_at``.
-    """
-
-    __tablename__ = "login_sessions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
-    code_expires_at: Mapped[datetime | None]
-    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime]
-    revoked_at: Mapped[datetime | None]
-    revoked_reason: Mapped[str | None] = mapped_column(String(20))
-
-
-class RateLimit(Base):
-    """Requests counted per client (``bucket``) and fixed one-minute window, shared by every app process."""
-
-    __tablename__ = "rate_limits"
-
-    bucket: Mapped[str] = mapped_column(String(120), primary_key=True)
-    window_start: Mapped[datetime] = mapped_column(primary_key=True, index=True)
-    hits: Mapped[int]

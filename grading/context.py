@@ -15,7 +15,9 @@ from settings import Settings
 def grading_context(persona: Persona | None, hint: str) -> GradingContext:
     """Offer limits and language needs from ``persona``; without one, what a free-text ``hint`` gives."""
     if persona is not None:
-        return GradingContext(offer_policy(persona), persona.style.confused_by_jargon, persona.style.max_sentence_words)
+        parties = (persona.name, persona.dispute.second.name) if persona.dispute else ()
+        return GradingContext(offer_policy(persona), persona.style.confused_by_jargon, persona.style.max_sentence_words,
+                              parties)
     language = any(w in hint.lower() for w in ("language", "english", "esl", "translat"))
     return GradingContext(None, language, 14 if language else 20)
 

@@ -129,6 +129,8 @@ def _applies(criterion: Criterion, turns: list[AgentTurn], context: GradingConte
     rule = criterion.applies
     if rule.persona_flag == "language_barrier" and not context.language_barrier:
         return False
+    if rule.persona_flag == "dispute" and not context.parties:
+        return False
     if rule.if_any and not any(t.detection.kinds & set(rule.if_any) for t in turns):
         return False
     return len(turns) >= rule.min_agent_turns
@@ -210,6 +212,10 @@ def evidence_pass(transcript: Transcript, rubric: Rubric, context: GradingContex
             continue
         if criterion.evidence.rule == "bad_news":
             level, evidence = _score_bad_news(turns)
+        elif criterion.evidence.rule == "mediation":
+            from grading.mediation import score_mediation  # it builds on this module
+
+            level, evidence = score_mediation(turns, transcript, context)
         else:
             level, evidence = _score_signals(criterion, turns)
         results.append(CriterionResult(criterion, level, evidence))

@@ -49,7 +49,7 @@ class NegativeRule(Strict):
 
 
 class EvidenceRule(Strict):
-    rule: Literal["signals", "bad_news"] = "signals"
+    rule: Literal["signals", "bad_news", "mediation"] = "signals"
     baseline: Annotated[int, Field(ge=0, le=MAX_LEVEL)] = 0
     positive: list[PositiveRule] = []
     negative: list[NegativeRule] = []
@@ -60,7 +60,7 @@ class Applies(Strict):
 
     always: bool = False
     if_any: list[SignalKind] = []
-    persona_flag: Literal["language_barrier"] | None = None
+    persona_flag: Literal["language_barrier", "dispute"] | None = None
     min_agent_turns: Annotated[int, Field(ge=0, le=50)] = 0
 
     @model_validator(mode="after")

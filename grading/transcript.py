@@ -16,6 +16,8 @@ Role = Literal["customer", "agent"]
 class Line:
     role: Role
     content: str
+    #: Which customer spoke, in a chat with two customers.
+    speaker: str | None = None
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,9 @@ class Transcript:
 
     persona: str
     messages: tuple[Line, ...]
+    #: A dispute: the customers who accepted a resolution, from their stored states (``None``: not known, as for a
+    #: transcript file; the grader then looks for a resolution proposed to both).
+    accepted_by: tuple[str, ...] | None = None
 
     def agent_turns(self) -> list[tuple[int, Line]]:
         """Agent messages with their 1-based position in the transcript."""
@@ -43,12 +48,15 @@ class GradingContext:
     policy: OfferPolicy | None = None
     language_barrier: bool = False
     max_sentence_words: int = 20
+    #: A dispute: both customers' names (empty with one customer).
+    parties: tuple[str, ...] = ()
 
 
 class _Message(BaseModel):
     model_config = ConfigDict(extra="ignore")
     role: Role
     content: Annotated[str, Field(max_length=20_000)]
+    speaker: Annotated[str, Field(max_length=80)] | None = None
 
 
 class _TranscriptFile(BaseModel):
@@ -67,4 +75,4 @@ def parse_transcript(raw: object, name: str) -> Transcript:
         raise ValueError(f"{name}: {loc}: {first['msg']}") from None
     if not any(m.role == "agent" for m in parsed.messages):
         raise ValueError(f"{name}: messages: no agent messages to grade")
-    return Transcript(parsed.persona, tuple(Line(m.role, m.content) for m in parsed.messages))
+    return Transcript(parsed.persona, tuple(Line(m.role, m.content, m.speaker) for m in parsed.messages))

@@ -15,6 +15,7 @@ BANDS = ((3.5, "fairly calm", "green"), (6.5, "annoyed", "orange"), (10.1, "very
 REPLY_KEY = "reply"
 ENDINGS = {
     "resolved": ("success", "The customer is satisfied: you resolved the chat."),
+    "resolved_dispute": ("success", "Both customers accepted: you resolved the dispute."),
     "walked_away": ("error", "The customer walked away."),
     "time": ("warning", "The chat ran out of turns."),
     "agent_ended": ("info", "You ended the chat."),
@@ -128,7 +129,12 @@ def meter(view: SessionView) -> None:
     with st.container(key="frustration-meter"):
         left, right = st.columns([4, 1], vertical_alignment="center")
         with left:
-            frustration_bar(view.frustration, mood, color)
+            if view.parties:  # a dispute: each customer's own meter
+                for party in view.parties:
+                    label, tone = next((m, c) for limit, m, c in BANDS if party.frustration < limit)
+                    frustration_bar(party.frustration, label, tone, who=party.name)
+            else:
+                frustration_bar(view.frustration, mood, color)
             st.badge(mood, color=color)  # type: ignore[arg-type]
             st.caption(f"Stage: {view.stage} · turn {view.agent_turns} · {usage(view)}")
         with right:
@@ -156,7 +162,8 @@ def refused(message: str, text: str, *, back_in_box: bool) -> None:
 def end_chat(view: SessionView) -> None:
     """End and grade, after the trainee confirms (ending cannot be undone)."""
     with st.popover("End chat and see my report"):
-        st.write(f"End the chat with {plain(view.persona_name)} now? It is graded on what you wrote so far, and "
+        who = " and ".join(p.name for p in view.parties) or view.persona_name
+        st.write(f"End the chat with {plain(who)} now? It is graded on what you wrote so far, and "
                  "you cannot write to this customer again.")
         st.caption("Click anywhere else to keep chatting.")
         if st.button("Yes, end the chat and grade it", type="primary"):
@@ -212,7 +219,7 @@ def chat(view: SessionView) -> None:
     # stale tab into a chat that has ended (where no box is drawn) is still answered.
     submitted = st.session_state.get(REPLY_KEY)
     text = submitted if isinstance(submitted, str) else None
-    st.subheader(f"{view.persona_name} · {view.persona_title}")
+    st.subheader(view.persona_title if view.parties else f"{view.persona_name} · {view.persona_title}")
     pin_to_top("frustration-meter")
     meter(view)
     # Below the meter: the pinned meter paints the strip above it (under Streamlit's header) over what sits there.
@@ -242,7 +249,8 @@ def chat(view: SessionView) -> None:
     if not view.active:
         if refusal is not None and text is not None:
             refused(refusal, text, back_in_box=False)
-        kind, ending = ENDINGS.get(view.ended_reason or "", ("info", "This chat has ended."))
+        reason = "resolved_dispute" if view.parties and view.ended_reason == "resolved" else view.ended_reason
+        kind, ending = ENDINGS.get(reason or "", ("info", "This chat has ended."))
         getattr(st, kind)(ending)
         report, again, new = st.columns(3)
         if report.button("See your report", type="primary", use_container_width=True):
@@ -271,8 +279,9 @@ def chat(view: SessionView) -> None:
         refused(refusal, text, back_in_box=not view.awaiting_reply)
     # No max_chars: the browser would silently drop a longer paste; the service refuses it with the limit instead.
     limit = service.settings.max_message_chars
-    st.chat_input(f"Reply to {view.persona_name} (up to {limit:,} characters)", key=REPLY_KEY,
-                  disabled=view.awaiting_reply)
+    to = (" and ".join(p.name for p in view.parties) + ": start with a name to speak to one"
+          if view.parties else view.persona_name)
+    st.chat_input(f"Reply to {to} (up to {limit:,} characters)", key=REPLY_KEY, disabled=view.awaiting_reply)
 
 
 def open_view() -> tuple[SessionView | None, str | None]:

@@ -193,6 +193,56 @@ class Style(Strict):
     confused_by_jargon: bool = False
 
 
+class Party(Strict):
+    """The second customer of a dispute: who they are, what they want and know, and how they talk. The persona's
+    own fields describe the first customer; the scenario, the company and the triggers are shared."""
+
+    name: Text
+    backstory: Text
+    hidden_facts: Annotated[list[HiddenFact], Field(min_length=1)]
+    demands: Annotated[list[Demand], Field(min_length=1)]
+    difficulty: Difficulty
+    opening_lines: Lines3
+    lines: StageLines
+    reactions: dict[SignalKind, Lines3]
+    rejecting_offer: Lines3
+    accepting_offer: Lines3
+    closing: Closing
+    style: Style
+    #: Their own listening lines; the persona's (shared) when not given.
+    listening: Listening | None = None
+
+
+class PartyLines(Strict):
+    """Lines for each customer of a dispute: ``first`` (the persona's own customer) and ``second``."""
+
+    first: Lines3
+    second: Lines3
+
+
+class Dispute(Strict):
+    """Two customers in one chat who argue with each other (workshop: resolving disputes between customers).
+
+    Attributes:
+        second: the other customer.
+        to_other: what each says to the other when the argument heats up (low, medium and high frustration).
+        sided_against: what each says when the agent takes the other's side.
+        side_delta: frustration added to the customer the agent sided against.
+    """
+
+    second: Party
+    to_other: dict[Band, PartyLines]
+    sided_against: PartyLines
+    side_delta: Annotated[float, Field(gt=0, le=5)] = 2.0
+
+    @model_validator(mode="after")
+    def _bands(self) -> Dispute:
+        missing = {"low", "medium", "high"} - set(self.to_other)
+        if missing:
+            raise ValueError(f"to_other needs lines for every band; missing: {sorted(missing)}")
+        return self
+
+
 class Persona(Strict):
     slug: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)]
     name: Text
@@ -213,10 +263,20 @@ class Persona(Strict):
     closing: Closing
     style: Style
     listening: Listening = Listening()
+    dispute: Dispute | None = None
 
     @model_validator(mode="after")
     def _references(self) -> Persona:
         demand_ids = {d.id for d in self.demands}
+        if self.dispute is not None:
+            second = {d.id for d in self.dispute.second.demands}
+            if demand_ids & second:
+                raise ValueError(f"dispute.second.demands reuse the first customer's ids: "
+                                 f"{sorted(demand_ids & second)}")
+            fair = [set(o.resolves) for o in self.company.can_offer if o.fair]
+            if not any(r & demand_ids and r & second for r in fair):
+                raise ValueError("a dispute needs a fair offer (fair: true) that resolves a demand of each customer")
+            demand_ids |= second
         for option in self.company.can_offer + self.company.cannot_offer:
             unknown = set(option.resolves) - demand_ids
             if unknown:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import signals
 from db.models import PracticeSession
 from db.repositories import UnitOfWork, Work
+from db.repositories.sessions import state_of
 from grading.context import grading_context, make_judge
 from grading.grader import Graded, grade
 from grading.judge import Judge
@@ -29,6 +30,16 @@ from services.scores import decided_overall, decided_report, decisions, score_la
 from services.views import PracticeError
 from settings import Settings
 from signals import LayerStatus
+
+
+def accepted_by(row: PracticeSession, names: tuple[str, ...]) -> tuple[str, ...] | None:
+    """In a dispute (``names``: both customers'), those who accepted an offer and did not walk away; ``None`` with
+    one customer."""
+    parties = state_of(row).parties
+    if len(parties) != len(names) or not names:
+        return None
+    return tuple(n for n, s in zip(names, parties, strict=True)
+                 if s.offers_accepted and s.ended_reason != "walked_away")
 
 
 @dataclass(frozen=True)
@@ -137,8 +148,9 @@ class GradingService:
                                "corrections a trainer made to this one).")
         if not any(m.role == "agent" for m in row.messages):
             raise PracticeError("There is nothing to grade yet: the chat has no messages from you.")
-        transcript = Transcript(row.persona_slug, tuple(Line(m.role, m.content)  # type: ignore[arg-type]
-                                                      for m in row.messages))
+        transcript = Transcript(row.persona_slug, tuple(Line(m.role, m.content, m.speaker)  # type: ignore[arg-type]
+                                                      for m in row.messages),
+                                accepted_by(row, self.context_for(row.persona_slug, row.persona_version).parties))
         return transcript, row.persona_version
 
     def grade_if_ended(self, session_id: int) -> StoredGrade | None:

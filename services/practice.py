@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from customer.backend import CustomerBackend, ReplyStream, Turn
 from customer.backends import BackendUnavailable, make_backend
-from customer.engine import CustomerEngine
 from customer.state import CustomerState
-from customer.turn import CustomerTurn, opening, step
+from customer.turn import CustomerTurn, DisputeTurn, Engine, Spoken, make_engine, opening, step
 from db.models import PracticeSession
 from db.repositories import UnitOfWork, Work
 from db.repositories.sessions import state_of
@@ -32,7 +31,15 @@ from services.access import can_change, can_read, require
 from services.auth import Actor
 from services.catalog import LiveCatalog
 from services.grading import GradingService, StoredGrade
-from services.views import MessageView, PersonaCard, PracticeError, SessionSummary, SessionView, turn_after
+from services.views import (
+    MessageView,
+    PartyView,
+    PersonaCard,
+    PracticeError,
+    SessionSummary,
+    SessionView,
+    turn_after,
+)
 from settings import Settings
 
 log = logging.getLogger(__name__)
@@ -52,7 +59,7 @@ class Opening:
     """A chat created in a unit of work, whose customer speaks first once that unit is committed."""
 
     session_id: int
-    turn: CustomerTurn
+    turn: CustomerTurn | DisputeTurn
 
 
 @dataclass
@@ -138,7 +145,7 @@ class PracticeService:
             persona = self.catalog.pinned(persona_slug, persona_version)
         backend_name = backend or self.settings.llm_backend
         customer = self._backend(backend_name)
-        engine = CustomerEngine(persona, difficulty, max_turns=self.settings.max_turns)  # type: ignore[arg-type]
+        engine = make_engine(persona, difficulty, max_turns=self.settings.max_turns)  # type: ignore[arg-type]
         state = engine.initial_state()
         row = uow.sessions.create(
             user_id=actor.id, trainee=trainee, persona_slug=persona.slug, persona_version=version_hash(persona),
@@ -175,7 +182,7 @@ class PracticeService:
             _, engine, state = self._load(row)
             turn = step(engine, self._backend(row.backend), state, text, history=self._history(row), seed=row.seed)
             uow.sessions.add_message(session_id=row.id, role="agent", content=text,
-                                     frustration=turn.context.state.frustration)
+                                     frustration=turn.state.frustration)
             uow.commit()
         return self._stream(session_id, turn)
 
@@ -258,28 +265,32 @@ class PracticeService:
                                 "Start a new chat to keep practising.")
         return row
 
-    def _load(self, row: PracticeSession) -> tuple[Persona, CustomerEngine, CustomerState]:
+    def _load(self, row: PracticeSession) -> tuple[Persona, Engine, CustomerState]:
         """The session's own persona version, even if newer ones were published since it started."""
         try:
             persona = self.catalog.pinned(row.persona_slug, row.persona_version)
         except KeyError as exc:
             raise PracticeError(str(exc.args[0])) from None
-        engine = CustomerEngine(persona, row.difficulty, max_turns=self.settings.max_turns)  # type: ignore[arg-type]
+        engine = make_engine(persona, row.difficulty, max_turns=self.settings.max_turns)  # type: ignore[arg-type]
         return persona, engine, state_of(row)
 
     @staticmethod
     def _history(row: PracticeSession) -> tuple[Turn, ...]:
-        return tuple(Turn(m.role, m.content) for m in row.messages)
+        return tuple(Turn(m.role, m.content, m.speaker) for m in row.messages)
 
-    def _stream(self, session_id: int, customer: CustomerTurn) -> TurnStream:
+    def _stream(self, session_id: int, customer: CustomerTurn | DisputeTurn) -> TurnStream:
         turn = TurnStream(iter(()))
         turn._chunks = self._run(session_id, customer, turn)
         return turn
 
-    def _run(self, session_id: int, customer: CustomerTurn, turn: TurnStream) -> Iterator[str]:
-        reply: ReplyStream = customer.reply()
+    def _run(self, session_id: int, customer: CustomerTurn | DisputeTurn, turn: TurnStream) -> Iterator[str]:
+        spoken: list[Spoken] = []
         try:
-            yield from reply
+            for speech in customer.speeches():
+                if spoken:
+                    yield "\n\n"
+                yield from speech.stream
+                spoken.append(speech)
         except LLMError as exc:
             turn.error = (f"The customer did not open the chat: {exc}. Press Retry to try again."
                           if customer.outcome is None
@@ -287,12 +298,15 @@ class PracticeService:
             turn.session = self._get(session_id)
             return
         state = customer.state_after()
-        with self.work() as uow:
+        streams: list[ReplyStream] = [s.stream for s in spoken]
+        with self.work() as uow:  # every customer message of the turn, or none
+            for speech in spoken:
+                uow.sessions.add_message(session_id=session_id, role="customer", content=speech.stream.text,
+                                         frustration=speech.frustration, state=state, speaker=speech.speaker)
             uow.sessions.save_state(session_id=session_id, state=state, ended_reason=state.ended_reason,
-                                    message=("customer", reply.text, state.frustration),
-                                    tokens=(reply.tokens_in, reply.tokens_out))
+                                    tokens=(sum(s.tokens_in for s in streams), sum(s.tokens_out for s in streams)))
             uow.commit()
-        turn.guard = reply.guard
+        turn.guard = next((s.guard for s in streams if s.guard), None)
         view = self._get(session_id)
         if view.active and view.tokens_in + view.tokens_out >= self.settings.max_session_tokens:
             limit = self.settings.max_session_tokens
@@ -326,11 +340,19 @@ class PracticeService:
             difficulty=row.difficulty, backend=row.backend, model=row.model, active=row.status == "active",
             ended_reason=row.ended_reason, frustration=state.frustration, stage=state.stage.value,
             started_at=row.started_at,
-            messages=tuple(MessageView(m.seq, m.role, m.content, m.frustration) for m in row.messages),
+            messages=tuple(MessageView(m.seq, m.role, m.content, m.frustration, m.speaker) for m in row.messages),
             tokens_in=row.tokens_in, tokens_out=row.tokens_out, mode=row.mode, branch_of=row.parent_id,
             branch_turn=None if row.branch_seq is None else turn_after(
                 m.role for m in row.messages if m.seq < row.branch_seq),
+            parties=self._parties(row.persona_slug, state), rush_id=row.rush_id,
         )
+
+    def _parties(self, slug: str, state: CustomerState) -> tuple[PartyView, ...]:
+        persona = self.catalog.personas.get(slug)
+        if persona is None or persona.dispute is None or len(state.parties) != 2:
+            return ()
+        names = (persona.name, persona.dispute.second.name)
+        return tuple(PartyView(n, s.frustration, s.ended_reason) for n, s in zip(names, state.parties, strict=True))
 
     def _summary(self, row: PracticeSession) -> SessionSummary:
         persona = self.catalog.personas.get(row.persona_slug)

@@ -20,10 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from customer.backend import Turn
-from customer.engine import CustomerEngine
 from customer.scripted import ScriptedBackend
 from customer.state import CustomerState
-from customer.turn import CustomerTurn, opening, step
+from customer.turn import CustomerTurn, DisputeTurn, make_engine, opening, step
 from db.repositories import Work
 from personas.loader import FieldError, PersonaCheck, check_persona_text, version_hash
 from services.auth import Actor
@@ -221,30 +220,30 @@ class ScenarioService:
             if len(text) > self.settings.max_message_chars:
                 raise PracticeError(f"Messages are limited to {self.settings.max_message_chars:,} characters.")
         persona = check.persona
-        engine = CustomerEngine(persona, difficulty, max_turns=self.settings.max_turns)  # type: ignore[arg-type]
+        engine = make_engine(persona, difficulty, max_turns=self.settings.max_turns)  # type: ignore[arg-type]
         backend = ScriptedBackend()
         state = engine.initial_state()
         chat = TestChat()
         history: tuple[Turn, ...] = ()
 
-        def answer(turn: CustomerTurn) -> CustomerState:
-            text = turn.say()
-            after = turn.state_after()
-            chat.turns.append(TestTurn("customer", text, after.frustration))
-            return after
+        def answer(turn: CustomerTurn | DisputeTurn) -> CustomerState:
+            nonlocal history
+            for speech in turn.speeches():
+                text = speech.stream.drain()
+                shown = f"{speech.speaker}: {text}" if speech.speaker else text
+                chat.turns.append(TestTurn("customer", shown, speech.frustration))
+                history = (*history, Turn("customer", text, speech.speaker))
+            return turn.state_after()
 
         state = answer(opening(engine, backend, state, seed))
-        history = (Turn("customer", chat.turns[-1].text),)
         for text in agent_messages:
             if state.ended:
                 break
             turn = step(engine, backend, state, text, history=history, seed=seed)
-            assert turn.outcome is not None
-            signals = tuple(f"{h.kind.value} {h.delta:+.1f}" for h in turn.outcome.hits)
-            chat.turns.append(TestTurn("agent", text, turn.outcome.state.frustration, signals))
+            signals = tuple(dict.fromkeys(f"{h.kind.value} {h.delta:+.1f}" for h in turn.hits()))
+            chat.turns.append(TestTurn("agent", text, turn.state.frustration, signals))
             history = (*history, Turn("agent", text))
             state = answer(turn)
-            history = (*history, Turn("customer", chat.turns[-1].text))
         chat.stage, chat.ended_reason = state.stage.value, state.ended_reason
         return chat
 

@@ -36,6 +36,17 @@ class MessageView:
     role: str
     content: str
     frustration: float
+    #: Which customer spoke, in a chat with two customers.
+    speaker: str | None = None
+
+
+@dataclass(frozen=True)
+class PartyView:
+    """One customer of a chat with two: their name and how frustrated they are now."""
+
+    name: str
+    frustration: float
+    ended_reason: str | None
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,10 @@ class SessionView:
     #: A branch: the chat it was taken from, and the trainee's turn where it left it.
     branch_of: int | None = None
     branch_turn: int | None = None
+    #: A dispute: both customers (empty with one customer).
+    parties: tuple[PartyView, ...] = ()
+    #: A rush-hour chat: the rush it belongs to.
+    rush_id: int | None = None
 
     @property
     def awaiting_reply(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterable, Iterator
 
 import streamlit as st
@@ -11,6 +12,8 @@ from services import MessageView, TurnStream
 from ui.context import plain
 
 AVATARS = {"agent": ":material/support_agent:", "customer": ":material/person:"}
+#: The two customers of a dispute, told apart at a glance.
+SPEAKER_AVATARS = (":material/person:", ":material/person_4:")
 #: Streamlit's own palette, so the bar matches the band's badge.
 BAND_COLOURS = {"green": "#21c354", "orange": "#ffa421", "red": "#ff4b4b"}
 
@@ -23,17 +26,19 @@ def measured(value: float | None, percent: bool = False) -> str:
     return f"{value:.0%}" if percent else f"{value:.3f}"
 
 
-def frustration_bar(frustration: float, mood: str, colour: str) -> None:
-    """The customer's frustration (0-10) as a bar coloured by its band (st.progress is always the theme's blue)."""
+def frustration_bar(frustration: float, mood: str, colour: str, who: str = "Customer") -> None:
+    """The customer's frustration (0-10) as a bar coloured by its band (st.progress is always the theme's blue);
+    ``who`` names the customer when there are two."""
     percent = max(0.0, min(100.0, frustration * 10))
     fill = BAND_COLOURS.get(colour, BAND_COLOURS["red"])
+    label = html.escape(f"{who} frustration" if who == "Customer" else f"{who}'s frustration")
     st.markdown(
-        f'<div style="font-size:0.875rem;margin-bottom:0.25rem">Customer frustration: {frustration:.1f} / 10</div>'
-        f'<div role="progressbar" aria-label="Customer frustration" aria-valuemin="0" aria-valuemax="10" '
+        f'<div style="font-size:0.875rem;margin-bottom:0.25rem">{label}: {frustration:.1f} / 10</div>'
+        f'<div role="progressbar" aria-label="{label}" aria-valuemin="0" aria-valuemax="10" '
         f'aria-valuenow="{frustration:.1f}" aria-valuetext="{frustration:.1f} of 10, {mood}" '
         f'style="height:0.6rem;border-radius:0.3rem;background:rgba(128,128,128,0.2);overflow:hidden">'
         f'<div style="width:{percent:.0f}%;height:100%;background:{fill};border-radius:0.3rem"></div></div>',
-        unsafe_allow_html=True,  # numbers and fixed words only: no trainee or model text
+        unsafe_allow_html=True,  # numbers, fixed words and an escaped persona name: no trainee or model text
     )
 
 
@@ -70,14 +75,19 @@ def transcript(messages: Iterable[MessageView], *, numbered: bool = False, marke
     "Turn 1", "Turn 2", ... as the chat page counts them (the customer's replies are not turns). With ``branch``,
     each of the trainee's messages has a button that calls it with that turn's number."""
     agent_turn = 0
+    messages = list(messages)
+    speakers = list(dict.fromkeys(m.speaker for m in messages if m.speaker))
     for position, m in enumerate(messages, start=1):
         role = "user" if m.role == "agent" else "assistant"
         agent_turn += m.role == "agent"
-        with st.chat_message(role, avatar=AVATARS[m.role]):
+        avatar = SPEAKER_AVATARS[speakers.index(m.speaker) % 2] if m.speaker else AVATARS[m.role]
+        with st.chat_message(role, avatar=avatar):
             if numbered:
                 cited = " · cited in the report" if marked and position in marked else ""
-                who = f"Turn {agent_turn}" if m.role == "agent" else "Customer"
+                who = f"Turn {agent_turn}" if m.role == "agent" else plain(m.speaker or "Customer")
                 st.caption(f"{who} · frustration after: {m.frustration:.1f}{cited}")
+            elif m.speaker:
+                st.markdown(f"**{plain(m.speaker)}**")
             st.markdown(plain(m.content))
             for who, text in (comments or {}).get(position, []):
                 st.info(plain(f"{who}: {text}"), icon=":material/comment:")

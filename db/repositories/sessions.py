@@ -56,11 +56,11 @@ class SessionRepository:
         return 1 if current is None else current + 1
 
     def add_message(self, *, session_id: int, role: str, content: str, frustration: float,
-                    state: CustomerState | str | None = None) -> Message:
+                    state: CustomerState | str | None = None, speaker: str | None = None) -> Message:
         """Append one message (the unique (session, seq) key refuses duplicates), with the customer's state after
-        it when given."""
+        it when given, and which customer spoke in a chat with two."""
         row = Message(session_id=session_id, seq=self._next_seq(session_id), role=role, content=content,
-                      frustration=frustration,
+                      frustration=frustration, speaker=speaker,
                       state_json=state if isinstance(state, str) or state is None else state.model_dump_json())
         self.db.add(row)
         self.db.flush()

@@ -10,7 +10,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
-from db.models import LoginSession, RateLimit, Team, User, utcnow
+from db.models import Team, User, utcnow
+from db.models_access import LoginSession, RateLimit
 
 #: Why a login session was revoked: its user logged out, or an admin signed the account out everywhere.
 RevokeReason = Literal["logout", "admin"]
