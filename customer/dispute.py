@@ -21,6 +21,7 @@ from signals.sides import sides_with
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "mx"})
 #: Words a sentence may start with before the name it calls someone by ("Okay, Marcus, ...").
 OPENERS = r"(?:hi|hello|ok|okay|so|and|now|look|right|thanks|sorry)"
+TITLE = r"(?:(?:mr|mrs|ms|miss|dr|mx)\.?\s+)?"
 #: A customer this frustrated, who has nothing else to answer, turns on the other customer.
 ARGUES_FROM = 4.0
 
@@ -66,8 +67,8 @@ def addressed(text: str, names: Sequence[str]) -> frozenset[int]:
     for i, name in enumerate(names):
         for word in call_names(name):
             w = re.escape(word)
-            if re.search(rf"(?:^|[.!?]\s+)(?:{OPENERS}[, ]+)?{w}\b\s*[,:!-]|,\s*{w}\s*(?:[.!?,]|$)", text,
-                         re.IGNORECASE | re.MULTILINE):
+            if re.search(rf"(?:^|[.!?]\s+)(?:{OPENERS}[, ]+)?{TITLE}{w}\b\s*[,:!-]|,\s*{TITLE}{w}\s*(?:[.!?,:]|$)",
+                         text, re.IGNORECASE | re.MULTILINE):
                 called.add(i)
     return frozenset(called) if called else frozenset(range(len(names)))
 

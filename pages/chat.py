@@ -69,7 +69,8 @@ def sidebar(view: SessionView | None) -> str:
         slugs = [c.slug for c in cards]
         if view is not None:
             with st.container(border=True, key="chat-on-screen"):
-                st.markdown(f"**{'Chat' if view.active else 'Ended chat'} on screen:** {plain(view.persona_name)}")
+                who = " and ".join(p.name for p in view.parties) or view.persona_name
+                st.markdown(f"**{'Chat' if view.active else 'Ended chat'} on screen:** {plain(who)}")
                 st.caption(f"{plain(view.persona_title)} · {view.difficulty} · chat #{view.id}")
         st.header("New chat")
         on_screen = view is not None and view.persona_slug in slugs
@@ -138,8 +139,10 @@ def meter(view: SessionView) -> None:
             st.badge(mood, color=color)  # type: ignore[arg-type]
             st.caption(f"Stage: {view.stage} · turn {view.agent_turns} · {usage(view)}")
         with right:
-            st.metric("Frustration", f"{view.frustration:.1f}",
-                      delta=round(view.frustration - before_last, 1) or None, delta_color="inverse")
+            # With two customers each message carries its speaker's frustration: no single "before" to compare with.
+            change = None if view.parties else round(view.frustration - before_last, 1) or None
+            st.metric("Frustration" if not view.parties else "Higher of the two", f"{view.frustration:.1f}",
+                      delta=change, delta_color="inverse")
 
 
 def open_report(session_id: int) -> None:

@@ -61,7 +61,7 @@ if own:
         st.info(f"{seen} new {'comment' if seen == 1 else 'comments'} from your trainer on chat #{view.id}: "
                 "they are under their turn in *The conversation* below.", icon=":material/comment:")
 
-st.subheader(f"{view.persona_name} · {view.persona_title}")
+st.subheader(f"{' and '.join(p.name for p in view.parties) or view.persona_name} · {view.persona_title}")
 st.caption(f"Chat #{view.id} · {view.difficulty} · trainee: {view.trainee} · graded {stored.created_at:%Y-%m-%d %H:%M}")
 score, verdict, judge = st.columns(3)
 overridden = report.overridden

@@ -96,6 +96,12 @@ def _semantic() -> tuple[Encoder, Classifiers] | None:
         return _loaded
 
 
+def meaning_encoder() -> Encoder | None:
+    """The sentence encoder, or None in rules mode (or when it cannot load): for readers outside ``detect``."""
+    loaded = _semantic()
+    return loaded[0] if loaded else None
+
+
 def status() -> LayerStatus:
     """Load the layer if needed and say which detector runs."""
     if _forced_rules:

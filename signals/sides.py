@@ -1,18 +1,33 @@
 """Whether a mediator's message takes one customer's side against the other (workshop: resolving disputes between
 customers: understand both perspectives, find a fair resolution).
 
-Read per sentence. Taking sides is declaring one customer right or more deserving, agreeing with one's claim against
-the other, or blaming, criticising or overruling the other. It is not: warmth for one customer's feelings, an
-apology, a question, a neutral restatement of one view, the company's own fault, or a rule both must accept.
+Taking sides is declaring one customer right or more deserving, agreeing with one's claim against the other, or
+blaming, criticising or overruling the other. It is not: warmth for one customer's feelings, an apology, a question, a
+neutral restatement of one view, the company's own fault, or a rule both must accept.
+
+Whether a message takes sides is read by a classifier over its meaning and words, names masked (trained by
+``python -m signals.sides_train`` on the tuning set only); whose side, from whom it speaks to and the phrases below
+(on the tuning set, a mediator who takes sides while speaking to one customer mostly tells that one to give way).
+Without the encoder, the phrases alone decide (they find few of the ways people take sides).
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
+from signals.classifier import MODEL, Classifiers, ClassifiersUnavailable, read_classifiers
 from signals.text import sentences
+
+LABEL = "takes_sides"
+#: What the customers' names become before the classifier reads a message: it judges stances, not names.
+MASKS = ("Alex", "Sam")
+#: A phrase rule that fires needs only this much agreement from the classifier (its own threshold is 0.5).
+RULE_FLOOR = 0.3
 
 _I = re.IGNORECASE
 _HE = r"(?:he|she|they|him|her|them|NAME)"
@@ -50,11 +65,43 @@ AGAINST_THEM = re.compile(
 
 @dataclass(frozen=True)
 class SideTaking:
-    """The sentence that takes sides, and whom it favours (0 or 1)."""
+    """The sentence that takes sides, whom it favours (0 or 1; ``None`` when that is unclear), and how sure the
+    reader is (1.0 for a phrase rule)."""
 
-    favours: int
+    favours: int | None
     quote: str
     start: int
+    confidence: float = 1.0
+    source: str = "rule"
+
+
+def _call_names(name: str) -> list[str]:
+    return [w for w in re.findall(r"[^\W\d_][\w'-]*", name) if len(w) > 1 and w.lower() not in
+            {"mr", "mrs", "ms", "miss", "dr", "mx"}]
+
+
+def masked(text: str, names: Sequence[str]) -> str:
+    """``text`` with the first customer's names as "Alex" and the second's as "Sam"."""
+    for name, mask in zip(names, MASKS, strict=False):
+        for word in _call_names(name):
+            text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", mask, text, flags=re.IGNORECASE)
+    return text
+
+
+_lock = threading.Lock()
+_model: Classifiers | None = None
+_missing = False
+
+
+def _classifier() -> Classifiers | None:
+    global _model, _missing
+    with _lock:
+        if _model is None and not _missing:
+            try:
+                _model = read_classifiers(MODEL / "sides.json", MODEL / "sides.npz")
+            except ClassifiersUnavailable:
+                _missing = True
+        return _model
 
 
 def _with_names(pattern: re.Pattern[str], names: Sequence[str]) -> re.Pattern[str]:
@@ -67,8 +114,32 @@ def _named(sentence: str, names: Sequence[str]) -> list[int]:
 
 
 def taking_sides(text: str, names: Sequence[str], towards: frozenset[int]) -> SideTaking | None:
-    """The first sentence of ``text`` that takes one of the two customers' side, if any. ``names`` are the customers'
+    """Whether ``text`` takes one of the two customers' side, and the sentence that does. ``names`` are the customers'
     names; ``towards`` whom the message speaks to (one customer, or none known)."""
+    from signals import meaning_encoder  # the package loads the encoder once for every reader
+
+    rule = _by_rule(text, names, towards)
+    encoder, model = meaning_encoder(), _classifier()
+    if encoder is None or model is None:
+        return rule
+    parts = sentences(text)
+    texts = [masked(text, names)] + [masked(t, names) for _, t in parts]
+    column = model.column(LABEL)
+    probabilities = model.probabilities(texts, encoder.encode(texts))[:, column]
+    if probabilities[0] < (RULE_FLOOR if rule is not None else model.threshold(LABEL)):
+        return None
+    if rule is not None:
+        return SideTaking(rule.favours, rule.quote, rule.start, float(probabilities[0]), "model")
+    best = int(np.argmax(probabilities[1:])) if parts else -1
+    start, sentence = parts[best] if parts else (0, text)
+    you = next(iter(towards)) if len(towards) == 1 else None
+    named = _named(text, names)
+    favours = 1 - you if you is not None else (named[0] if len(named) == 1 else None)
+    return SideTaking(favours, sentence.strip(), start, float(probabilities[0]), "model")
+
+
+def _by_rule(text: str, names: Sequence[str], towards: frozenset[int]) -> SideTaking | None:
+    """The first sentence a phrase rule reads as taking sides, with whom it favours."""
     you = next(iter(towards)) if len(towards) == 1 else None
     for start, sentence in sentences(text):
         if NEUTRAL.search(sentence):

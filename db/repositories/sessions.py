@@ -89,7 +89,8 @@ class SessionRepository:
         for m in source.messages:
             if m.seq < before_seq:
                 self.db.add(Message(session_id=to_session_id, seq=m.seq, role=m.role, content=m.content,
-                                    frustration=m.frustration, state_json=m.state_json, created_at=m.created_at))
+                                    frustration=m.frustration, state_json=m.state_json, speaker=m.speaker,
+                                    created_at=m.created_at))
         self.db.flush()
 
     def add_hint(self, *, session_id: int, after_seq: int, kind: str, text: str, source: str,
