@@ -45,8 +45,9 @@ def score_mediation(turns: list[AgentTurn], transcript: Transcript, context: Gra
                                                  True, f"hears {_first(names[i])}", signal.source, signal.confidence))
         found = taking_sides(turn.text, names, to if len(to) == 1 else _last_speaker(transcript, turn.turn, names))
         if found is not None:
-            sides.append(Evidence(turn.turn, found.quote, "takes_sides", False,
-                                  f"takes {_first(names[found.favours])}'s side", "rule"))
+            whose = "one customer" if found.favours is None else _first(names[found.favours])
+            sides.append(Evidence(turn.turn, found.quote, "takes_sides", False, f"takes {whose}'s side",
+                                  found.source, round(found.confidence, 2)))
         if proposal is None and len(to) == 2 and turn.detection.kinds & PROPOSING:
             signal = next(s for s in turn.detection.signals if s.kind in PROPOSING)
             proposal = Evidence(turn.turn, sentence_around(turn.text, signal.start), signal.kind.value, True,
