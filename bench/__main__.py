@@ -106,6 +106,9 @@ def main() -> None:
         from bench.hints import hint_rows
 
         rows += hint_rows()
+        from bench.mediation import mediation_rows
+
+        rows += mediation_rows()
     if "--no-load" not in sys.argv:
         from bench.load import load_rows
 

@@ -70,6 +70,14 @@ def rows(which: str = "both") -> list[tuple[str, SideScores]]:
     return [(n, evaluate(DATA / f"sides_{n}.jsonl")) for n in names]
 
 
+def mediation_rows() -> list[tuple[str, str, str, str]]:
+    """``make bench``'s rows: taking sides read on both sets."""
+    return [(f"taking sides read, {name} set ({s.messages}{', trained on it' if name == 'tuning' else ''})",
+             f"accuracy {s.accuracy:.1%}",
+             f"precision {s.precision:.2f} recall {s.recall:.2f}", f"right customer {s.direction:.0%}")
+            for name, s in rows()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.mediation")
     parser.add_argument("--set", choices=["tuning", "heldout", "both"], default="both")

@@ -15,10 +15,8 @@ from customer.backend import Cue, Turn
 from customer.engine import MAX_FRUSTRATION, CustomerEngine, TurnOutcome
 from customer.state import CustomerState, EndReason, Stage, band
 from personas.schema import DifficultyName, Persona
-from signals.sides import sides_with
+from signals.sides import call_names, sides_with
 
-#: Words in a name that are not how anyone is addressed.
-TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "mx"})
 #: Words a sentence may start with before the name it calls someone by ("Okay, Marcus, ...").
 OPENERS = r"(?:hi|hello|ok|okay|so|and|now|look|right|thanks|sorry)"
 TITLE = r"(?:(?:mr|mrs|ms|miss|dr|mx)\.?\s+)?"
@@ -49,15 +47,6 @@ def party(persona: Persona, index: int) -> Persona:
               for o in persona.company.can_offer]
     update |= {"company": persona.company.model_copy(update={"can_offer": offers}), "dispute": None}
     return persona.model_copy(update=update)
-
-
-def call_names(name: str) -> tuple[str, ...]:
-    """The words a customer is addressed by: "Elena Vasquez" -> ("Elena", "Vasquez")."""
-    return tuple(w for w in re.findall(r"[^\W\d_][\w'-]*", name) if w.lower() not in TITLES and len(w) > 1)
-
-
-def _named(text: str, name: str) -> bool:
-    return any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text, re.IGNORECASE) for w in call_names(name))
 
 
 def addressed(text: str, names: Sequence[str]) -> frozenset[int]:

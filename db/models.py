@@ -101,9 +101,6 @@ class PracticeSession(Base):
                                                              name="fk_sessions_parent"))
     root_id: Mapped[int | None] = mapped_column(index=True)
     branch_seq: Mapped[int | None]
-    #: One of the chats of a rush-hour session (``db.models_practice.Rush``).
-    rush_id: Mapped[int | None] = mapped_column(ForeignKey("rushes.id", ondelete="RESTRICT", use_alter=True,
-                                                           name="fk_sessions_rush"), index=True)
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="session", order_by="Message.seq", cascade="all, delete-orphan"

@@ -4,9 +4,6 @@ A ``Hint`` is shown once and kept: after which message it was asked for (``after
 chat had), its kind (``hints.HintKind``), the words shown, the workshop passage it names and, when a model phrased
 it, which one. The report lists them and the trainee's progress marks chats that used any. Branches of a chat are
 columns of ``PracticeSession`` (``parent_id``, ``root_id``, ``branch_seq``).
-
-A ``Rush`` is a rush-hour session: two or three practice chats (``PracticeSession.rush_id``) the trainee answers at
-once, each customer waiting while the others are served.
 """
 
 from __future__ import annotations
@@ -35,16 +32,3 @@ class Hint(Base):
 
     __table_args__ = (UniqueConstraint("session_id", "after_seq", name="uq_hints_session_after"),)
 
-
-class Rush(Base):
-    """A rush-hour session: its chats point at it."""
-
-    __tablename__ = "rushes"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
-    trainee: Mapped[str] = mapped_column(String(80))
-    difficulty: Mapped[str] = mapped_column(String(10))
-    status: Mapped[str] = mapped_column(String(20), default="active")
-    started_at: Mapped[datetime] = mapped_column(default=utcnow)
-    ended_at: Mapped[datetime | None]

@@ -344,7 +344,7 @@ class PracticeService:
             tokens_in=row.tokens_in, tokens_out=row.tokens_out, mode=row.mode, branch_of=row.parent_id,
             branch_turn=None if row.branch_seq is None else turn_after(
                 m.role for m in row.messages if m.seq < row.branch_seq),
-            parties=self._parties(row.persona_slug, state), rush_id=row.rush_id,
+            parties=self._parties(row.persona_slug, state),
         )
 
     def _parties(self, slug: str, state: CustomerState) -> tuple[PartyView, ...]:

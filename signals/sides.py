@@ -75,15 +75,19 @@ class SideTaking:
     source: str = "rule"
 
 
-def _call_names(name: str) -> list[str]:
-    return [w for w in re.findall(r"[^\W\d_][\w'-]*", name) if len(w) > 1 and w.lower() not in
-            {"mr", "mrs", "ms", "miss", "dr", "mx"}]
+#: Words in a name that are not how anyone is addressed.
+TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "mx"})
+
+
+def call_names(name: str) -> tuple[str, ...]:
+    """The words a customer is addressed by: "Mrs Elena Vasquez" -> ("Elena", "Vasquez")."""
+    return tuple(w for w in re.findall(r"[^\W\d_][\w'-]*", name) if len(w) > 1 and w.lower() not in TITLES)
 
 
 def masked(text: str, names: Sequence[str]) -> str:
     """``text`` with the first customer's names as "Alex" and the second's as "Sam"."""
     for name, mask in zip(names, MASKS, strict=False):
-        for word in _call_names(name):
+        for word in call_names(name):
             text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", mask, text, flags=re.IGNORECASE)
     return text
 
