@@ -35,8 +35,10 @@ from signals import LayerStatus
 def accepted_by(row: PracticeSession, names: tuple[str, ...]) -> tuple[str, ...] | None:
     """In a dispute (``names``: both customers'), those who accepted an offer and did not walk away; ``None`` with
     one customer."""
+    if not names:
+        return None
     parties = state_of(row).parties
-    if len(parties) != len(names) or not names:
+    if len(parties) != len(names):
         return None
     return tuple(n for n, s in zip(names, parties, strict=True)
                  if s.offers_accepted and s.ended_reason != "walked_away")

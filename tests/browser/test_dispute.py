@@ -49,7 +49,7 @@ def test_mediate_two_customers_with_both_speakers_shown(browser: Any, tmp_path: 
         assert f"{ELENA}'s frustration" in body and f"{MARCUS}'s frustration" in body
         assert page.get_by_role("progressbar").count() == 2
         send(page, "Elena, Marcus, I'm so sorry: we booked the same suite twice, and that is our mistake.", 5)
-        send(page, "Marcus, what do you need for tonight?", 6)
+        send(page, "Marcus, what do you need for tonight?", 7)  # the message and his answer
         last = messages.nth(messages.count() - 1).inner_text()
         assert MARCUS in last  # spoken to by name: he answers
         page.screenshot(path=str(shots / "dispute-chat.png"), full_page=True)

@@ -7,7 +7,7 @@ import pytest
 from grading.rubric import RUBRIC_PATH, load_rubric, parse_rubric, rubric_hash
 
 EXPECTED = {"acknowledge", "apology", "no_canned", "paraphrase", "diagnose", "common_ground", "ownership",
-            "bad_news", "limits", "emotions", "language", "closing"}
+            "bad_news", "limits", "emotions", "language", "mediation", "closing"}
 
 
 def test_rubric_covers_the_workshop_and_names_its_sources() -> None:

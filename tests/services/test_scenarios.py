@@ -34,7 +34,7 @@ def test_every_file_persona_is_version_one_and_startup_is_idempotent(settings: S
     again = build_services(settings)
     for s in (first, again):
         summaries = s.scenarios.summaries(SYSTEM)
-        assert len(summaries) == 9 and {x.version for x in summaries} == {1}
+        assert len(summaries) == 10 and {x.version for x in summaries} == {1}
     versions = again.scenarios.versions(SYSTEM, "hostile")
     assert [(v.version, v.source) for v in versions] == [(1, "file")]
     assert hostile_text(again) == (ROOT / "personas" / "hostile.yaml").read_text()
