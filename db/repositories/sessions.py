@@ -67,22 +67,16 @@ class SessionRepository:
         return row
 
     def save_state(self, *, session_id: int, state: CustomerState | str, ended_reason: str | None = None,
-                   message: tuple[str, str, float] | None = None, tokens: tuple[int, int] = (0, 0)) -> Message | None:
-        """Store the customer's new state, optionally with its message and the tokens it used."""
+                   tokens: tuple[int, int] = (0, 0)) -> None:
+        """Store the customer's new state and the tokens it used (its messages are added with ``add_message``)."""
         row = self.db.get(PracticeSession, session_id)
         if row is None:
             raise LookupError(f"no session {session_id}")
-        added = None
-        if message is not None:
-            role, content, frustration = message
-            added = self.add_message(session_id=session_id, role=role, content=content, frustration=frustration,
-                                     state=state)
         row.state_json = state if isinstance(state, str) else state.model_dump_json()
         row.tokens_in += tokens[0]
         row.tokens_out += tokens[1]
         if ended_reason is not None:
             row.status, row.ended_reason, row.ended_at = "ended", ended_reason, utcnow()
-        return added
 
     def copy_messages(self, *, source: PracticeSession, to_session_id: int, before_seq: int) -> None:
         """Copy ``source``'s messages before position ``before_seq`` into another chat (a branch), as written."""

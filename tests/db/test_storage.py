@@ -50,8 +50,8 @@ def test_round_trip_on_a_real_database(database_url: str) -> None:
     with Work(session_factory(db_url))() as uow:
         uow.sessions.add_message(session_id=sid, role="customer", content="Where is it?", frustration=8)
         uow.sessions.add_message(session_id=sid, role="agent", content=hostile_text, frustration=9.5)
-        uow.sessions.save_state(session_id=sid, state='{"x": 1}', ended_reason="walked_away",
-                                message=("customer", "Bye.", 10))
+        uow.sessions.add_message(session_id=sid, role="customer", content="Bye.", frustration=10, state='{"x": 1}')
+        uow.sessions.save_state(session_id=sid, state='{"x": 1}', ended_reason="walked_away")
         uow.commit()
     fresh = session_factory(db_url)
     with fresh() as db:
