@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from customer.dispute import addressed
+from customer.dispute import towards
 from signals.sides import taking_sides
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,12 +31,9 @@ class SideScores:
     misses: list[str]
 
 
-def towards(agent: str, before: str, parties: list[str]) -> frozenset[int]:
-    to = addressed(agent, parties)
-    if len(to) == 1:
-        return to
-    speaker = before.split(":", 1)[0].strip() if ":" in before else ""
-    return frozenset(i for i, p in enumerate(parties) if p == speaker)
+def _speaker(before: str) -> str | None:
+    """Who wrote the customer line before the message ("Elena: ...")."""
+    return before.split(":", 1)[0].strip() if ":" in before else None
 
 
 def evaluate(path: Path, misses: int = 0) -> SideScores:
@@ -47,7 +44,8 @@ def evaluate(path: Path, misses: int = 0) -> SideScores:
             continue
         item = json.loads(line)
         parties, truth = item["parties"], item["sides"]
-        found = taking_sides(item["agent"], parties, towards(item["agent"], item.get("before") or "", parties))
+        to = towards(item["agent"], parties, _speaker(item.get("before") or ""))
+        found = taking_sides(item["agent"], parties, to)
         guess = None if found is None else "?" if found.favours is None else parties[found.favours]
         if truth and guess:
             tp += 1

@@ -15,11 +15,11 @@ from customer.backend import Cue, Turn
 from customer.engine import MAX_FRUSTRATION, CustomerEngine, TurnOutcome
 from customer.state import CustomerState, EndReason, Stage, band
 from personas.schema import DifficultyName, Persona
-from signals.sides import call_names, sides_with
+from signals.sides import TITLES, call_names, sides_with
 
 #: Words a sentence may start with before the name it calls someone by ("Okay, Marcus, ...").
 OPENERS = r"(?:hi|hello|ok|okay|so|and|now|look|right|thanks|sorry)"
-TITLE = r"(?:(?:mr|mrs|ms|miss|dr|mx)\.?\s+)?"
+TITLE = rf"(?:(?:{'|'.join(sorted(TITLES))})\.?\s+)?"
 #: A customer this frustrated, who has nothing else to answer, turns on the other customer.
 ARGUES_FROM = 4.0
 
@@ -60,6 +60,15 @@ def addressed(text: str, names: Sequence[str]) -> frozenset[int]:
                          text, re.IGNORECASE | re.MULTILINE):
                 called.add(i)
     return frozenset(called) if called else frozenset(range(len(names)))
+
+
+def towards(text: str, names: Sequence[str], last_speaker: str | None) -> frozenset[int]:
+    """Whom a side taken in ``text`` is measured against: the one customer it calls by name, else the customer who
+    spoke last (the message answers them), else nobody known."""
+    to = addressed(text, names)
+    if len(to) == 1:
+        return to
+    return frozenset(i for i, n in enumerate(names) if n == last_speaker)
 
 
 @dataclass(frozen=True)
@@ -132,7 +141,7 @@ class DisputeEngine:
         first, second = split(state)
         return join(*(s if s.ended else e.end_by_agent(s) for e, s in zip(self.engines, (first, second), strict=True)))
 
-    def opening(self, state: CustomerState) -> tuple[Speech, ...]:
+    def opening(self) -> tuple[Speech, ...]:
         return tuple(Speech(i, self._cue(i)) for i in (0, 1))
 
     def react(self, state: CustomerState, agent_text: str, *, history: Sequence[Turn]) -> DisputeOutcome:
@@ -141,8 +150,7 @@ class DisputeEngine:
             raise ValueError("the conversation has already ended")
         to = addressed(agent_text, self.names)
         last = next((t.speaker for t in reversed(history) if t.role == "customer"), None)
-        favoured = sides_with(agent_text, self.names, to if len(to) == 1 else frozenset(
-            i for i, n in enumerate(self.names) if n == last))
+        favoured = sides_with(agent_text, self.names, towards(agent_text, self.names, last))
         states = list(split(state))
         outcomes: list[TurnOutcome | None] = [None, None]
         for i, engine in enumerate(self.engines):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 from customer.backend import CustomerBackend, ReplyContext, ReplyStream, Turn
 from customer.dispute import DisputeEngine, DisputeOutcome, Speech, join, split
@@ -114,9 +115,6 @@ class DisputeTurn:
             yield spoken
             history = (*history, Turn("customer", spoken.stream.drain(), self.engine.names[i]))
 
-    def say(self) -> str:
-        return "\n".join(f"{s.speaker}: {s.stream.drain()}" for s in self.speeches())
-
     def state_after(self) -> CustomerState:
         first, second = split(self.state)
         for i, spoken in self._spoken:
@@ -124,11 +122,30 @@ class DisputeTurn:
         return join(first, second)
 
 
+@overload
+def opening(engine: CustomerEngine, backend: CustomerBackend, state: CustomerState, seed: int) -> CustomerTurn: ...
+
+
+@overload
+def opening(engine: Engine, backend: CustomerBackend, state: CustomerState,
+            seed: int) -> CustomerTurn | DisputeTurn: ...
+
+
 def opening(engine: Engine, backend: CustomerBackend, state: CustomerState, seed: int) -> CustomerTurn | DisputeTurn:
     """The customer opens the chat (both customers, in a dispute)."""
     if isinstance(engine, DisputeEngine):
-        return DisputeTurn(engine, backend, state, engine.opening(state), None, (), seed)
+        return DisputeTurn(engine, backend, state, engine.opening(), None, (), seed)
     return CustomerTurn(ReplyContext(engine.persona, state, None, (), seed), backend)
+
+
+@overload
+def step(engine: CustomerEngine, backend: CustomerBackend, state: CustomerState, agent_text: str, *,
+         history: Sequence[Turn], seed: int) -> CustomerTurn: ...
+
+
+@overload
+def step(engine: Engine, backend: CustomerBackend, state: CustomerState, agent_text: str, *,
+         history: Sequence[Turn], seed: int) -> CustomerTurn | DisputeTurn: ...
 
 
 def step(engine: Engine, backend: CustomerBackend, state: CustomerState, agent_text: str, *,

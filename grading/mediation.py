@@ -4,9 +4,7 @@ own end states."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from customer.dispute import addressed
+from customer.dispute import addressed, towards
 from grading.evidence import AgentTurn, Evidence, sentence_around
 from grading.rubric import MAX_LEVEL
 from grading.transcript import GradingContext, Transcript
@@ -22,9 +20,8 @@ def _first(name: str) -> str:
     return name.split()[0]
 
 
-def _last_speaker(transcript: Transcript, position: int, names: Sequence[str]) -> frozenset[int]:
-    speaker = next((m.speaker for m in reversed(transcript.messages[: position - 1]) if m.role == "customer"), None)
-    return frozenset(i for i, n in enumerate(names) if n == speaker)
+def _last_speaker(transcript: Transcript, position: int) -> str | None:
+    return next((m.speaker for m in reversed(transcript.messages[: position - 1]) if m.role == "customer"), None)
 
 
 def score_mediation(turns: list[AgentTurn], transcript: Transcript, context: GradingContext
@@ -43,7 +40,7 @@ def score_mediation(turns: list[AgentTurn], transcript: Transcript, context: Gra
                 for i in to:
                     heard.setdefault(i, Evidence(turn.turn, sentence_around(turn.text, signal.start), kind.value,
                                                  True, f"hears {_first(names[i])}", signal.source, signal.confidence))
-        found = taking_sides(turn.text, names, to if len(to) == 1 else _last_speaker(transcript, turn.turn, names))
+        found = taking_sides(turn.text, names, towards(turn.text, names, _last_speaker(transcript, turn.turn)))
         if found is not None:
             whose = "one customer" if found.favours is None else _first(names[found.favours])
             sides.append(Evidence(turn.turn, found.quote, "takes_sides", False, f"takes {whose}'s side",
