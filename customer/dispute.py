@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from customer.backend import Cue, Turn
 from customer.engine import MAX_FRUSTRATION, CustomerEngine, TurnOutcome
 from customer.state import CustomerState, EndReason, Stage, band
-from personas.schema import DifficultyName, Persona
+from personas.schema import DifficultyName, Party, Persona
 from signals.sides import TITLES, call_names, sides_with
 
 #: Words a sentence may start with before the name it calls someone by ("Okay, Marcus, ...").
@@ -34,14 +34,11 @@ def party(persona: Persona, index: int) -> Persona:
     else:
         second = dispute.second
         own = second.demands
-        update = {
-            "name": second.name, "backstory": second.backstory, "demands": second.demands,
-            "difficulty": second.difficulty, "opening_lines": second.opening_lines, "lines": second.lines,
-            "reactions": second.reactions, "rejecting_offer": second.rejecting_offer,
-            "accepting_offer": second.accepting_offer, "closing": second.closing, "style": second.style,
-            "scenario": persona.scenario.model_copy(update={"hidden_facts": second.hidden_facts}),
-            "listening": second.listening or persona.listening,
-        }
+        # Every field a Party shares with a Persona is the second customer's own; hidden facts live in the scenario.
+        update = {name: getattr(second, name) for name in Party.model_fields
+                  if name not in ("hidden_facts", "listening")}
+        update |= {"scenario": persona.scenario.model_copy(update={"hidden_facts": second.hidden_facts}),
+                   "listening": second.listening or persona.listening}
     ids = {d.id for d in own}
     offers = [o if not o.resolves or set(o.resolves) & ids else o.model_copy(update={"fair": False})
               for o in persona.company.can_offer]
