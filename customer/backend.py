@@ -19,6 +19,9 @@ class Turn:
     speaker: str | None = None
 
 
+CueMode = Literal["reply", "to_other", "sided_against"]
+
+
 @dataclass(frozen=True)
 class Cue:
     """In a dispute, how this customer's next message relates to the other customer.
@@ -33,7 +36,7 @@ class Cue:
 
     other: str
     other_wants: str
-    mode: Literal["reply", "to_other", "sided_against"] = "reply"
+    mode: CueMode = "reply"
     lines: tuple[str, ...] = ()
 
 

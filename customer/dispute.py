@@ -11,10 +11,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from customer.backend import Cue, Turn
+from customer.backend import Cue, CueMode, Turn
 from customer.engine import MAX_FRUSTRATION, CustomerEngine, TurnOutcome
 from customer.state import CustomerState, EndReason, Stage, band
-from personas.schema import DifficultyName, Party, Persona
+from personas.schema import Band, DifficultyName, Party, Persona
 from signals.sides import TITLES, call_names, sides_with
 
 #: Words a sentence may start with before the name it calls someone by ("Okay, Marcus, ...").
@@ -191,13 +191,13 @@ class DisputeEngine:
                 speeches.append(Speech(i, self._cue(i)))
         return tuple(speeches)
 
-    def _cue(self, i: int, mode: str = "reply", level: str = "medium") -> Cue:
+    def _cue(self, i: int, mode: CueMode = "reply", level: Band = "medium") -> Cue:
         other = self.people[1 - i]
         key = "first" if i == 0 else "second"
         if mode == "to_other":
-            lines = getattr(self.dispute.to_other[level], key)  # type: ignore[index]
+            lines = getattr(self.dispute.to_other[level], key)
         elif mode == "sided_against":
             lines = getattr(self.dispute.sided_against, key)
         else:
             lines = []
-        return Cue(other.name, "; ".join(d.text for d in other.demands), mode, tuple(lines))  # type: ignore[arg-type]
+        return Cue(other.name, "; ".join(d.text for d in other.demands), mode, tuple(lines))
