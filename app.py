@@ -11,7 +11,7 @@ st.set_page_config(page_title="Difficult-customer practice", page_icon="🎧", l
 st.set_option("client.showSidebarNavigation", True)  # our st.navigation only (see .streamlit/config.toml)
 restore_login()  # a reload or a new tab: the login cookie logs the browser in again
 actor = current_actor()
-PATHS = ("chat", "history", "report", "analytics", "review", "scenarios", "certification", "cert_review",
+PATHS = ("chat", "rush", "history", "report", "analytics", "review", "scenarios", "certification", "cert_review",
          "campaigns", "verify", "admin_settings", "calibration", "rubric")
 if actor is None:
     # Always through st.navigation (without it Streamlit lists every file in pages/), and every page's address
@@ -39,6 +39,7 @@ else:
     certification = st.Page("pages/certification.py", title="Certification", icon=":material/workspace_premium:")
     pages = [
         st.Page("pages/chat.py", title="Practice chat", icon=":material/chat:", default=True),
+        st.Page("pages/rush.py", title="Rush hour", icon=":material/timer:"),
         st.Page("pages/history.py", title="My progress", icon=":material/trending_up:"),
         st.Page("pages/report.py", title="Report", icon=":material/grading:"),
         st.Page("pages/analytics.py", title="Analytics", icon=":material/insights:"),

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
             and the grader's quadratic-weighted kappa against them reaches this; a certification result that an
             untrusted criterion could move across the pass mark goes to review.
         dispute_days: how many days after a grade (a certification attempt's result) its trainee may dispute it.
+        rush_patience_seconds: in rush hour, how long a customer at normal difficulty waits unanswered before
+            writing again (shorter for more sensitive customers, twice as long once kept posted).
     """
 
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
@@ -105,6 +107,7 @@ class Settings(BaseSettings):
     trust_min_judged: int = Field(default=30, ge=1, le=100_000)
     trust_kappa: float = Field(default=0.6, ge=-1, le=1)
     dispute_days: int = Field(default=14, ge=0, le=365)
+    rush_patience_seconds: float = Field(default=45.0, ge=1, le=3600)
 
     @property
     def remote_model_configured(self) -> bool:

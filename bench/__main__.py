@@ -109,6 +109,9 @@ def main() -> None:
         from bench.mediation import mediation_rows
 
         rows += mediation_rows()
+        from bench.rush import rush_rows
+
+        rows += rush_rows()
     if "--no-load" not in sys.argv:
         from bench.load import load_rows
 

@@ -101,6 +101,9 @@ class PracticeSession(Base):
                                                              name="fk_sessions_parent"))
     root_id: Mapped[int | None] = mapped_column(index=True)
     branch_seq: Mapped[int | None]
+    #: A chat of a rush hour (``db.models_practice.Rush``), run side by side with the rush's others.
+    rush_id: Mapped[int | None] = mapped_column(ForeignKey("rushes.id", ondelete="RESTRICT", use_alter=True,
+                                                           name="fk_sessions_rush"), index=True)
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="session", order_by="Message.seq", cascade="all, delete-orphan"

@@ -8,9 +8,8 @@ import streamlit as st
 
 from services import DIFFICULTIES, PracticeError, SessionView, TurnStream
 from ui.context import app_services, chat_ui, plain, require_actor, session_param
-from ui.widgets import AVATARS, frustration_bar, pin_to_top, stream_reply, transcript
+from ui.widgets import AVATARS, frustration_bar, mood, pin_to_top, stream_reply, transcript
 
-BANDS = ((3.5, "fairly calm", "green"), (6.5, "annoyed", "orange"), (10.1, "very angry", "red"))
 #: The chat box's widget key: a refused message is put back into it.
 REPLY_KEY = "reply"
 ENDINGS = {
@@ -126,17 +125,16 @@ def meter(view: SessionView) -> None:
     """The frustration meter, pinned to the top of the chat area (it stays in view as the chat scrolls)."""
     agent_seqs = [i for i, m in enumerate(view.messages) if m.role == "agent"]
     before_last = view.messages[agent_seqs[-1] - 1].frustration if agent_seqs else view.frustration
-    mood, color = next((label, c) for limit, label, c in BANDS if view.frustration < limit)
+    feeling, color = mood(view.frustration)
     with st.container(key="frustration-meter"):
         left, right = st.columns([4, 1], vertical_alignment="center")
         with left:
             if view.parties:  # a dispute: each customer's own meter
                 for party in view.parties:
-                    label, tone = next((m, c) for limit, m, c in BANDS if party.frustration < limit)
-                    frustration_bar(party.frustration, label, tone, who=party.name)
+                    frustration_bar(party.frustration, *mood(party.frustration), who=party.name)
             else:
-                frustration_bar(view.frustration, mood, color)
-            st.badge(mood, color=color)  # type: ignore[arg-type]
+                frustration_bar(view.frustration, feeling, color)
+            st.badge(feeling, color=color)  # type: ignore[arg-type]
             st.caption(f"Stage: {view.stage} · turn {view.agent_turns} · {usage(view)}")
         with right:
             # With two customers each message carries its speaker's frustration: no single "before" to compare with.
@@ -228,6 +226,12 @@ def chat(view: SessionView) -> None:
     # Below the meter: the pinned meter paints the strip above it (under Streamlit's header) over what sits there.
     st.caption(f"Difficulty: {view.difficulty} · chat #{view.id} · trainee: {view.trainee} · "
                f"customer: {backend_label(view.backend, view.model)}")
+    if view.rush_id is not None:
+        note, back = st.columns([3, 1], vertical_alignment="center")
+        note.caption(f":material/timer: One of the customers of rush hour #{view.rush_id}: their waiting clock runs "
+                     "on the Rush hour page.")
+        if back.button(f"Back to rush hour #{view.rush_id}", type="tertiary", key="open-rush"):
+            st.switch_page("pages/rush.py", query_params={"rush": str(view.rush_id)})
     if view.branch_of is not None:
         note, back = st.columns([3, 1], vertical_alignment="center")
         note.caption(f":material/alt_route: A different try from your turn {view.branch_turn} of chat "

@@ -33,6 +33,7 @@ from services.practice import DIFFICULTIES, PracticeService, TurnStream
 from services.review import SORTS, ReviewFilters, ReviewService
 from services.rubric_editor import RubricEditor
 from services.rubrics import LiveRubric
+from services.rush import RushReport, RushService, RushView
 from services.scenarios import ScenarioService
 from services.teams import TeamService, TeamView
 from services.views import DatabaseUnavailable, MessageView, PersonaCard, PracticeError, SessionSummary, SessionView
@@ -59,6 +60,7 @@ class Services:
     rubrics: RubricEditor
     branches: BranchService
     hints: HintService
+    rush: RushService
 
 
 BUSY = ("database is locked", "database is busy", "database table is locked", "lock timeout",
@@ -120,7 +122,8 @@ def build_services(settings: Settings) -> Services:
                     login_sessions=LoginSessionService(sessions, settings), calibration=calibration,
                     disputes=DisputeService(settings, sessions, grading),
                     rubrics=RubricEditor(settings, sessions, rubric, grading, calibration),
-                    branches=BranchService(settings, catalog, sessions), hints=HintService(settings, catalog, sessions))
+                    branches=BranchService(settings, catalog, sessions), hints=HintService(settings, catalog, sessions),
+                    rush=RushService(practice))
 
 
 def build_practice_service(settings: Settings) -> PracticeService:
@@ -162,6 +165,9 @@ __all__ = [
     "ReviewFilters",
     "ReviewService",
     "RubricEditor",
+    "RushReport",
+    "RushService",
+    "RushView",
     "ScenarioService",
     "Services",
     "SessionSummary",

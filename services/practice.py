@@ -125,13 +125,15 @@ class PracticeService:
 
     def start_in(self, uow: UnitOfWork, actor: Actor, *, persona_slug: str, difficulty: str = "normal",
                  seed: int | None = None, backend: str | None = None, trainee: str | None = None,
-                 persona_version: str | None = None, attempt_id: int | None = None) -> Opening:
+                 persona_version: str | None = None, attempt_id: int | None = None,
+                 rush_id: int | None = None) -> Opening:
         """Create a session owned by ``actor`` in the caller's unit of work; once that is committed,
         :meth:`open` streams the customer's opening line (no model is called inside the transaction).
 
         ``trainee`` (a display name) is honoured only for the operator's tools; people practise as themselves.
         ``persona_version`` and ``attempt_id`` are set by the certification service only (a campaign's frozen
-        persona version; the chat then belongs to that attempt, in ``certification`` mode).
+        persona version; the chat then belongs to that attempt, in ``certification`` mode); ``rush_id`` by the rush
+        hour service (the chat is one of a rush's).
         """
         trainee = (trainee if actor.role == "system" and trainee else actor.username).strip()
         if not trainee:
@@ -151,7 +153,7 @@ class PracticeService:
             user_id=actor.id, trainee=trainee, persona_slug=persona.slug, persona_version=version_hash(persona),
             difficulty=difficulty, seed=secrets.randbelow(2**31) if seed is None else seed,
             backend=backend_name, model=customer.model, state=state,
-            mode="certification" if attempt_id is not None else "practice", attempt_id=attempt_id,
+            mode="certification" if attempt_id is not None else "practice", attempt_id=attempt_id, rush_id=rush_id,
         )
         return Opening(row.id, opening(engine, customer, state, row.seed))
 
@@ -234,7 +236,7 @@ class PracticeService:
     def get(self, actor: Actor, session_id: int) -> SessionView:
         with self.work() as uow:
             row = uow.sessions.get(session_id)
-            return self._view(require(row, session_id, row is not None and can_read(actor, row, self.settings)))
+            return self.view_of(require(row, session_id, row is not None and can_read(actor, row, self.settings)))
 
     def unfinished(self, actor: Actor, limit: int = 10) -> list[SessionSummary]:
         """The actor's own unfinished chats."""
@@ -328,9 +330,10 @@ class PracticeService:
         with self.work() as uow:
             row = uow.sessions.get(session_id)
             assert row is not None
-            return self._view(row)
+            return self.view_of(row)
 
-    def _view(self, row: PracticeSession) -> SessionView:
+    def view_of(self, row: PracticeSession) -> SessionView:
+        """The page's view of a chat row the caller was allowed to read."""
         state = state_of(row)
         persona = self.catalog.personas.get(row.persona_slug)
         return SessionView(
@@ -344,7 +347,7 @@ class PracticeService:
             tokens_in=row.tokens_in, tokens_out=row.tokens_out, mode=row.mode, branch_of=row.parent_id,
             branch_turn=None if row.branch_seq is None else turn_after(
                 m.role for m in row.messages if m.seq < row.branch_seq),
-            parties=self._parties(row.persona_slug, state),
+            parties=self._parties(row.persona_slug, state), rush_id=row.rush_id,
         )
 
     def _parties(self, slug: str, state: CustomerState) -> tuple[PartyView, ...]:

@@ -73,6 +73,8 @@ class SessionView:
     branch_turn: int | None = None
     #: A dispute: both customers (empty with one customer).
     parties: tuple[PartyView, ...] = ()
+    #: A chat of a rush hour: the rush it belongs to.
+    rush_id: int | None = None
 
     @property
     def awaiting_reply(self) -> bool:

@@ -109,6 +109,26 @@ def read_classifiers(path: Path = WEIGHTS, matrices: Path = MATRICES) -> Classif
         ) from exc
 
 
+class StoredClassifier:
+    """A one-label classifier trained apart from the signal set (``signals/model/<name>.json`` and ``<name>.npz``),
+    read once; ``get()`` is None when its files are missing (the reader then falls back to its phrase rules)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._lock = threading.Lock()
+        self._model: Classifiers | None = None
+        self._missing = False
+
+    def get(self) -> Classifiers | None:
+        with self._lock:
+            if self._model is None and not self._missing:
+                try:
+                    self._model = read_classifiers(MODEL / f"{self.name}.json", MODEL / f"{self.name}.npz")
+                except ClassifiersUnavailable:
+                    self._missing = True
+            return self._model
+
+
 _lock = threading.Lock()
 _cached: Classifiers | None = None
 

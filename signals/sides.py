@@ -14,13 +14,12 @@ Without the encoder, the phrases alone decide (they find few of the ways people 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from signals.classifier import MODEL, Classifiers, ClassifiersUnavailable, read_classifiers
+from signals.classifier import StoredClassifier
 from signals.text import sentences
 
 LABEL = "takes_sides"
@@ -92,20 +91,7 @@ def masked(text: str, names: Sequence[str]) -> str:
     return text
 
 
-_lock = threading.Lock()
-_model: Classifiers | None = None
-_missing = False
-
-
-def _classifier() -> Classifiers | None:
-    global _model, _missing
-    with _lock:
-        if _model is None and not _missing:
-            try:
-                _model = read_classifiers(MODEL / "sides.json", MODEL / "sides.npz")
-            except ClassifiersUnavailable:
-                _missing = True
-        return _model
+_classifier = StoredClassifier("sides")
 
 
 def _with_names(pattern: re.Pattern[str], names: Sequence[str]) -> re.Pattern[str]:
@@ -123,7 +109,7 @@ def taking_sides(text: str, names: Sequence[str], towards: frozenset[int]) -> Si
     from signals import meaning_encoder  # the package loads the encoder once for every reader
 
     rule = _by_rule(text, names, towards)
-    encoder, model = meaning_encoder(), _classifier()
+    encoder, model = meaning_encoder(), _classifier.get()
     if encoder is None or model is None:
         return rule
     parts = sentences(text)

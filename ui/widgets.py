@@ -16,6 +16,13 @@ AVATARS = {"agent": ":material/support_agent:", "customer": ":material/person:"}
 SPEAKER_AVATARS = (":material/person:", ":material/person_4:")
 #: Streamlit's own palette, so the bar matches the band's badge.
 BAND_COLOURS = {"green": "#21c354", "orange": "#ffa421", "red": "#ff4b4b"}
+#: Frustration bands as the meters name and colour them (upper limit, mood, colour).
+BANDS = ((3.5, "fairly calm", "green"), (6.5, "annoyed", "orange"), (10.1, "very angry", "red"))
+
+
+def mood(frustration: float) -> tuple[str, str]:
+    """The band's name and colour for a frustration (0-10)."""
+    return next((label, colour) for limit, label, colour in BANDS if frustration < limit)
 
 
 def measured(value: float | None, percent: bool = False) -> str:

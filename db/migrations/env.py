@@ -8,7 +8,7 @@ from sqlalchemy import engine_from_config, pool
 from db.models import Base
 from db.models_access import RateLimit  # noqa: F401  (its tables join the metadata)
 from db.models_calibration import RubricVersion  # noqa: F401  (its tables join the metadata)
-from db.models_practice import Hint  # noqa: F401  (its table joins the metadata)
+from db.models_practice import Hint, Rush  # noqa: F401  (their tables join the metadata)
 
 config = context.config
 target_metadata = Base.metadata

@@ -21,6 +21,7 @@ from db.repositories.campaigns import CampaignRepository
 from db.repositories.grades import GradeRepository
 from db.repositories.personas import PersonaRepository
 from db.repositories.rubrics import RubricRepository
+from db.repositories.rushes import RushRepository
 from db.repositories.sessions import SessionRepository
 from db.repositories.users import UserRepository
 
@@ -43,6 +44,7 @@ class UnitOfWork:
         self.users = UserRepository(db)
         self.calibration = CalibrationRepository(db)
         self.rubrics = RubricRepository(db)
+        self.rushes = RushRepository(db)
 
     def commit(self, change: Callable[[], T] = _no_change, attempts: int = 8) -> T:  # type: ignore[assignment]
         """Run ``change`` (the use case's writes, audit entries included) and commit them together. If another
@@ -78,4 +80,4 @@ class Work:
 
 
 __all__ = ["CalibrationRepository", "CampaignRepository", "GradeRepository", "PersonaRepository", "RubricRepository",
-           "SessionRepository", "UnitOfWork", "UserRepository", "Work"]
+           "RushRepository", "SessionRepository", "UnitOfWork", "UserRepository", "Work"]

@@ -36,7 +36,8 @@ class SessionRepository:
     def create(self, *, trainee: str, user_id: int | None = None, persona_slug: str, persona_version: str,
                difficulty: str, seed: int, backend: str, model: str | None, state: CustomerState | str,
                mode: str = "practice", attempt_id: int | None = None,
-               branch_of: PracticeSession | None = None, branch_seq: int | None = None) -> PracticeSession:
+               branch_of: PracticeSession | None = None, branch_seq: int | None = None,
+               rush_id: int | None = None) -> PracticeSession:
         """A new chat; ``branch_of`` (with ``branch_seq``, the position of its message the branch replaces) makes
         it a branch of that chat, in the same family."""
         row = PracticeSession(
@@ -46,6 +47,7 @@ class SessionRepository:
             mode=mode, status="active", attempt_id=attempt_id,
             parent_id=branch_of.id if branch_of else None,
             root_id=(branch_of.root_id or branch_of.id) if branch_of else None, branch_seq=branch_seq,
+            rush_id=rush_id,
         )
         self.db.add(row)
         self.db.flush()
@@ -56,12 +58,16 @@ class SessionRepository:
         return 1 if current is None else current + 1
 
     def add_message(self, *, session_id: int, role: str, content: str, frustration: float,
-                    state: CustomerState | str | None = None, speaker: str | None = None) -> Message:
+                    state: CustomerState | str | None = None, speaker: str | None = None,
+                    seq: int | None = None, at: datetime | None = None) -> Message:
         """Append one message (the unique (session, seq) key refuses duplicates), with the customer's state after
-        it when given, and which customer spoke in a chat with two."""
-        row = Message(session_id=session_id, seq=self._next_seq(session_id), role=role, content=content,
-                      frustration=frustration, speaker=speaker,
+        it when given, and which customer spoke in a chat with two. ``seq`` claims one position: the insert fails
+        if another writer took it since the caller read the chat. ``at`` is the message's time (now by default)."""
+        row = Message(session_id=session_id, seq=self._next_seq(session_id) if seq is None else seq, role=role,
+                      content=content, frustration=frustration, speaker=speaker,
                       state_json=state if isinstance(state, str) or state is None else state.model_dump_json())
+        if at is not None:
+            row.created_at = at
         self.db.add(row)
         self.db.flush()
         return row
