@@ -61,6 +61,9 @@ def test_mediate_two_customers_with_both_speakers_shown(browser: Any, tmp_path: 
         else:
             page.get_by_role("button", name="See your report").click()
         page.get_by_role("heading", name="Your report").wait_for(timeout=60_000)
+        # The criteria come after the frustration chart, which a loaded machine draws slowly (CI once read the
+        # page before they were there): wait for the last criterion's expander, not for a quiet moment.
+        page.get_by_text("Closing and follow-up").first.wait_for(timeout=60_000)
         settle(page)
         text = page.locator("body").inner_text()
         assert "Fair mediation between customers" in text
