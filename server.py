@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
+from streamlit.runtime.pages_manager import PagesManager
 
 from services import Services
 from services.login_sessions import COOKIE_NAME
@@ -76,6 +77,12 @@ async def log_out(request: Request) -> Response:
     response.delete_cookie(COOKIE_NAME, path=cookie_path(), httponly=True, samesite="lax", secure=_secure(request))
     return response
 
+
+# app.py navigates with st.navigation. Left unset, Streamlit guesses from the pages/ folder and runs a fresh
+# process's first request in its legacy pages/ mode, which ui.context._through_navigation answers with a rerun:
+# that rerun dropped what the request carried (a message sent into a replica that had just taken over a browser
+# from a dead one). Set before any browser session exists, the guess is never made.
+PagesManager.uses_pages_directory = False
 
 app = st.App("app.py", routes=[
     Route(auth_path("session"), exchange_code, methods=["POST"]),

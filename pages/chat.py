@@ -12,6 +12,8 @@ from ui.widgets import AVATARS, frustration_bar, mood, pin_to_top, stream_reply,
 
 #: The chat box's widget key: a refused message is put back into it.
 REPLY_KEY = "reply"
+#: How often an open chat looks in the database for a change made elsewhere (another tab, another replica).
+CHECK_SECONDS = 10
 ENDINGS = {
     "resolved": ("success", "The customer is satisfied: you resolved the chat."),
     "resolved_dispute": ("success", "Both customers accepted: you resolved the dispute."),
@@ -291,6 +293,26 @@ def chat(view: SessionView) -> None:
     st.chat_input(f"Reply to {to} (up to {limit:,} characters)", key=REPLY_KEY, disabled=view.awaiting_reply)
 
 
+@st.fragment(run_every=CHECK_SECONDS)
+def keep_current(session_id: int) -> None:
+    """Redraw the page when the stored chat changed elsewhere (another tab wrote to it or ended it).
+
+    Being a periodic fragment, it also makes the browser rerun the whole page when its websocket reconnects.
+    Behind a load balancer that is another replica after this one died, which otherwise would draw nothing
+    until the trainee's next click: now the chat comes back from the database at once.
+    """
+    try:
+        fresh = service.get(actor, session_id)
+    except PracticeError:
+        return
+    stamp = (session_id, len(fresh.messages), fresh.active)
+    if ui.chat_stamp is None or ui.chat_stamp[0] != session_id:
+        ui.chat_stamp = stamp  # drawn with the page: what the trainee sees now
+    elif ui.chat_stamp != stamp:
+        ui.chat_stamp = None
+        st.rerun(scope="app")
+
+
 def open_view() -> tuple[SessionView | None, str | None]:
     """The chat the address or the session names, or why it cannot be shown."""
     if ui.session_id is None:
@@ -317,3 +339,6 @@ if current is None:
     persona_cards(chosen_difficulty)
 else:
     chat(current)
+    if current.active:
+        ui.chat_stamp = None
+        keep_current(current.id)
