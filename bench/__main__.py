@@ -124,6 +124,10 @@ def main() -> None:
         from bench.browser_load import browser_load_rows
 
         rows += browser_load_rows()
+    if "--no-cluster" not in sys.argv:
+        from bench.cluster import cluster_rows
+
+        rows += cluster_rows()
     if "--no-local" not in sys.argv:
         from bench.local_model import local_rows
 

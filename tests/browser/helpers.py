@@ -42,6 +42,51 @@ def free_port() -> int:
         return port
 
 
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive free ports (a cluster's balancer and its replicas)."""
+    import random
+
+    for _ in range(50):
+        first = random.randint(20_000, 50_000)
+        try:
+            for port in range(first, first + count):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
+    raise RuntimeError(f"no {count} consecutive free ports")
+
+
+def replica_of(context: Any) -> str:
+    """Which replica the load balancer's sticky cookie ties this browser context to (``r1``, ``r2`` …)."""
+    from deploy.cluster import REPLICA_COOKIE
+
+    return next(c["value"] for c in context.cookies() if c["name"] == REPLICA_COOKIE)
+
+
+def record_websockets(page: Any) -> list[list[int]]:
+    """Per websocket ``page`` opens from now on, the size of every message the server sent on it."""
+    received: list[list[int]] = []
+
+    def watch(socket: Any) -> None:
+        sizes: list[int] = []
+        received.append(sizes)
+        socket.on("framereceived", lambda frame: sizes.append(len(frame)))
+
+    page.on("websocket", watch)
+    return received
+
+
+def redrawn_after_reconnect(page: Any, received: list[list[int]], timeout: float = 60.0) -> bool:
+    """Wait until the page opened a new websocket and the server drew the page on it (over 2 kB of messages),
+    before anyone touched the page: a replica that took the browser over has shown it again."""
+    deadline = time.monotonic() + timeout
+    while (len(received) < 2 or sum(received[-1]) < 2_000) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    return len(received) >= 2 and sum(received[-1]) >= 2_000
+
+
 @contextmanager
 def serve_process(tmp_path: Path, env: dict[str, str] | None = None, args: tuple[str, ...] = (),
                   port: int | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:

@@ -8,7 +8,6 @@ replica and seen on the others, then the replica serving a trainee killed in the
 from __future__ import annotations
 
 import os
-import random
 import re
 import shutil
 import signal
@@ -20,29 +19,13 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from deploy.cluster import PUBLISH_DELAY_SECONDS, REPLICA_COOKIE, Cluster, Layout, down, healthy, up
-from tests.browser.helpers import log_in, settle
+from deploy.cluster import PUBLISH_DELAY_SECONDS, Cluster, Layout, down, healthy, up
+from tests.browser.helpers import free_ports, log_in, record_websockets, redrawn_after_reconnect, replica_of, settle
 from tests.conftest import PG_ADMIN_URL, _postgres_reachable
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("CLUSTER_SHOTS")
 PASSWORD = "cluster-password"
-
-
-def _free_run(count: int) -> int:
-    """The first of ``count`` consecutive free ports."""
-    import socket
-
-    for _ in range(50):
-        first = random.randint(20_000, 50_000)
-        try:
-            for port in range(first, first + count):
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return first
-    raise RuntimeError("no run of free ports")
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +36,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
                                                                      "HAProxy (make haproxy)")):
         if missing:
             (pytest.fail if required else pytest.skip)(f"{what} is needed for the cluster test")
-    first = _free_run(4)
+    first = free_ports(4)
     layout = Layout(replicas=3, port=first, first_port=first + 1, database=f"practice_cluster_t{os.getpid()}",
                     server_url=PG_ADMIN_URL.rsplit("/", 1)[0], state_dir=tmp_path_factory.mktemp("cluster"))
     started = up(layout, fresh=True)  # all three at once on an empty database: they race on the migrations
@@ -68,10 +51,6 @@ def services_of(cluster: Cluster, tmp: Path) -> Any:
     from settings import Settings
 
     return build_services(Settings(database_url=cluster.layout.database_url, data_dir=tmp))
-
-
-def replica_of(context: Any) -> str:
-    return next(c["value"] for c in context.cookies() if c["name"] == REPLICA_COOKIE)
 
 
 def send(page: Any, text_: str, at_least: int) -> None:
@@ -228,14 +207,7 @@ def test_the_replica_serving_a_trainee_killed_mid_chat(cluster: Cluster, browser
     services.auth.create_user(Actor.system(), username="kim", role="trainee", password=PASSWORD)
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
     page = context.new_page()
-    received: list[list[int]] = []  # per websocket the page opened, the size of each message from the server
-
-    def watch(socket: Any) -> None:
-        sizes: list[int] = []
-        received.append(sizes)
-        socket.on("framereceived", lambda frame: sizes.append(len(frame)))
-
-    page.on("websocket", watch)
+    received = record_websockets(page)
     page.goto(cluster.url)
     log_in(page, "kim", PASSWORD)
     page.get_by_role("button", name="Start new chat").click()
@@ -251,11 +223,7 @@ def test_the_replica_serving_a_trainee_killed_mid_chat(cluster: Cluster, browser
         time.sleep(0.2)
     assert replica_of(context) != serving.name
     # Before the trainee touches anything, the new replica draws the chat again (from the database).
-    page.wait_for_function("true", timeout=1_000)
-    deadline = time.monotonic() + 60
-    while (len(received) < 2 or sum(received[-1]) < 2_000) and time.monotonic() < deadline:
-        page.wait_for_timeout(200)
-    assert len(received) >= 2 and sum(received[-1]) >= 2_000, [sum(r) for r in received]
+    assert redrawn_after_reconnect(page, received), [sum(r) for r in received]
     settle(page)
     assert page.get_by_text("Logged in as kim (").count() == 1  # the login cookie, honoured by the new replica
     committed = stored(cluster, session_id)
