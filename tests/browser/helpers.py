@@ -62,7 +62,7 @@ def replica_of(context: Any) -> str:
     """Which replica the load balancer's sticky cookie ties this browser context to (``r1``, ``r2`` …)."""
     from deploy.cluster import REPLICA_COOKIE
 
-    return next(c["value"] for c in context.cookies() if c["name"] == REPLICA_COOKIE)
+    return str(next(c["value"] for c in context.cookies() if c["name"] == REPLICA_COOKIE))
 
 
 def record_websockets(page: Any) -> list[list[int]]:
