@@ -10,7 +10,6 @@ machines would.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import statistics
 import tempfile
@@ -21,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from deploy.cluster import Cluster, Layout, down, up
+from deploy.cluster import Cluster, Layout, down, haproxy_path, up
 from tests.browser.helpers import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -147,7 +146,7 @@ def cluster_rows() -> list[tuple[str, str, str, str]]:
 
     from tests.conftest import _postgres_reachable
 
-    if shutil.which("haproxy") is None and not Path("/usr/sbin/haproxy").exists():
+    if haproxy_path() is None:
         return [("cluster: HAProxy is not installed (make haproxy)", "", "", "")]
     if not _postgres_reachable():
         return [("cluster: PostgreSQL is not reachable (make postgres)", "", "", "")]

@@ -23,10 +23,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,7 +153,8 @@ def _ours(p: Started, layout: Layout) -> bool:
         or ("deploy replica" in joined and f"--port {p.port}" in joined)
 
 
-def _free(port: int) -> bool:
+def port_free(port: int) -> bool:
+    """Nothing listens on ``port`` of 127.0.0.1 (it can be bound now)."""
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -169,16 +172,19 @@ def healthy(url: str) -> bool:
         return False
 
 
-def ensure_database(layout: Layout, *, fresh: bool = False) -> None:
-    """Create the cluster's database on the server unless it exists (``fresh``: drop it first)."""
+def haproxy_path() -> str | None:
+    """Debian's HAProxy (in /usr/sbin, which a non-root PATH may lack), or None if it is not installed."""
+    return shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
+
+
+@contextmanager
+def _server(layout: Layout) -> Iterator[Connection]:
+    """A connection to the server's ``postgres`` database, outside any transaction (for CREATE/DROP DATABASE);
+    a server that cannot be used is a :class:`ClusterError`."""
     engine = create_engine(f"{layout.server_url}/postgres", isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
-            if fresh:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{layout.database}" WITH (FORCE)'))
-            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": layout.database})
-            if exists.first() is None:
-                conn.execute(text(f'CREATE DATABASE "{layout.database}"'))
+            yield conn
     except SQLAlchemyError as exc:
         raise ClusterError(f"PostgreSQL at {layout.server_url} cannot be used ({type(exc).__name__}: "
                            f"{str(exc).splitlines()[0]}). Is it running? (make postgres)") from None
@@ -186,13 +192,19 @@ def ensure_database(layout: Layout, *, fresh: bool = False) -> None:
         engine.dispose()
 
 
-def drop_database(layout: Layout) -> None:
-    engine = create_engine(f"{layout.server_url}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
+def ensure_database(layout: Layout, *, fresh: bool = False) -> None:
+    """Create the cluster's database on the server unless it exists (``fresh``: drop it first)."""
+    with _server(layout) as conn:
+        if fresh:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{layout.database}" WITH (FORCE)'))
-    finally:
-        engine.dispose()
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": layout.database})
+        if exists.first() is None:
+            conn.execute(text(f'CREATE DATABASE "{layout.database}"'))
+
+
+def drop_database(layout: Layout) -> None:
+    with _server(layout) as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{layout.database}" WITH (FORCE)'))
 
 
 def _secrets(state_dir: Path) -> dict[str, str]:
@@ -242,10 +254,10 @@ def up(layout: Layout, *, fresh: bool = False, timeout: float = 180.0) -> Cluste
     if before is not None and before.running():
         raise ClusterError(f"A cluster is already running from {layout.state_dir} ({before.url}); "
                            f"stop it first (make cluster-down).")
-    haproxy = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
+    haproxy = haproxy_path()
     if haproxy is None:
         raise ClusterError("HAProxy is not installed (make cluster installs Debian's haproxy package).")
-    busy = [p for p in [layout.port, *layout.replica_ports] if not _free(p)]
+    busy = [p for p in [layout.port, *layout.replica_ports] if not port_free(p)]
     if busy:
         raise ClusterError(f"Port(s) {', '.join(map(str, busy))} already in use: choose others "
                            f"(make cluster CLUSTER_PORT=… CLUSTER_FIRST_PORT=…).")

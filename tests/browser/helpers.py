@@ -46,15 +46,12 @@ def free_ports(count: int) -> int:
     """The first of ``count`` consecutive free ports (a cluster's balancer and its replicas)."""
     import random
 
+    from deploy.cluster import port_free
+
     for _ in range(50):
         first = random.randint(20_000, 50_000)
-        try:
-            for port in range(first, first + count):
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return first
+        if all(port_free(port) for port in range(first, first + count)):
+            return first
     raise RuntimeError(f"no {count} consecutive free ports")
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import time
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from deploy.cluster import PUBLISH_DELAY_SECONDS, Cluster, Layout, down, healthy, up
+from deploy.cluster import PUBLISH_DELAY_SECONDS, Cluster, Layout, down, haproxy_path, healthy, up
 from tests.browser.helpers import free_ports, log_in, record_websockets, redrawn_after_reconnect, replica_of, settle
 from tests.conftest import PG_ADMIN_URL, _postgres_reachable
 
@@ -31,9 +30,8 @@ PASSWORD = "cluster-password"
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     required = os.environ.get("REQUIRE_POSTGRES") == "1"
-    for missing, what in ((not _postgres_reachable(), "PostgreSQL"), (shutil.which("haproxy") is None and
-                                                                     not Path("/usr/sbin/haproxy").exists(),
-                                                                     "HAProxy (make haproxy)")):
+    needs = ((not _postgres_reachable(), "PostgreSQL"), (haproxy_path() is None, "HAProxy (make haproxy)"))
+    for missing, what in needs:
         if missing:
             (pytest.fail if required else pytest.skip)(f"{what} is needed for the cluster test")
     first = free_ports(4)

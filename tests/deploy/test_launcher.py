@@ -6,7 +6,6 @@ No cluster is started here (tests/browser/test_cluster.py does that): these are 
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import subprocess
 import sys
@@ -16,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from deploy.__main__ import main
-from deploy.cluster import Cluster, ClusterError, Layout, Started, down, haproxy_config, up
+from deploy.cluster import Cluster, ClusterError, Layout, Started, down, haproxy_config, haproxy_path, up
 from tests.browser.helpers import free_ports
 
-HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
+HAPROXY = haproxy_path() or "/usr/sbin/haproxy"
 
 
 @pytest.mark.parametrize(("changes", "says"), [
