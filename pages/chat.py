@@ -305,9 +305,9 @@ def keep_current(session_id: int) -> None:
         fresh = service.get(actor, session_id)
     except PracticeError:
         return
-    stamp = (session_id, len(fresh.messages), fresh.active)
-    if ui.chat_stamp is None or ui.chat_stamp[0] != session_id:
-        ui.chat_stamp = stamp  # drawn with the page: what the trainee sees now
+    stamp = (len(fresh.messages), fresh.active)
+    if ui.chat_stamp is None:  # the page's own run (it clears the stamp): what the trainee sees now
+        ui.chat_stamp = stamp
     elif ui.chat_stamp != stamp:
         ui.chat_stamp = None
         st.rerun(scope="app")

@@ -74,8 +74,8 @@ class ChatUI:
     """The browser session's state (the only object kept in ``st.session_state``)."""
 
     session_id: int | None = None
-    #: The chat on screen as last drawn (id, messages, still active): pages/chat.py redraws when it changes.
-    chat_stamp: tuple[int, int, bool] | None = None
+    #: The chat on screen as last drawn (messages, still active): pages/chat.py redraws when it changes.
+    chat_stamp: tuple[int, bool] | None = None
     user_id: int | None = None
     notice: str | None = None
     editor: ScenarioEditor | None = None
