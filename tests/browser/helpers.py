@@ -42,6 +42,35 @@ def free_port() -> int:
         return port
 
 
+def send(page: Any, text: str, at_least: int, timeout: float = 60_000) -> None:
+    """Type ``text`` into the chat box, press Enter, and wait until the page shows ``at_least`` chat messages."""
+    box = page.locator('[data-testid="stChatInputTextArea"]')
+    box.fill(text)
+    box.press("Enter")
+    page.wait_for_function(f"document.querySelectorAll('[data-testid=stChatMessage]').length >= {at_least}",
+                           timeout=timeout)
+    settle(page)
+
+
+def finish(page: Any) -> None:
+    """Open the report: end the chat, or, if the satisfied customer ended it, follow the page's own button (the
+    page may still be redrawing into that state, so each way is tried in turn)."""
+    see = page.get_by_role("button", name="See your report")
+    end = page.get_by_role("button", name="End chat and see my report")
+    for _ in range(6):
+        see.or_(end).first.wait_for(timeout=60_000)
+        try:
+            if see.count():
+                see.click(timeout=5_000)
+            else:
+                end.click(timeout=5_000)
+                page.get_by_role("button", name="Yes, end the chat and grade it").click(timeout=5_000)
+            return
+        except Exception:  # replaced while clicking: look again
+            settle(page)
+    raise AssertionError("neither way to the report could be clicked")
+
+
 def free_ports(count: int) -> int:
     """The first of ``count`` consecutive free ports (a cluster's balancer and its replicas)."""
     import random

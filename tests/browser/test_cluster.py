@@ -19,7 +19,16 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from deploy.cluster import PUBLISH_DELAY_SECONDS, Cluster, Layout, down, haproxy_path, healthy, up
-from tests.browser.helpers import free_ports, log_in, record_websockets, redrawn_after_reconnect, replica_of, settle
+from tests.browser.helpers import (
+    finish,
+    free_ports,
+    log_in,
+    record_websockets,
+    redrawn_after_reconnect,
+    replica_of,
+    send,
+    settle,
+)
 from tests.conftest import PG_ADMIN_URL, _postgres_reachable
 
 pytestmark = pytest.mark.browser
@@ -51,15 +60,6 @@ def services_of(cluster: Cluster, tmp: Path) -> Any:
     return build_services(Settings(database_url=cluster.layout.database_url, data_dir=tmp))
 
 
-def send(page: Any, text_: str, at_least: int) -> None:
-    box = page.locator('[data-testid="stChatInputTextArea"]')
-    box.fill(text_)
-    box.press("Enter")
-    page.wait_for_function(f"document.querySelectorAll('[data-testid=stChatMessage]').length >= {at_least}",
-                           timeout=90_000)
-    settle(page)
-
-
 def stored(cluster: Cluster, session_id: int) -> list[tuple[int, str, str]]:
     engine = create_engine(cluster.layout.database_url)
     try:
@@ -69,25 +69,6 @@ def stored(cluster: Cluster, session_id: int) -> list[tuple[int, str, str]]:
     finally:
         engine.dispose()
     return [(r[0], r[1], r[2]) for r in rows]
-
-
-def finish(page: Any) -> None:
-    """Open the report: end the chat, or, if the satisfied customer ended it, follow the page's own button (the
-    page may still be redrawing into that state, so each way is tried in turn)."""
-    see = page.get_by_role("button", name="See your report")
-    end = page.get_by_role("button", name="End chat and see my report")
-    for _ in range(6):
-        see.or_(end).first.wait_for(timeout=60_000)
-        try:
-            if see.count():
-                see.click(timeout=5_000)
-            else:
-                end.click(timeout=5_000)
-                page.get_by_role("button", name="Yes, end the chat and grade it").click(timeout=5_000)
-            return
-        except Exception:  # replaced while clicking: look again
-            settle(page)
-    raise AssertionError("neither way to the report could be clicked")
 
 
 def session_of(page: Any) -> int:
@@ -210,8 +191,8 @@ def test_the_replica_serving_a_trainee_killed_mid_chat(cluster: Cluster, browser
     log_in(page, "kim", PASSWORD)
     page.get_by_role("button", name="Start new chat").click()
     page.locator('[data-testid="stChatMessage"]').first.wait_for(timeout=90_000)
-    send(page, "I'm so sorry, that's two missed deliveries. Could you give me your order number?", 3)
-    send(page, "Thank you. I've booked a priority slot for Saturday morning, 8 to 10.", 5)
+    send(page, "I'm so sorry, that's two missed deliveries. Could you give me your order number?", 3, 90_000)
+    send(page, "Thank you. I've booked a priority slot for Saturday morning, 8 to 10.", 5, 90_000)
     session_id = session_of(page)
     serving = cluster.replica(replica_of(context))
     os.kill(serving.pid, signal.SIGKILL)
@@ -229,7 +210,8 @@ def test_the_replica_serving_a_trainee_killed_mid_chat(cluster: Cluster, browser
     assert page.locator('[data-testid="stChatMessage"]').count() == 5
     if SHOTS:
         page.screenshot(path=str(Path(SHOTS) / "cluster-after-kill.png"), full_page=True)
-    send(page, "I'll call you back by 5pm today to confirm the driver is on the way. Is there anything else?", 7)
+    send(page, "I'll call you back by 5pm today to confirm the driver is on the way. Is there anything else?", 7,
+         90_000)
     finish(page)
     page.get_by_role("heading", name="Your report").wait_for(timeout=90_000)
     page.get_by_text("Closing and follow-up").first.wait_for(timeout=60_000)
