@@ -13,6 +13,7 @@ import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from services import Actor, build_services
 from settings import Settings
@@ -54,6 +55,23 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def enter_together(pages: list[Any], n: int, lines: list[str], timeout: float = 120_000) -> list[float]:
+    """Round ``n``: type ``lines[i]`` into page ``i`` and press Enter in every page at (nearly) the same moment,
+    then wait for every reply on screen; the seconds from each Enter to its reply."""
+    started = []
+    for page, line in zip(pages, lines, strict=True):
+        box = page.locator('[data-testid="stChatInputTextArea"]')
+        box.fill(line)
+        box.press("Enter")
+        started.append(time.perf_counter())
+    waits = []
+    for page, t0 in zip(pages, started, strict=True):
+        page.wait_for_function(f"document.querySelectorAll('[data-testid=stChatMessage]').length >= {2 * n + 1}",
+                               timeout=timeout)
+        waits.append(time.perf_counter() - t0)
+    return waits
+
+
 def run_browser_load(tmp_path: Path, *, sessions: int = 20, rounds: int = 3) -> BrowserLoad:
     """Log ``sessions`` trainees in, start a chat each, then ``rounds`` times press Enter in every page at
     (nearly) the same moment and wait for every reply on screen."""
@@ -75,17 +93,8 @@ def run_browser_load(tmp_path: Path, *, sessions: int = 20, rounds: int = 3) -> 
             page.locator('[data-testid="stChatMessage"]').first.wait_for(timeout=60_000)
         cpu_before = _cpu_seconds(server.pid)
         for n in range(1, rounds + 1):
-            started = {}
-            for i, page in enumerate(pages):
-                box = page.locator('[data-testid="stChatInputTextArea"]')
-                box.fill(f"web{i:02d} message {n}: I'm sorry, could you tell me your order number?")
-                box.press("Enter")
-                started[i] = time.perf_counter()
-            for i, page in enumerate(pages):
-                page.wait_for_function(
-                    f"document.querySelectorAll('[data-testid=stChatMessage]').length >= {2 * n + 1}",
-                    timeout=120_000)
-                result.waits.append(time.perf_counter() - started[i])
+            result.waits += enter_together(pages, n, [f"web{i:02d} message {n}: I'm sorry, could you tell me your "
+                                                      "order number?" for i in range(sessions)])
         result.server_cpu_seconds = _cpu_seconds(server.pid) - cpu_before
         result.server_rss_mb = _rss_mb(server.pid)
         result.page_errors = [f"web{i:02d}" for i, page in enumerate(pages) if "database" in page.content().lower()]

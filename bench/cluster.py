@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.browser_load import enter_together
 from deploy.cluster import Cluster, Layout, down, haproxy_path, up
 from tests.browser.helpers import (
     CHROMIUM,
@@ -90,18 +91,8 @@ def _open_chat(browser: Any, url: str, name: str) -> tuple[Any, list[list[int]]]
 
 
 def _round(pages: list[Any], n: int) -> list[float]:
-    started = []
-    for i, page in enumerate(pages):
-        box = page.locator('[data-testid="stChatInputTextArea"]')
-        box.fill(f"{LINES[(n - 1) % len(LINES)]} (c{i:02d}, message {n})")
-        box.press("Enter")
-        started.append(time.perf_counter())
-    waits = []
-    for page, t0 in zip(pages, started, strict=True):
-        page.wait_for_function(f"document.querySelectorAll('[data-testid=stChatMessage]').length >= {2 * n + 1}",
-                               timeout=180_000)
-        waits.append(time.perf_counter() - t0)
-    return waits
+    return enter_together(pages, n, [f"{LINES[(n - 1) % len(LINES)]} (c{i:02d}, message {n})"
+                                     for i in range(len(pages))], 180_000)
 
 
 def run_cluster_load(browser: Any, replicas: int, tmp: Path, *, trainees: int = 6, rounds: int = 4) -> ClusterLoad:
