@@ -9,23 +9,31 @@ Streamlit cannot set a cookie from a script, so a password login is remembered t
   start page) revokes the cookie's login session and clears the cookie.
 
 app.py reads the cookie (``st.context.cookies``) when a browser session starts; see services/login_sessions.py.
+
+Before serving, outside development, it refuses to start on unsafe settings (:func:`settings.production_problems`,
+plus Streamlit's own XSRF protection switched off), and on a database without accounts prints a one-time setup token
+for the first admin (services/first_run.py).
 """
 
 from __future__ import annotations
 
 import json
+import sys
 
 import streamlit as st
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
+from streamlit import config
 from streamlit.runtime.pages_manager import PagesManager
 
-from services import Services
+from services import PracticeError, Services
 from services.login_sessions import COOKIE_NAME
+from settings import Settings, get_settings, production_problems
 from ui.context import app_services
-from ui.login import auth_path, cookie_path
+from ui.login import auth_path, cookie_path, sso_configured
 
 
 def _services() -> Services:
@@ -77,6 +85,43 @@ async def log_out(request: Request) -> Response:
     response.delete_cookie(COOKIE_NAME, path=cookie_path(), httponly=True, samesite="lax", secure=_secure(request))
     return response
 
+
+def _refuse_unsafe_settings() -> Settings:
+    """The settings, or the process ends (exit 1) listing every unsafe one: a server that others can reach must
+    not start with a default meant for a laptop."""
+    try:
+        settings = get_settings()
+        problems = production_problems(settings, sso=sso_configured())
+    except ValidationError as exc:
+        settings, problems = None, [str(e["msg"]).removeprefix("Value error, ") for e in exc.errors()]
+    if settings is not None and settings.environment == "production" and \
+            not config.get_option("server.enableXsrfProtection"):
+        problems.append("server.enableXsrfProtection is off: another site could submit this app's forms in a "
+                        "logged-in trainer's browser. Remove that setting.")
+    if problems or settings is None:
+        print("Refusing to start: " + "\n".join(problems), file=sys.stderr, flush=True)
+        raise SystemExit(1)
+    return settings
+
+
+def _announce_first_run(settings: Settings) -> None:
+    """Outside development, on a database without accounts: print a one-time setup token to this log."""
+    first_run = _services().first_run
+    if not first_run.needs_token:
+        return
+    try:
+        issued = first_run.issue_token()
+    except PracticeError as exc:  # the database is unreachable: the page says so; the token comes at next start
+        print(f"Could not check for accounts: {exc}", file=sys.stderr, flush=True)
+        return
+    if issued is not None:
+        where = settings.public_url or "this server's address"
+        print(f"No accounts exist yet. To create the first admin, open {where} and enter this setup token (it works "
+              f"once, until {issued.expires_at:%H:%M} UTC):\nSetup token: {issued.token}", file=sys.stderr,
+              flush=True)
+
+
+_announce_first_run(_refuse_unsafe_settings())
 
 # app.py navigates with st.navigation. Left unset, Streamlit guesses from the pages/ folder and runs a fresh
 # process's first request in its legacy pages/ mode, which ui.context._through_navigation answers with a rerun:

@@ -50,7 +50,16 @@ class Settings(BaseSettings):
             or a dropped connection (the clock keeps running); a new browser session of the same trainee
             resumes it within this time, after it the attempt counts as abandoned.
         verify_checks_per_minute: certificate checks one client (IP address) may make per minute on the public
-            Verify page.
+            Verify page (0: no limit, refused in production).
+        login_attempts_per_minute: login attempts (and setup-token tries) one client address may make per minute,
+            whatever the usernames (0: no limit, refused in production). A class behind one office address logs
+            in at once, so the default leaves room for 30.
+        login_accounts_per_hour: how many different usernames one client address may fail to log in to per hour
+            (password spraying: one password tried on many accounts); once reached, that address waits for the
+            next hour (0: no limit, refused in production). Repeated failures on one account are the lockout's.
+        login_lockout_after / login_lockout_minutes: an account is locked for that many minutes after that many
+            failed logins in a row, whoever tried.
+        setup_token_minutes: how long the first-admin setup token printed at start-up stays valid.
         client_ip_header: behind a load balancer, the request header holding the client's address (e.g.
             ``X-Forwarded-For``; its first address is used); unset, the connection's address is the client.
             Only set it when the balancer overwrites that header, or clients can pick their own address.
@@ -99,7 +108,12 @@ class Settings(BaseSettings):
     db_pool_overflow: int = Field(default=20, ge=0, le=200)
     db_pool_timeout: float = Field(default=10.0, gt=0)
     attempt_reconnect_grace_seconds: int = Field(default=120, ge=0, le=3600)
-    verify_checks_per_minute: int = Field(default=10, ge=1, le=10_000)
+    verify_checks_per_minute: int = Field(default=10, ge=0, le=10_000)
+    login_attempts_per_minute: int = Field(default=30, ge=0, le=10_000)
+    login_accounts_per_hour: int = Field(default=10, ge=0, le=100_000)
+    login_lockout_after: int = Field(default=5, ge=1, le=100)
+    login_lockout_minutes: int = Field(default=15, ge=1, le=1440)
+    setup_token_minutes: int = Field(default=60, ge=1, le=10_080)
     client_ip_header: str | None = None
     public_url: str | None = None
     session_secret: SecretStr | None = None
@@ -121,10 +135,55 @@ class Settings(BaseSettings):
         uses_model = self.llm_backend == "openai" or (self.judge == "llm" and self.judge_backend == "openai")
         if uses_model and not self.remote_model_configured:
             raise ValueError(f"LLM_BACKEND=openai or JUDGE=llm needs {REMOTE_NEEDS}")
-        if self.environment == "production" and self.session_secret is None:
-            raise ValueError("ENVIRONMENT=production needs SESSION_SECRET (a long random string, the same on every "
-                             "replica): it signs the cookie that keeps a password login across reloads")
+        problems = production_problems(self, sso=self.sso_provider is not None)
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
+
+
+#: The shortest session secret accepted in production.
+MIN_SECRET = 32
+
+
+def production_problems(settings: Settings, *, sso: bool) -> list[str]:
+    """What ``ENVIRONMENT=production`` refuses to start with: unsafe defaults, each said with what to set instead
+    (``sso``: single sign-on is configured). Empty in development."""
+    if settings.environment != "production":
+        return []
+    problems = []
+    secret = settings.session_secret.get_secret_value() if settings.session_secret is not None else ""
+    if not secret:
+        problems.append("ENVIRONMENT=production needs SESSION_SECRET (a long random string, the same on every "
+                        "replica): it signs the cookie that keeps a password login across reloads")
+    elif len(secret) < MIN_SECRET:
+        problems.append(f"SESSION_SECRET has {len(secret)} characters: production needs at least {MIN_SECRET} "
+                        "random ones (python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+    for name, value, what in (
+            ("VERIFY_CHECKS_PER_MINUTE", settings.verify_checks_per_minute,
+             "the public Verify page without a rate limit: anyone could try certificate codes as fast as the "
+             "server answers"),
+            ("LOGIN_ATTEMPTS_PER_MINUTE", settings.login_attempts_per_minute,
+             "the login without a per-address limit: one machine could try passwords as fast as the server answers"),
+            ("LOGIN_ACCOUNTS_PER_HOUR", settings.login_accounts_per_hour,
+             "the login without an hourly limit on accounts per address: one machine could try a password on "
+             "every account (password spraying)")):
+        if value == 0:
+            problems.append(f"{name}=0 leaves {what}. Set a limit (or leave it unset for the default).")
+    if sso:
+        if not settings.sso_domains:
+            problems.append("Single sign-on is configured but SSO_DOMAINS is empty: any address the identity "
+                            "provider verifies (with a public provider, anyone) could sign on. Set SSO_DOMAINS to "
+                            "your organisation's e-mail domains, e.g. SSO_DOMAINS='[\"example.com\"]'")
+        domains = {d.lower().lstrip("@") for d in settings.sso_domains}
+        for name, entries in (("SSO_ADMINS", settings.sso_admins), ("SSO_TRAINERS", settings.sso_trainers)):
+            outside = [e for e in entries if "@" in e and domains and e.rsplit("@", 1)[1].lower() not in domains]
+            if outside:
+                problems.append(f"{name} names {', '.join(outside)}, outside SSO_DOMAINS: that address can never "
+                                "sign on here (a typo, or a missing domain).")
+        if settings.trainer_scope == "team" and not settings.sso_team_claim:
+            problems.append("TRAINER_SCOPE=team with single sign-on needs SSO_TEAM_CLAIM (the identity-token claim "
+                            "naming the team): without it no one who signs on has a team, and trainers see nobody.")
+    return problems
 
 
 @lru_cache(maxsize=1)

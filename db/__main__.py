@@ -1,6 +1,9 @@
 """``python -m db upgrade | export --format json|csv | create-user --username U --role R [--team T]
-[--full-name N] --password-stdin | create-team --name T | verify-audit | verify-certificate CODE | seed`` (each
-with ``--database-url URL``).
+[--full-name N] --password-stdin | create-team --name T | setup-token | verify-audit | verify-certificate CODE |
+seed`` (each with ``--database-url URL``).
+
+``setup-token`` prints a new one-time token for creating the first admin in the browser (outside development),
+and exits 1 when accounts exist already.
 
 ``verify-audit`` exits 0 when the hash chain and every audited row match, 1 naming the first row that does not;
 ``verify-certificate`` exits 0 for a valid code, 1 otherwise; 2 on bad input (as every command here)."""
@@ -35,13 +38,14 @@ def main(argv: list[str] | None = None) -> int:
     cu.add_argument("--password-stdin", action="store_true", required=True)
     ct = sub.add_parser("create-team", help="add a team to the managed list (names are unique whatever their case)")
     ct.add_argument("--name", required=True)
+    st = sub.add_parser("setup-token", help="print a new one-time token for creating the first admin in the browser")
     sd = sub.add_parser("seed", help="build a large realistic data set (for benchmarks)")
     sd.add_argument("--sessions", type=int, default=100_000)
     sd.add_argument("--messages-per-session", type=int, default=10)
     va = sub.add_parser("verify-audit", help="check the audit hash chain against the grades, overrides and roles")
     vc = sub.add_parser("verify-certificate", help="check a certificate's verification code")
     vc.add_argument("code")
-    for p in (up, ex, cu, ct, sd, va, vc):
+    for p in (up, ex, cu, ct, st, sd, va, vc):
         p.add_argument("--database-url", default=None)
     args = parser.parse_args(argv)
     url = args.database_url or Settings().database_url
@@ -54,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
             return _create_user(url, args)
         if args.command == "create-team":
             return _create_team(url, args.name)
+        if args.command == "setup-token":
+            return _setup_token(url)
         if args.command == "verify-audit":
             return _verify_audit(url)
         if args.command == "verify-certificate":
@@ -95,6 +101,20 @@ def _create_user(url: str, args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"created {user.role} '{user.username}' (id {user.id})", file=sys.stderr)
+    return 0
+
+
+def _setup_token(url: str) -> int:
+    from db.engine import session_factory
+    from services.first_run import FirstRunService
+    from settings import Settings
+
+    issued = FirstRunService(session_factory(url), Settings()).issue_token()
+    if issued is None:
+        print("error: accounts exist already: log in as an admin (no setup token is needed)", file=sys.stderr)
+        return 1
+    print(issued.token)
+    print(f"valid once, until {issued.expires_at:%Y-%m-%d %H:%M} UTC", file=sys.stderr)
     return 0
 
 

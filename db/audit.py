@@ -187,6 +187,27 @@ def append_deletion(db: Session, *, actor: str, action: str, subject_type: str, 
     return entry
 
 
+#: Subject types of events: entries that record something that happened (a login, a setup token's use) rather
+#: than a row's new state; they carry no fingerprint and :func:`verify` checks only their place in the chain.
+EVENTS = ("login", "setup")
+
+
+def append_event(db: Session, *, actor: str, action: str, subject_type: str, subject_id: int,
+                 extra: dict[str, Any]) -> AuditEntry:
+    """Add an event entry (``subject_type`` one of :data:`EVENTS`) to the caller's transaction, chained after the
+    newest entry; a concurrent audited write makes the caller's :meth:`UnitOfWork.commit` run the change again."""
+    if subject_type not in EVENTS:
+        raise ValueError(f"{subject_type!r} is not an event type")
+    last = db.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    entry = AuditEntry(created_at=utcnow(), actor=actor[:60], action=action, subject_type=subject_type,
+                       subject_id=subject_id, payload=json.dumps(extra, sort_keys=True, ensure_ascii=False),
+                       prev_hash=last or GENESIS)
+    entry.hash = entry_hash(entry)
+    db.add(entry)
+    db.flush()
+    return entry
+
+
 def is_chain_conflict(exc: Exception) -> bool:
     """Another writer appended to the chain first (the unique ``prev_hash``): redo the whole change."""
     text = str(exc).lower()
@@ -227,6 +248,8 @@ def verify(db: Session) -> tuple[int, Problem | None]:
             return count, Problem(entry.id, f"its content does not match its hash ({entry.action} "
                                             f"{entry.subject_type} {entry.subject_id} was edited)")
         previous = entry.hash
+        if entry.subject_type in EVENTS:
+            continue
         payload = json.loads(entry.payload)
         if payload.get("deleted"):
             newest.pop((entry.subject_type, entry.subject_id), None)

@@ -1,4 +1,4 @@
-"""Storage for access: login sessions behind the "stay signed in" cookie, and rate-limit counters."""
+"""Storage for access: login sessions behind the "stay signed in" cookie, rate-limit counters and setup tokens."""
 
 from __future__ import annotations
 
@@ -38,3 +38,17 @@ class RateLimit(Base):
     bucket: Mapped[str] = mapped_column(String(120), primary_key=True)
     window_start: Mapped[datetime] = mapped_column(primary_key=True, index=True)
     hits: Mapped[int]
+
+
+class SetupToken(Base):
+    """A one-time token that lets the first admin account be created in the browser (outside development).
+
+    Only its SHA-256 is kept; creating the first admin marks every unused token used."""
+
+    __tablename__ = "setup_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

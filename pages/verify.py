@@ -6,21 +6,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from services import PracticeError
-from services.certification import RateLimited
-from ui.context import app_services, plain, public_page
+from services import PracticeError, RateLimited
+from ui.context import app_services, client_address, plain, public_page
 
 public_page()
 services = app_services()
-
-
-def client_address() -> str:
-    """Who is checking, for the rate limit: the balancer's client header when configured, else the connection."""
-    header = services.certification.settings.client_ip_header
-    forwarded = st.context.headers.get(header) if header else None
-    if forwarded and forwarded.split(",")[0].strip():
-        return forwarded.split(",")[0].strip()
-    return st.context.ip_address or "unknown"
 
 
 st.title("Verify a certificate")

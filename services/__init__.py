@@ -26,10 +26,12 @@ from services.calibration import CalibrationService
 from services.catalog import LiveCatalog
 from services.certification import CampaignSpec, CertificationService
 from services.disputes import DisputeService, DisputeView
+from services.first_run import FirstRunService, SetupRefused
 from services.grading import GradingService, HistoryItem, StoredGrade
 from services.hints import HintService, HintView
 from services.login_sessions import LoginRefused, LoginSessionService, LoginTicket, ResumedLogin
 from services.practice import DIFFICULTIES, PracticeService, TurnStream
+from services.rate_limit import RateLimited
 from services.review import SORTS, ReviewFilters, ReviewService
 from services.rubric_editor import RubricEditor
 from services.rubrics import LiveRubric
@@ -61,6 +63,7 @@ class Services:
     branches: BranchService
     hints: HintService
     rush: RushService
+    first_run: FirstRunService
 
 
 BUSY = ("database is locked", "database is busy", "database table is locked", "lock timeout",
@@ -123,7 +126,7 @@ def build_services(settings: Settings) -> Services:
                     disputes=DisputeService(settings, sessions, grading),
                     rubrics=RubricEditor(settings, sessions, rubric, grading, calibration),
                     branches=BranchService(settings, catalog, sessions), hints=HintService(settings, catalog, sessions),
-                    rush=RushService(practice))
+                    rush=RushService(practice), first_run=FirstRunService(sessions, settings))
 
 
 def build_practice_service(settings: Settings) -> PracticeService:
@@ -150,6 +153,7 @@ __all__ = [
     "DatabaseUnavailable",
     "DisputeService",
     "DisputeView",
+    "FirstRunService",
     "GradingService",
     "HintService",
     "HintView",
@@ -161,6 +165,7 @@ __all__ = [
     "PersonaCard",
     "PracticeError",
     "PracticeService",
+    "RateLimited",
     "ResumedLogin",
     "ReviewFilters",
     "ReviewService",
@@ -172,6 +177,7 @@ __all__ = [
     "Services",
     "SessionSummary",
     "SessionView",
+    "SetupRefused",
     "StoredGrade",
     "TeamService",
     "TeamView",

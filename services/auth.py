@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
@@ -20,14 +20,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from db import audit
 from db.models import User, utcnow
 from db.repositories import UnitOfWork, UserRepository, Work
+from services import rate_limit
+from services.rate_limit import RateLimited
 from services.views import PracticeError
 from settings import Settings
 
 Role = Literal["trainee", "trainer", "admin"]
 ROLES: tuple[Role, ...] = ("trainee", "trainer", "admin")
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD = 8
+#: The longest password accepted (argon2 would hash a megabyte; nobody types one).
+MAX_PASSWORD = 256
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 #: Stored instead of a password hash for accounts that sign on through the identity provider only.
 SSO_ONLY = "!sso"
@@ -106,7 +108,7 @@ class Actor:
         return may(self, Permission.REVIEW_TRANSCRIPTS)
 
 
-def _actor(user: User) -> Actor:
+def actor_of(user: User) -> Actor:
     return Actor(user.id, user.username, user.role, user.team)  # type: ignore[arg-type]
 
 
@@ -121,6 +123,48 @@ def sso_username(email: str) -> str:
     if len(email) <= 40:
         return email
     return email[:31] + "~" + hashlib.sha256(email.encode()).hexdigest()[:8]
+
+
+def new_username(username: str) -> str:
+    """A new account's username, tidied (lower case), or an error under the username field."""
+    username = username.strip().lower()
+    if not USERNAME.match(username):
+        raise AccountError("username", "Usernames are 3-40 characters: lower-case letters, digits, '.', '_' or '-'.")
+    return username
+
+
+def check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError("password", f"Passwords need at least {MIN_PASSWORD} characters.")
+    if len(password) > MAX_PASSWORD:
+        raise AccountError("password", f"Passwords are at most {MAX_PASSWORD} characters.")
+
+
+def _locked(left: timedelta) -> PracticeError:
+    minutes = max(1, round(left.total_seconds() / 60))
+    return PracticeError(f"Too many failed attempts: try again in {minutes} minute(s).")
+
+
+def limit_login(sessions: sessionmaker[Session], settings: Settings, client: str) -> None:
+    """Refuse a client address over its login limits (attempts per minute; different accounts failed per hour):
+    nothing is looked up and nothing but the minute's counter is stored."""
+    per_minute, per_hour = settings.login_attempts_per_minute, settings.login_accounts_per_hour
+    wait = rate_limit.hit(sessions, f"login:{client}", limit=per_minute) if per_minute else 0
+    if wait:
+        raise RateLimited(f"Too many login attempts from your address: at most {per_minute} a minute. Try again "
+                          f"in {wait} seconds.")
+    if per_hour and rate_limit.count(sessions, f"login-accounts:{client}", window=rate_limit.HOUR) >= per_hour:
+        minutes = max(1, round(rate_limit.seconds_left(utcnow(), rate_limit.HOUR) / 60))
+        raise RateLimited(f"Too many failed logins from your address, on {per_hour} different accounts this hour. "
+                          f"Try again in {minutes} minute(s), or ask an admin.")
+
+
+def count_failure(sessions: sessionmaker[Session], client: str, name: str) -> None:
+    """Count a refused login on ``name`` (or a refused setup token) against the client address: the first failure
+    on each name in an hour adds one to the address's count of accounts tried."""
+    key = hashlib.sha256(name.encode()).hexdigest()[:16]
+    if rate_limit.add(sessions, f"login-failed:{client}:{key}", window=rate_limit.HOUR) == 1:
+        rate_limit.add(sessions, f"login-accounts:{client}", window=rate_limit.HOUR)
 
 
 class AuthService:
@@ -183,7 +227,7 @@ class AuthService:
                 found = uow.users.by_username(username)
                 assert found is not None
                 user = found
-            return _actor(user)
+            return actor_of(user)
 
     @staticmethod
     def _team(uow: UnitOfWork, by: str, name: str | None, may_add: bool, after: str | None = None) -> str | None:
@@ -204,26 +248,21 @@ class AuthService:
 
     def create_user(self, actor: Actor | None, *, username: str, role: str, password: str,
                     team: str | None = None, full_name: str | None = None, add_team: bool = True) -> Actor:
-        """Create an account. Only admins (or the operator's CLI) may, except for the very first admin.
+        """Create an account. Only admins (or the operator's CLI) may (the very first admin: :mod:`services.first_run`).
 
         ``team`` must name an existing team (any case; the team's own spelling is stored). Only the operator's
         tools (``Actor.system()``) may name a new one, which is then added (audited), unless ``add_team`` is
         False (``python -m db create-user`` refuses unknown teams, to catch typos). Bad input raises
         :class:`AccountError` naming the field."""
         may_add = add_team and actor is not None and actor.role == "system"
-        first_admin = actor is None and role == "admin" and not self.has_users()
-        if not first_admin:
-            require_admin(actor, "create accounts")
+        require_admin(actor, "create accounts")
+        assert actor is not None
         if role not in ROLES:
             raise AccountError("role", f"Unknown role '{role}' (choose trainee, trainer or admin).")
-        username = username.strip().lower()
-        if not USERNAME.match(username):
-            raise AccountError("username", "Usernames are 3-40 characters: lower-case letters, digits, '.', '_' "
-                                           "or '-'.")
+        username = new_username(username)
         name = clean_full_name(full_name)
-        if len(password) < MIN_PASSWORD:
-            raise AccountError("password", f"Passwords need at least {MIN_PASSWORD} characters.")
-        by = actor.username if actor is not None else username
+        check_new_password(password)
+        by = actor.username
         with self.work() as uow:
             if uow.users.username_taken(username):
                 raise AccountError("username", f"The username '{username}' is taken.")
@@ -242,42 +281,83 @@ class AuthService:
                 return user
 
             try:
-                return _actor(uow.commit(change))
+                return actor_of(uow.commit(change))
             except IntegrityError:
                 raise AccountError("username", f"The username '{username}' is taken.") from None
 
-    def login(self, username: str, password: str) -> Actor:
-        """The user's actor, or a refusal that does not say whether the username exists."""
+    def login(self, username: str, password: str, *, client: str = "unknown") -> Actor:
+        """The user's actor, or a refusal that does not say whether the username exists.
+
+        Limits (see :class:`settings.Settings`): attempts per client address per minute and failed attempts per
+        address per hour (:class:`RateLimited`, checked before anything is looked up), and a lockout of the account
+        after ``login_lockout_after`` attempts in a row. Every attempt that is looked up leaves one audit event
+        (``login.succeeded``, ``login.failed``, ``login.locked``) with the address; never the password, and for a
+        name that is no account only a hash of it (people type passwords into the username field)."""
         wrong = PracticeError("Wrong username or password.")
+        limits = self.settings
+        limit_login(self.sessions, limits, client)
+        name = username.strip().lower()
         with self.work() as uow:
-            user = uow.users.by_username(username.strip().lower())
+            user = uow.users.by_username(name) if USERNAME.match(name) and len(password) <= MAX_PASSWORD else None
             if user is None:
-                _hasher.hash(password)  # the same work either way: no timing hint that the name is unknown
+                if len(password) <= MAX_PASSWORD:
+                    _hasher.hash(password)  # the same work either way: no timing hint that the name is unknown
+                self._event(uow, "login.failed", None, client, reason="no such account", name=name)
                 raise wrong
-            now = utcnow()
+            user_id, now = user.id, utcnow()
+            until = now + timedelta(minutes=limits.login_lockout_minutes)
             if user.locked_until is not None and user.locked_until > now:
-                minutes = max(1, round((user.locked_until - now).total_seconds() / 60))
-                raise PracticeError(f"Too many failed attempts: try again in {minutes} minute(s).")
+                self._event(uow, "login.locked", user, client, reason="account locked")
+                raise _locked(user.locked_until - now)
+            tries, locked = uow.commit(lambda: uow.users.count_login_try(user_id))  # before the slow check
+            if locked is not None and locked > now:  # a parallel guess locked it since
+                self._event(uow, "login.locked", user, client, reason="account locked")
+                raise _locked(locked - now)
+            if tries > limits.login_lockout_after:  # parallel guesses beyond the limit: this one locks it
+                self._event(uow, "login.locked", user, client, lambda: uow.users.lock(user_id, until=until),
+                            reason="too many attempts at once")
+                raise _locked(until - now)
             try:
                 _hasher.verify(user.password_hash, password)
             except (VerificationError, InvalidHashError):
-                # A failed login is committed before the refusal is raised: that is what the lockout counts.
-                uow.users.record_failed_login(user, lock_after=MAX_FAILED_LOGINS, locked_until=now + LOCKOUT)
-                uow.commit()
+                locks = tries >= limits.login_lockout_after
+                self._event(uow, "login.failed", user, client,
+                            (lambda: uow.users.lock(user_id, until=until)) if locks else None,
+                            reason="wrong password", locked=locks)
                 raise wrong from None
             if user.disabled:  # said only to someone who knows the password
+                self._event(uow, "login.failed", user, client, reason="account disabled")
                 raise AccessDenied("This account is disabled: ask an admin.")
-            uow.users.clear_failed_logins(user)
-            uow.commit()
-            return _actor(user)
+            self._event(uow, "login.succeeded", user, client, lambda: uow.users.clear_failed_logins(user_id))
+            return actor_of(user)
+
+    def _event(self, uow: UnitOfWork, action: str, user: User | None, client: str,
+               change: Callable[[], None] | None = None, **extra: object) -> None:
+        """Commit ``change`` (if any) with one login audit event; a refusal also counts against the client
+        address's hourly limit of failures."""
+        name = extra.pop("name", None)
+        if user is None and isinstance(name, str):
+            extra["name_sha256"] = hashlib.sha256(name.encode()).hexdigest()[:16]
+        payload = {"client": client[:64], **extra}
+        actor, subject = (user.username, user.id) if user is not None else ("anonymous", 0)
+
+        def write() -> None:
+            if change is not None:
+                change()
+            audit.append_event(uow.db, actor=actor, action=action, subject_type="login", subject_id=subject,
+                               extra=payload)
+
+        uow.commit(write)
+        if action != "login.succeeded":
+            count_failure(self.sessions, client, user.username if user is not None else str(name))
 
     def actor(self, user_id: int) -> Actor | None:
         """The account's actor, or None when it is gone or disabled (the page then logs it out)."""
         with self.work() as uow:
             user = uow.users.get(user_id)
-            return _actor(user) if user is not None and not user.disabled else None
+            return actor_of(user) if user is not None and not user.disabled else None
 
     def users(self, actor: Actor) -> list[Actor]:
         require_admin(actor, "list accounts")
         with self.work() as uow:
-            return [_actor(u) for u in uow.users.all()]
+            return [actor_of(u) for u in uow.users.all()]

@@ -1,10 +1,11 @@
 """A per-client request limit kept in the database, so that every app process (and replica) shares one count.
 
-Fixed one-minute windows: each request adds one to its client's row for the current minute (``rate_limits``,
-primary key ``(bucket, window_start)``) with an atomic ``UPDATE ... SET hits = hits + 1`` (or the first
-``INSERT``), in one short transaction, and is refused once the count passes the limit. Rows older than an hour
-are deleted on the way. A burst across a window's edge can reach twice the limit in a minute; that is the
-usual price of fixed windows and enough to stop anyone guessing codes.
+Fixed windows (a minute by default; the login's failure count uses an hour): each request adds one to its client's
+row for the current window (``rate_limits``, primary key ``(bucket, window_start)``) with an atomic
+``UPDATE ... SET hits = hits + 1`` (or the first ``INSERT``), in one short transaction, and is refused once the
+count passes the limit. Rows of windows that started over two hours ago are deleted on the way. A burst across a
+window's edge can reach twice the limit in a window; that is the usual price of fixed windows and enough to stop
+anyone guessing codes or passwords.
 """
 
 from __future__ import annotations
@@ -16,30 +17,55 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import utcnow
 from db.repositories import Work
+from services.views import PracticeError
 
 WINDOW = timedelta(minutes=1)
+HOUR = timedelta(hours=1)
 
 
-def window_start(now: datetime) -> datetime:
+class RateLimited(PracticeError):
+    """Too many requests from one client (or for one account) in the current window; nothing was looked up."""
+
+
+def window_start(now: datetime, window: timedelta = WINDOW) -> datetime:
+    if window == HOUR:
+        return now.replace(minute=0, second=0, microsecond=0)
     return now.replace(second=0, microsecond=0)
 
 
-def hit(sessions: sessionmaker[Session], bucket: str, *, limit: int, now: datetime | None = None) -> int:
-    """Count one request of ``bucket``; 0 if it is within ``limit`` per minute, else the seconds until the next
-    window (the request is refused)."""
+def seconds_left(now: datetime, window: timedelta = WINDOW) -> int:
+    """Seconds until the current window ends (at least 1)."""
+    return max(1, int((window_start(now, window) + window - now).total_seconds()) + 1)
+
+
+def count(sessions: sessionmaker[Session], bucket: str, *, window: timedelta = WINDOW,
+          now: datetime | None = None) -> int:
+    """How many requests ``bucket`` has counted in the current window (a read: nothing is added)."""
     now = now or utcnow()
-    start = window_start(now)
-    bucket = bucket[:120]
+    with Work(sessions)() as uow:
+        return uow.users.hits(bucket=bucket[:120], window_start=window_start(now, window))
+
+
+def add(sessions: sessionmaker[Session], bucket: str, *, window: timedelta = WINDOW,
+        now: datetime | None = None) -> int:
+    """Count one request of ``bucket`` in the current window; the window's count so far (this one included)."""
+    now = now or utcnow()
+    start = window_start(now, window)
     with Work(sessions)() as uow:
         for _ in range(3):
             try:
-                hits = uow.commit(lambda: uow.users.count_hit(bucket=bucket, window_start=start,
-                                                              purge_before=start - timedelta(hours=1)))
+                return uow.commit(lambda: uow.users.count_hit(bucket=bucket[:120], window_start=start,
+                                                              purge_before=now - timedelta(hours=2)))
             except IntegrityError:  # another process inserted this window's row first (rolled back): count on it
                 continue
-            break
-        else:
-            return 1
-    if hits <= limit:
+    return 1 << 30  # three collisions in a row: treat as over any limit
+
+
+def hit(sessions: sessionmaker[Session], bucket: str, *, limit: int, now: datetime | None = None,
+        window: timedelta = WINDOW) -> int:
+    """Count one request of ``bucket``; 0 if it is within ``limit`` per window (a minute unless ``window`` is
+    :data:`HOUR`), else the seconds until the next window (the request is refused)."""
+    now = now or utcnow()
+    if add(sessions, bucket, window=window, now=now) <= limit:
         return 0
-    return max(1, int((start + WINDOW - now).total_seconds()) + 1)
+    return seconds_left(now, window)

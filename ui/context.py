@@ -122,6 +122,16 @@ def _through_navigation() -> None:
         st.rerun()
 
 
+def client_address() -> str:
+    """Who is asking, for the rate limits: the balancer's client header when configured (its first address),
+    else the connection's address."""
+    header = get_settings().client_ip_header
+    forwarded = st.context.headers.get(header) if header else None
+    if forwarded and forwarded.split(",")[0].strip():
+        return forwarded.split(",")[0].strip()[:64]
+    return st.context.ip_address or "unknown"
+
+
 def public_page() -> None:
     """The start of a page anyone may open, logged in or not (the Verify page): only the navigation check."""
     _through_navigation()

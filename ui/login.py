@@ -16,7 +16,7 @@ from streamlit import config
 from services import Actor, LoginRefused, PracticeError
 from services.login_sessions import COOKIE_NAME
 from settings import get_settings
-from ui.context import app_services, chat_ui
+from ui.context import app_services, chat_ui, client_address
 
 
 def cookie_path() -> str:
@@ -143,19 +143,32 @@ def _single_sign_on() -> None:
 
 def _first_admin() -> None:
     services = app_services()
+    needs_token = services.first_run.needs_token
     st.subheader("Create the first admin account")
-    st.caption("No accounts exist yet. The first account is an admin, who can then create trainee and trainer "
-               "accounts on the Settings page (or with `python -m db create-user`).")
+    if needs_token:
+        st.caption("No accounts exist yet. To prove you run this server, enter the **setup token** it printed to "
+                   "its log when it started (\"Setup token: ...\"); it works once and expires. On the server, "
+                   "`python -m db setup-token` prints a new one, and `python -m db create-user` creates accounts "
+                   "without it.")
+    else:
+        st.warning("**Development mode** (`ENVIRONMENT=development`): whoever opens this page first becomes the "
+                   "admin, with no setup token. Set `ENVIRONMENT=production` on any server others can reach.",
+                   icon=":material/construction:")
+        st.caption("The admin can then create trainee and trainer accounts on the Settings page (or with "
+                   "`python -m db create-user`).")
     with st.form("first-admin"):
+        token = st.text_input("Setup token (from the server's log)", type="password", max_chars=100) \
+            if needs_token else None
         username = st.text_input("Username", max_chars=40)
-        password = st.text_input("Password (at least 8 characters)", type="password")
-        again = st.text_input("Repeat the password", type="password")
+        password = st.text_input("Password (at least 8 characters)", type="password", max_chars=256)
+        again = st.text_input("Repeat the password", type="password", max_chars=256)
         if st.form_submit_button("Create admin and log in", type="primary"):
             if password != again:
                 st.error("The passwords differ.")
                 return
             try:
-                actor = services.auth.create_user(None, username=username, role="admin", password=password)
+                actor = services.first_run.create_first_admin(username=username, password=password, token=token,
+                                                              client=client_address())
             except PracticeError as exc:
                 st.error(str(exc))
                 return
@@ -168,10 +181,10 @@ def _login() -> None:
     st.subheader("Log in")
     with st.form("login"):
         username = st.text_input("Username", max_chars=40)
-        password = st.text_input("Password", type="password")
+        password = st.text_input("Password", type="password", max_chars=256)
         if st.form_submit_button("Log in", type="primary"):
             try:
-                actor = services.auth.login(username, password)
+                actor = services.auth.login(username, password, client=client_address())
             except PracticeError as exc:
                 st.error(str(exc))
                 return

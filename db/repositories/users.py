@@ -11,7 +11,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from db.models import Team, User, utcnow
-from db.models_access import LoginSession, RateLimit
+from db.models_access import LoginSession, RateLimit, SetupToken
 
 #: Why a login session was revoked: its user logged out, or an admin signed the account out everywhere.
 RevokeReason = Literal["logout", "admin"]
@@ -64,15 +64,32 @@ class UserRepository:
         """A new password hash; a lockout and the count of failed logins are lifted with it."""
         user.password_hash, user.failed_logins, user.locked_until = password_hash, 0, None
 
-    def record_failed_login(self, user: User, *, lock_after: int, locked_until: datetime) -> None:
-        """Count a wrong password; the ``lock_after``-th in a row locks the account until ``locked_until`` (and the
-        count starts again)."""
-        user.failed_logins += 1
-        if user.failed_logins >= lock_after:
-            user.locked_until, user.failed_logins = locked_until, 0
+    def count_login_try(self, user_id: int) -> tuple[int, datetime | None]:
+        """Add one to the account's login attempts in a row (an atomic increment, before the password is checked,
+        so parallel guesses cannot read the same count); the new count and the account's lock as it is now (a
+        lock committed by a parallel guess since this request read the account included)."""
+        counted = self.db.execute(update(User).where(User.id == user_id)
+                                  .values(failed_logins=User.failed_logins + 1)
+                                  .returning(User.failed_logins, User.locked_until)).one()
+        return int(counted[0]), counted[1]
 
-    def clear_failed_logins(self, user: User) -> None:
-        user.failed_logins, user.locked_until = 0, None
+    def lock(self, user_id: int, *, until: datetime) -> None:
+        """Lock the account until ``until``; its count of attempts starts again."""
+        self.db.execute(update(User).where(User.id == user_id).values(locked_until=until, failed_logins=0))
+
+    def clear_failed_logins(self, user_id: int) -> None:
+        self.db.execute(update(User).where(User.id == user_id).values(failed_logins=0, locked_until=None))
+
+    # -- setup tokens ---------------------------------------------------------------------------
+    def add_setup_token(self, *, token_hash: str, created_at: datetime, expires_at: datetime) -> None:
+        self.db.add(SetupToken(token_hash=token_hash, created_at=created_at, expires_at=expires_at))
+
+    def use_setup_tokens(self, now: datetime) -> list[str]:
+        """Mark every unused, unexpired setup token used (one creates the first admin: the others stop working);
+        the hashes of those marked. Concurrent callers update the same rows, so all but one find none left."""
+        used = self.db.execute(update(SetupToken).where(SetupToken.used_at.is_(None), SetupToken.expires_at > now)
+                               .values(used_at=now).returning(SetupToken.token_hash))
+        return [str(h) for h in used.scalars()]
 
     # -- teams ----------------------------------------------------------------------------------
     def team(self, team_id: int) -> Team | None:
@@ -167,6 +184,11 @@ class UserRepository:
         return int(result.rowcount)
 
     # -- rate limits ------------------------------------------------------------------------------
+    def hits(self, *, bucket: str, window_start: datetime) -> int:
+        """The count of ``bucket`` for the window starting at ``window_start`` (0 when it has none)."""
+        return self.db.scalar(select(RateLimit.hits).where(RateLimit.bucket == bucket,
+                                                           RateLimit.window_start == window_start)) or 0
+
     def count_hit(self, *, bucket: str, window_start: datetime, purge_before: datetime) -> int:
         """Add one request to ``bucket``'s count for the window (its first adds the row and deletes the windows
         that started before ``purge_before``); the window's count. Raises IntegrityError (at the flush) when

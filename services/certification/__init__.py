@@ -25,10 +25,10 @@ from services.certification.views import (
     CampaignView,
     CertificateCheck,
     CheckIn,
-    RateLimited,
     ReviewView,
     WeakSpot,
 )
+from services.rate_limit import RateLimited
 
 
 class CertificationService(Certificates):

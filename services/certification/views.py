@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from db.models import utcnow
 from services.practice import DIFFICULTIES
-from services.views import PracticeError
 
 OUTCOMES = ("passed", "failed")
 
@@ -159,10 +158,6 @@ class CheckIn:
                          "been graded as not passed.",
             "expired": "Time is up: the attempt has ended and is graded on what you did.",
         }.get(self.kind)
-
-
-class RateLimited(PracticeError):
-    """Too many requests from one client in the current minute."""
 
 
 @dataclass(frozen=True)

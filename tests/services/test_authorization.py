@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services import AccessDenied, Actor, PracticeError, Services, build_services
+from services import AccessDenied, AccountError, Actor, PracticeError, Services, build_services
 from settings import Settings
 from tests.conftest import agent_lines, make_people
 
@@ -107,11 +107,13 @@ def test_admin_only_actions(world: dict[str, Any], me: str) -> None:
 def test_only_the_first_account_can_be_created_without_an_admin(settings: Settings) -> None:
     services = build_services(settings)
     with pytest.raises(AccessDenied):
-        services.auth.create_user(None, username="sneaky", role="trainee", password="password-1")
-    first = services.auth.create_user(None, username="first", role="admin", password="password-1")
+        services.auth.create_user(None, username="sneaky", role="admin", password="password-1")
+    first = services.first_run.create_first_admin(username="first", password="password-1", token=None, client="t")
     assert first.role == "admin"
     with pytest.raises(AccessDenied):
         services.auth.create_user(None, username="second", role="admin", password="password-1")
+    with pytest.raises(AccountError, match="exists already"):
+        services.first_run.create_first_admin(username="second", password="password-1", token=None, client="t")
 
 
 def test_passwords_are_argon2_hashes_and_lockout_resets_on_success(settings: Settings) -> None:

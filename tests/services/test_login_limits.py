@@ -1,0 +1,149 @@
+"""Password guessing slowed: per account (lockout), per client address (attempts a minute, accounts an hour), every
+looked-up attempt in the audit chain without the password; on both databases."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from db import audit
+from db.models import AuditEntry, User, utcnow
+from services import AccessDenied, Actor, PracticeError, RateLimited, Services, build_services, rate_limit
+from settings import Settings
+
+SYSTEM = Actor.system()
+SPRAYED = "Summer2026!"
+
+
+@pytest.fixture
+def services(settings: Settings) -> Services:
+    return build_services(settings)
+
+
+def _events(services: Services) -> list[tuple[str, str, dict[str, object]]]:
+    with services.auth.sessions() as db:
+        rows = db.execute(select(AuditEntry.action, AuditEntry.actor, AuditEntry.payload)
+                          .where(AuditEntry.subject_type == "login").order_by(AuditEntry.id)).all()
+    return [(action, actor, json.loads(payload)) for action, actor, payload in rows]
+
+
+def test_spraying_one_password_over_20_accounts_stops_at_the_hourly_limit(services: Services) -> None:
+    for i in range(20):
+        services.auth.create_user(SYSTEM, username=f"user{i:02d}", role="trainee", password=f"secret-{i:02d}-pw")
+    limit = services.auth.settings.login_accounts_per_hour
+    outcomes = []
+    for i in range(20):
+        try:
+            services.auth.login(f"user{i:02d}", SPRAYED, client="203.0.113.9")
+            outcomes.append("in")
+        except RateLimited as exc:
+            outcomes.append("limited")
+            assert f"on {limit} different accounts this hour" in str(exc)
+        except PracticeError as exc:
+            outcomes.append("wrong")
+            assert str(exc) == "Wrong username or password."
+    assert outcomes == ["wrong"] * limit + ["limited"] * (20 - limit)
+    # the right password from that address is refused too, before anything is looked up
+    with pytest.raises(RateLimited):
+        services.auth.login("user15", "secret-15-pw", client="203.0.113.9")
+    # another address, and the lockout of no account was spent by the spray
+    assert services.auth.login("user15", "secret-15-pw", client="198.51.100.7").username == "user15"
+    with services.auth.sessions() as db:
+        assert not any(db.scalars(select(User.locked_until).where(User.locked_until.is_not(None))))
+    failed = [e for e in _events(services) if e[0] == "login.failed"]
+    assert len(failed) == limit and all(e[2]["client"] == "203.0.113.9" for e in failed)
+    assert [e[0] for e in _events(services)][-1] == "login.succeeded"
+    with services.auth.sessions() as db:
+        everything = " ".join(db.scalars(select(AuditEntry.payload)))
+        assert SPRAYED not in everything and "secret-15-pw" not in everything
+        assert audit.verify(db)[1] is None
+
+
+def test_attempts_a_minute_per_address(services: Services) -> None:
+    services.auth.create_user(SYSTEM, username="ann", role="trainee", password="password-ann")
+    per_minute = services.auth.settings.login_attempts_per_minute
+    start = utcnow()
+    allowed = 0
+    for _ in range(per_minute + 2):
+        try:
+            services.auth.login("ann", "password-ann", client="192.0.2.1")
+            allowed += 1
+        except RateLimited as exc:
+            assert f"at most {per_minute} a minute" in str(exc)
+            break
+    if (utcnow() - start) < timedelta(seconds=50) and utcnow().minute == start.minute:
+        assert allowed == per_minute  # all within one window (a window edge would allow more, never fewer)
+    assert allowed >= per_minute
+
+
+def test_lockout_per_account_and_parallel_guesses_cannot_pass_it(services: Services) -> None:
+    services.auth.create_user(SYSTEM, username="ann", role="trainee", password="password-ann")
+    after = services.auth.settings.login_accounts_per_hour and services.auth.settings.login_lockout_after
+    results: list[str] = []
+    go = threading.Barrier(12)
+
+    def guess(i: int) -> None:
+        go.wait()
+        try:
+            services.auth.login("ann", f"guess-{i}", client=f"10.1.0.{i}")  # spread over addresses
+            results.append("in")
+        except PracticeError as exc:
+            results.append(str(exc))
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    wrong = [e for e in _events(services) if e[0] == "login.failed" and e[2]["reason"] == "wrong password"]
+    assert len(wrong) <= after  # only that many passwords were ever checked
+    assert "in" not in results and any(r.startswith("Too many failed attempts") for r in results)
+    with services.auth.sessions() as db:
+        locked = db.scalar(select(User.locked_until).where(User.username == "ann"))
+    assert locked is not None
+    minutes = (locked - utcnow()).total_seconds() / 60
+    assert services.auth.settings.login_lockout_minutes - 1 < minutes <= services.auth.settings.login_lockout_minutes
+    with pytest.raises(PracticeError, match="Too many failed attempts"):  # even the right password, meanwhile
+        services.auth.login("ann", "password-ann", client="10.9.9.9")
+
+
+def test_each_outcome_is_an_audit_event_without_the_password(services: Services) -> None:
+    services.auth.create_user(SYSTEM, username="ann", role="trainee", password="password-ann")
+    services.auth.create_user(SYSTEM, username="gone", role="trainee", password="password-gone")
+    root = services.auth.create_user(SYSTEM, username="root", role="admin", password="password-root")
+    gone = next(a for a in services.accounts.accounts(root) if a.username == "gone")
+    services.accounts.set_disabled(root, gone.id, True)
+    services.auth.login("ann", "password-ann", client="192.0.2.1")
+    with pytest.raises(PracticeError):
+        services.auth.login("ann", "password-typo", client="192.0.2.1")
+    with pytest.raises(PracticeError):  # a password typed into the username field
+        services.auth.login("my-secret-pass", "password-ann", client="192.0.2.1")
+    with pytest.raises(AccessDenied):
+        services.auth.login("gone", "password-gone", client="192.0.2.1")
+    events = _events(services)
+    assert [(a, actor, p.get("reason")) for a, actor, p in events] == [
+        ("login.succeeded", "ann", None), ("login.failed", "ann", "wrong password"),
+        ("login.failed", "anonymous", "no such account"), ("login.failed", "gone", "account disabled")]
+    text = json.dumps([e[2] for e in events])
+    assert "password" not in text.replace("wrong password", "") and "my-secret-pass" not in text
+
+
+def test_oversized_and_malformed_logins_are_refused_plainly(services: Services) -> None:
+    services.auth.create_user(SYSTEM, username="ann", role="trainee", password="password-ann")
+    for username, password in (("ann", "p" * 1_000_000), ("a" * 1_000_000, "password-ann"),
+                               ("ann\x00", "password-ann"), ("", ""), ("<script>", "x")):
+        with pytest.raises(PracticeError) as refused:
+            services.auth.login(username, password, client="192.0.2.50")
+        assert str(refused.value) == "Wrong username or password."
+
+
+def test_hour_windows_count_apart(services: Services) -> None:
+    now = utcnow().replace(minute=59, second=30, microsecond=0)
+    assert rate_limit.add(services.auth.sessions, "t", window=rate_limit.HOUR, now=now) == 1
+    assert rate_limit.add(services.auth.sessions, "t", window=rate_limit.HOUR, now=now) == 2
+    assert rate_limit.seconds_left(now, rate_limit.HOUR) == 31
+    assert rate_limit.add(services.auth.sessions, "t", window=rate_limit.HOUR, now=now + timedelta(minutes=1)) == 1
