@@ -113,13 +113,13 @@ class PracticeService:
 
     # -- sessions -------------------------------------------------------------------------
     def start(self, actor: Actor, *, persona_slug: str, difficulty: str = "normal", seed: int | None = None,
-              backend: str | None = None, trainee: str | None = None, persona_version: str | None = None,
-              attempt_id: int | None = None) -> TurnStream:
-        """Create a session owned by ``actor`` and stream the customer's opening line (see :meth:`start_in`)."""
+              backend: str | None = None, trainee: str | None = None) -> TurnStream:
+        """Create a practice session owned by ``actor`` and stream the customer's opening line (see
+        :meth:`start_in`). A certification chat is started by the certification service only: this use case takes
+        no attempt id (a trainee passing someone else's once joined a chat to their running attempt)."""
         with self.work() as uow:
             started = self.start_in(uow, actor, persona_slug=persona_slug, difficulty=difficulty, seed=seed,
-                                    backend=backend, trainee=trainee, persona_version=persona_version,
-                                    attempt_id=attempt_id)
+                                    backend=backend, trainee=trainee)
             uow.commit()
         return self.open(started)
 
