@@ -112,6 +112,9 @@ def main() -> None:
         from bench.rush import rush_rows
 
         rows += rush_rows()
+        from bench.security import security_rows
+
+        rows += security_rows()
     if "--no-load" not in sys.argv:
         from bench.load import load_rows
 
