@@ -52,7 +52,7 @@ def parse_coaching(text: str, name: str) -> Coaching:
     try:
         raw = yaml.safe_load(text)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, RecursionError) as exc:  # RecursionError: nested thousands deep
         mark = getattr(exc, "problem_mark", None)
         raise ValueError(f"{name}: YAML syntax error" + (f" at line {mark.line + 1}" if mark else "")) from None
     try:

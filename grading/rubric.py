@@ -128,7 +128,7 @@ def parse_rubric(text: str, name: str = "rubric.yaml") -> Rubric:
     """Parse and validate a rubric; ``ValueError`` names the file and the field."""
     try:
         raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, RecursionError) as exc:  # RecursionError: nested thousands deep
         mark = getattr(exc, "problem_mark", None)
         raise ValueError(f"{name}: YAML syntax error" + (f" at line {mark.line + 1}" if mark else "")) from exc
     try:

@@ -88,9 +88,10 @@ def check_document(text: str, model: type[M], noun: str) -> tuple[M | None, tupl
     try:
         raw = yaml.safe_load(text)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, RecursionError) as exc:  # RecursionError: nested thousands deep
         mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "cannot be parsed"
+        problem = getattr(exc, "problem", None) or \
+            ("nested too deeply to read" if isinstance(exc, RecursionError) else "cannot be parsed")
         return None, (FieldError("(YAML syntax)", str(problem), mark.line + 1 if mark else None),)
     if not isinstance(raw, dict):
         found = "nothing" if raw is None else type(raw).__name__

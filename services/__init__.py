@@ -101,6 +101,17 @@ def _engine(settings: Settings, pool_size: int, overflow: int) -> Engine:
     return engine
 
 
+def _refuse_nul(db: Session, _context: object, _instances: object) -> None:
+    """Session hook, before any write: text holding a NUL character is refused on both databases alike
+    (PostgreSQL cannot store it and would fail with a driver error; SQLite would keep it)."""
+    for row in (*db.new, *db.dirty):
+        for column in row.__table__.columns:
+            value = getattr(row, column.key, None)
+            if isinstance(value, str) and "\x00" in value:
+                raise PracticeError("The text contains a NUL character (\\x00), which cannot be stored: remove it "
+                                    "and try again.")
+
+
 def build_services(settings: Settings) -> Services:
     """Migrate the database, load personas and wire the services (call once per process).
 
@@ -110,6 +121,7 @@ def build_services(settings: Settings) -> Services:
     upgrade(settings.database_url)
     sessions = sessionmaker(_engine(settings, settings.db_pool_size, settings.db_pool_overflow),
                             expire_on_commit=False)
+    event.listen(sessions, "before_flush", _refuse_nul)
     catalog_sessions: sessionmaker[Session] = sessionmaker(_engine(settings, 2, 2), expire_on_commit=False)
     catalog = LiveCatalog(load_personas(settings.personas_dir), catalog_sessions)
     rubric = LiveRubric(catalog_sessions)

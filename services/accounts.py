@@ -17,11 +17,11 @@ from db import audit
 from db.models import User, utcnow
 from db.repositories import UnitOfWork, Work
 from services.auth import (
-    MIN_PASSWORD,
     ROLES,
     SSO_ONLY,
     AccountError,
     Actor,
+    check_new_password,
     clean_full_name,
     hash_password,
     require_admin,
@@ -118,8 +118,7 @@ class AccountService:
         """Give a local account a new password (and lift a lockout). The hash is not in the audit fingerprint, but
         the reset is recorded in the chain, with who did it."""
         require_admin(actor, "reset passwords")
-        if len(password) < MIN_PASSWORD:
-            raise AccountError("password", f"Passwords need at least {MIN_PASSWORD} characters.")
+        check_new_password(password)
         password_hash = hash_password(password)
         with self.work() as uow:
             def change() -> User:

@@ -22,6 +22,8 @@ from services.views import PracticeError
 from settings import Settings
 
 SORTS = tuple(ORDERS)
+#: The highest page number asked for (beyond it the database's integers overflow).
+MAX_PAGE = 1_000_000
 MAX_PAGE_SIZE = 200
 
 
@@ -116,7 +118,7 @@ class ReviewService:
         if filters.sort not in SORTS:
             raise ValueError(f"unknown sort '{filters.sort}'")
         size = max(1, min(size, MAX_PAGE_SIZE))
-        page = max(1, page)
+        page = max(1, min(page, MAX_PAGE))  # an absurd page number is the last page anyone could reach
         if not visible:
             return ReviewPage([], 0, page, size)
         with self.work() as uow:

@@ -165,7 +165,7 @@ class RubricEditor:
         """``pass_mark``, and per criterion ``<id>.weight`` and ``<id>.level.<n>`` (the level's meaning)."""
         try:
             data = yaml.safe_load(text)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, RecursionError):  # RecursionError: nested thousands deep
             return {}
         if not isinstance(data, dict):
             return {}
@@ -184,7 +184,7 @@ class RubricEditor:
         self._size(text)
         try:
             data = yaml.safe_load(text)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, RecursionError):  # RecursionError: nested thousands deep
             raise PracticeError("The YAML view has a syntax error: fix it there before using the form.") from None
         if not isinstance(data, dict):
             raise PracticeError("The YAML view does not hold a rubric: fix it there before using the form.")

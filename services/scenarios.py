@@ -172,7 +172,7 @@ class ScenarioService:
         self._size(yaml_text)
         try:
             data = yaml.safe_load(yaml_text)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, RecursionError):  # RecursionError: nested thousands deep
             raise PracticeError("The YAML view has a syntax error: fix it there before using the form.") from None
         if not isinstance(data, dict):
             raise PracticeError("The YAML view does not hold a persona: fix it there before using the form.")
@@ -194,7 +194,7 @@ class ScenarioService:
         """The form fields' current values (missing ones are absent)."""
         try:
             data = yaml.safe_load(yaml_text)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, RecursionError):  # RecursionError: nested thousands deep
             return {}
         values: dict[str, Any] = {}
         for path in FORM_FIELDS:

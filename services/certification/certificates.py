@@ -106,6 +106,8 @@ class Certificates(HRReport):
     def verify_certificate(self, code: str) -> CertificateCheck:
         """Anyone may check a code: it is valid when it exists, its attempt passed, and the audit chain agrees."""
         code = code.strip().upper()
+        if len(code) > 40 or not code.isprintable():  # no code is longer; a NUL would not even reach PostgreSQL
+            return CertificateCheck(code[:40].encode("unicode_escape").decode(), False, "No certificate has this code.")
         with self.work() as uow:
             cert = uow.campaigns.certificate(code)
             if cert is None:

@@ -212,7 +212,7 @@ def test_logged_out_every_page_address_shows_only_the_login(people: Target, brow
     target = people
     stranger = _client(browser, "203.0.113.99")
     chat, rush = target.ids["chat"], target.ids["rush"]
-    for path in sorted(p.stem for p in (ROOT / "pages").glob("*.py")) + ["attempt"]:
+    for path in [*sorted(p.stem for p in (ROOT / "pages").glob("*.py")), "attempt"]:
         if path == "verify":
             continue
         stranger.goto(f"{target.url}/{path}?session={chat}&rush={rush}")
