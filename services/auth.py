@@ -182,12 +182,26 @@ class AuthService:
             return "trainer"
         return "trainee"
 
-    def sso_login(self, claims: Mapping[str, object]) -> Actor:
+    def sso_login(self, claims: Mapping[str, object], *, client: str = "unknown") -> Actor:
         """The account for an identity the provider vouched for (``st.user``), created on first sign-on.
 
         The role (and team, when a team claim is configured) follows the configuration at every sign-on, so
-        taking someone out of ``SSO_ADMINS`` takes effect the next time they sign on.
+        taking someone out of ``SSO_ADMINS`` takes effect the next time they sign on. The sign-on, or its refusal,
+        is an audit event as a password login is (``method: sso``).
         """
+        try:
+            actor = self._sso_account(claims)
+        except PracticeError as exc:
+            email = claims.get("email")
+            with self.work() as uow:
+                self._event(uow, "login.failed", None, client, method="sso", reason=str(exc)[:120],
+                            name=email if isinstance(email, str) else "")
+            raise
+        with self.work() as uow:
+            self._event(uow, "login.succeeded", actor, client, method="sso")
+        return actor
+
+    def _sso_account(self, claims: Mapping[str, object]) -> Actor:
         email = claims.get("email")
         if not isinstance(email, str) or "@" not in email:
             raise PracticeError("The identity provider did not send an e-mail address: ask an admin.")
@@ -331,7 +345,7 @@ class AuthService:
             self._event(uow, "login.succeeded", user, client, lambda: uow.users.clear_failed_logins(user_id))
             return actor_of(user)
 
-    def _event(self, uow: UnitOfWork, action: str, user: User | None, client: str,
+    def _event(self, uow: UnitOfWork, action: str, user: User | Actor | None, client: str,
                change: Callable[[], None] | None = None, **extra: object) -> None:
         """Commit ``change`` (if any) with one login audit event; a refusal also counts against the client
         address's hourly limit of failures."""
@@ -339,7 +353,7 @@ class AuthService:
         if user is None and isinstance(name, str):
             extra["name_sha256"] = hashlib.sha256(name.encode()).hexdigest()[:16]
         payload = {"client": client[:64], **extra}
-        actor, subject = (user.username, user.id) if user is not None else ("anonymous", 0)
+        actor, subject = (user.username, user.id or 0) if user is not None else ("anonymous", 0)
 
         def write() -> None:
             if change is not None:

@@ -133,7 +133,7 @@ def _single_sign_on() -> None:
         st.caption("Or log in with a local account below.")
         return
     try:  # the provider vouched for this identity (its cookie survives reloads): map it to an account
-        ui.user_id = services.auth.sso_login(st.user.to_dict()).id
+        ui.user_id = services.auth.sso_login(st.user.to_dict(), client=client_address()).id
     except PracticeError as exc:
         st.error(str(exc))
         st.button("Sign out of single sign-on", on_click=st.logout)

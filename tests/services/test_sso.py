@@ -56,3 +56,26 @@ def test_sso_accounts_have_no_password_and_local_names_are_not_taken_over(sso: S
         db.commit()
     with pytest.raises(AccessDenied, match="is a local account"):
         open_auth.sso_login({"email": "kim@corp.example"})
+
+
+def test_sign_ons_and_refusals_are_audit_events(sso: Settings) -> None:
+    import json
+
+    from sqlalchemy import select
+
+    from db import audit
+    from db.models import AuditEntry
+
+    auth = build_services(sso).auth
+    auth.sso_login({"email": "hr@corp.example"}, client="192.0.2.7")
+    with pytest.raises(AccessDenied):
+        auth.sso_login({"email": "eve@other.example"}, client="203.0.113.5")
+    with auth.sessions() as db:
+        events = db.execute(select(AuditEntry.action, AuditEntry.actor, AuditEntry.payload)
+                            .where(AuditEntry.subject_type == "login").order_by(AuditEntry.id)).all()
+        assert audit.verify(db)[1] is None
+    assert [(a, actor) for a, actor, _ in events] == [("login.succeeded", "hr@corp.example"),
+                                                      ("login.failed", "anonymous")]
+    refused = json.loads(events[1][2])
+    assert refused["method"] == "sso" and refused["client"] == "203.0.113.5" and "other.example" in refused["reason"]
+    assert "eve@other.example" not in events[1][2]  # an address that is no account: only its hash
