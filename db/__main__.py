@@ -13,9 +13,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from clitools import OneLineParser
+from settings import Settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,7 +25,6 @@ def main(argv: list[str] | None = None) -> int:
     from db.migrate import upgrade
     from db.repositories import Work
     from services.export import export
-    from settings import Settings
 
     parser = OneLineParser(prog="python -m db")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
@@ -48,7 +49,13 @@ def main(argv: list[str] | None = None) -> int:
     for p in (up, ex, cu, ct, st, sd, va, vc):
         p.add_argument("--database-url", default=None)
     args = parser.parse_args(argv)
-    url = args.database_url or Settings().database_url
+    try:
+        settings = Settings()
+    except ValidationError as exc:  # e.g. ENVIRONMENT=production without SESSION_SECRET: one line per problem
+        for error in exc.errors():
+            print(f"error: settings: {str(error['msg']).removeprefix('Value error, ')}", file=sys.stderr)
+        return 2
+    url = args.database_url or settings.database_url
     try:
         upgrade(url)
         if args.command == "upgrade":
@@ -59,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "create-team":
             return _create_team(url, args.name)
         if args.command == "setup-token":
-            return _setup_token(url)
+            return _setup_token(url, settings)
         if args.command == "verify-audit":
             return _verify_audit(url)
         if args.command == "verify-certificate":
@@ -104,12 +111,11 @@ def _create_user(url: str, args: argparse.Namespace) -> int:
     return 0
 
 
-def _setup_token(url: str) -> int:
+def _setup_token(url: str, settings: Settings) -> int:
     from db.engine import session_factory
     from services.first_run import FirstRunService
-    from settings import Settings
 
-    issued = FirstRunService(session_factory(url), Settings()).issue_token()
+    issued = FirstRunService(session_factory(url), settings).issue_token()
     if issued is None:
         print("error: accounts exist already: log in as an admin (no setup token is needed)", file=sys.stderr)
         return 1

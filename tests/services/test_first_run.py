@@ -140,3 +140,19 @@ def test_cli_setup_token(database_url: str) -> None:
     assert again.returncode == 1 and "accounts exist already" in again.stderr
     with services.auth.sessions() as db:
         assert db.execute(text("select count(*) from setup_tokens where used_at is null")).scalar() == 0
+
+
+def test_cli_with_incomplete_production_settings_says_so_in_one_line(tmp_path: object) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {k: v for k, v in os.environ.items() if k != "SESSION_SECRET"}
+    done = subprocess.run([sys.executable, "-m", "db", "setup-token"], cwd=ROOT, capture_output=True, text=True,
+                          env={**env, "ENVIRONMENT": "production"}, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == ("error: settings: ENVIRONMENT=production needs SESSION_SECRET (a long random "
+                                   "string, the same on every replica): it signs the cookie that keeps a password "
+                                   "login across reloads")
