@@ -145,26 +145,40 @@ def _locked(left: timedelta) -> PracticeError:
     return PracticeError(f"Too many failed attempts: try again in {minutes} minute(s).")
 
 
-def limit_login(sessions: sessionmaker[Session], settings: Settings, client: str) -> None:
-    """Refuse a client address over its login limits (attempts per minute; different accounts failed per hour):
-    nothing is looked up and nothing but the minute's counter is stored."""
+@dataclass(frozen=True)
+class LoginReservation:
+    """An attempt counted against its client address before anything was checked; :meth:`release` takes it back
+    when the attempt succeeds (only failures should use up the address's hourly allowance of accounts)."""
+
+    sessions: sessionmaker[Session]
+    buckets: tuple[str, ...]
+
+    def release(self) -> None:
+        for bucket in self.buckets:
+            rate_limit.take_back(self.sessions, bucket, window=rate_limit.HOUR)
+
+
+def limit_login(sessions: sessionmaker[Session], settings: Settings, client: str, name: str) -> LoginReservation:
+    """Refuse a client address over its login limits, before anything is looked up: attempts per minute, and
+    different accounts (``name``) tried per hour. Counting comes first, with atomic increments, so parallel
+    requests cannot all pass on the same count; the caller releases the reservation when the login succeeds."""
     per_minute, per_hour = settings.login_attempts_per_minute, settings.login_accounts_per_hour
     wait = rate_limit.hit(sessions, f"login:{client}", limit=per_minute) if per_minute else 0
     if wait:
         raise RateLimited(f"Too many login attempts from your address: at most {per_minute} a minute. Try again "
                           f"in {wait} seconds.")
-    if per_hour and rate_limit.count(sessions, f"login-accounts:{client}", window=rate_limit.HOUR) >= per_hour:
+    if not per_hour:
+        return LoginReservation(sessions, ())
+    key = hashlib.sha256(name.encode()).hexdigest()[:16]
+    named, accounts = f"login-name:{client}:{key}", f"login-accounts:{client}"
+    first = rate_limit.add(sessions, named, window=rate_limit.HOUR) == 1
+    tried = rate_limit.add(sessions, accounts, window=rate_limit.HOUR) if first else \
+        rate_limit.count(sessions, accounts, window=rate_limit.HOUR)
+    if tried > per_hour:
         minutes = max(1, round(rate_limit.seconds_left(utcnow(), rate_limit.HOUR) / 60))
         raise RateLimited(f"Too many failed logins from your address, on {per_hour} different accounts this hour. "
                           f"Try again in {minutes} minute(s), or ask an admin.")
-
-
-def count_failure(sessions: sessionmaker[Session], client: str, name: str) -> None:
-    """Count a refused login on ``name`` (or a refused setup token) against the client address: the first failure
-    on each name in an hour adds one to the address's count of accounts tried."""
-    key = hashlib.sha256(name.encode()).hexdigest()[:16]
-    if rate_limit.add(sessions, f"login-failed:{client}:{key}", window=rate_limit.HOUR) == 1:
-        rate_limit.add(sessions, f"login-accounts:{client}", window=rate_limit.HOUR)
+    return LoginReservation(sessions, (named, accounts) if first else ())
 
 
 class AuthService:
@@ -189,16 +203,16 @@ class AuthService:
         taking someone out of ``SSO_ADMINS`` takes effect the next time they sign on. The sign-on, or its refusal,
         is an audit event as a password login is (``method: sso``).
         """
+        reserved = limit_login(self.sessions, self.settings, client, str(claims.get("email") or "")[:100])
         try:
             actor = self._sso_account(claims)
         except PracticeError as exc:
-            email = claims.get("email")
             with self.work() as uow:
-                self._event(uow, "login.failed", None, client, method="sso", reason=str(exc)[:120],
-                            name=email if isinstance(email, str) else "")
+                self._event(uow, "login.failed", None, client, method="sso", reason=str(exc)[:120])
             raise
         with self.work() as uow:
             self._event(uow, "login.succeeded", actor, client, method="sso")
+        reserved.release()
         return actor
 
     def _sso_account(self, claims: Mapping[str, object]) -> Actor:
@@ -302,21 +316,21 @@ class AuthService:
     def login(self, username: str, password: str, *, client: str = "unknown") -> Actor:
         """The user's actor, or a refusal that does not say whether the username exists.
 
-        Limits (see :class:`settings.Settings`): attempts per client address per minute and failed attempts per
-        address per hour (:class:`RateLimited`, checked before anything is looked up), and a lockout of the account
-        after ``login_lockout_after`` attempts in a row. Every attempt that is looked up leaves one audit event
-        (``login.succeeded``, ``login.failed``, ``login.locked``) with the address; never the password, and for a
-        name that is no account only a hash of it (people type passwords into the username field)."""
+        Limits (see :class:`settings.Settings`): attempts per client address per minute and different accounts
+        failed per address per hour (:class:`RateLimited`, counted before anything is looked up), and a lockout of
+        the account after ``login_lockout_after`` attempts in a row. Every attempt that is looked up leaves one audit
+        event (``login.succeeded``, ``login.failed``, ``login.locked``) with the address; never the password, nor a
+        name that is no account (people type passwords into the username field)."""
         wrong = PracticeError("Wrong username or password.")
         limits = self.settings
-        limit_login(self.sessions, limits, client)
         name = username.strip().lower()
+        reserved = limit_login(self.sessions, limits, client, name[:100])
         with self.work() as uow:
             user = uow.users.by_username(name) if USERNAME.match(name) and len(password) <= MAX_PASSWORD else None
             if user is None:
                 if len(password) <= MAX_PASSWORD:
                     _hasher.hash(password)  # the same work either way: no timing hint that the name is unknown
-                self._event(uow, "login.failed", None, client, reason="no such account", name=name)
+                self._event(uow, "login.failed", None, client, reason="no such account")
                 raise wrong
             user_id, now = user.id, utcnow()
             until = now + timedelta(minutes=limits.login_lockout_minutes)
@@ -343,15 +357,13 @@ class AuthService:
                 self._event(uow, "login.failed", user, client, reason="account disabled")
                 raise AccessDenied("This account is disabled: ask an admin.")
             self._event(uow, "login.succeeded", user, client, lambda: uow.users.clear_failed_logins(user_id))
-            return actor_of(user)
+        reserved.release()
+        return actor_of(user)
 
     def _event(self, uow: UnitOfWork, action: str, user: User | Actor | None, client: str,
                change: Callable[[], None] | None = None, **extra: object) -> None:
         """Commit ``change`` (if any) with one login audit event; a refusal also counts against the client
         address's hourly limit of failures."""
-        name = extra.pop("name", None)
-        if user is None and isinstance(name, str):
-            extra["name_sha256"] = hashlib.sha256(name.encode()).hexdigest()[:16]
         payload = {"client": client[:64], **extra}
         actor, subject = (user.username, user.id or 0) if user is not None else ("anonymous", 0)
 
@@ -362,8 +374,6 @@ class AuthService:
                                extra=payload)
 
         uow.commit(write)
-        if action != "login.succeeded":
-            count_failure(self.sessions, client, user.username if user is not None else str(name))
 
     def actor(self, user_id: int) -> Actor | None:
         """The account's actor, or None when it is gone or disabled (the page then logs it out)."""

@@ -27,7 +27,6 @@ from services.auth import (
     Actor,
     actor_of,
     check_new_password,
-    count_failure,
     hash_password,
     limit_login,
     new_username,
@@ -38,6 +37,11 @@ from settings import Settings
 
 class SetupRefused(PracticeError):
     """The setup token is missing, wrong, used or expired."""
+
+
+def _invalid() -> SetupRefused:
+    return SetupRefused("That setup token is not valid: it is wrong, used or expired. Restart the server to have it "
+                        "print a new one, or run `python -m db setup-token`.")
 
 
 @dataclass(frozen=True)
@@ -83,18 +87,27 @@ class FirstRunService:
                 records the try).
             AccountError: a bad username or password, or an account exists already.
         """
-        limit_login(self.sessions, self.settings, client)
+        reserved = limit_login(self.sessions, self.settings, client, "(setup token)")
         username = new_username(username)
         check_new_password(password)
         if self.needs_token and not (token or "").strip():
             raise SetupRefused("Enter the setup token: the server printed it to its log when it started (or run "
                                "`python -m db setup-token` on the server).")
+        if self.needs_token and not self._valid(token or "", now or utcnow()):  # before the slow hash; no lock
+            self._refused(client)
+            raise _invalid()
         password_hash = hash_password(password)
         try:
-            return self._create(username, password_hash, token, client, now)
-        except SetupRefused:  # rolled back: nothing was used up
+            admin = self._create(username, password_hash, token, client, now)
+        except SetupRefused:  # used meanwhile (rolled back: nothing was used up)
             self._refused(client)
             raise
+        reserved.release()
+        return admin
+
+    def _valid(self, token: str, now: datetime) -> bool:
+        with self.work() as uow:
+            return uow.users.setup_token_usable(_digest(token), now)
 
     def _create(self, username: str, password_hash: str, token: str | None, client: str,
                 now: datetime | None) -> Actor:
@@ -102,8 +115,7 @@ class FirstRunService:
             def change() -> User:
                 when = now or utcnow()
                 if self.needs_token and _digest(token or "") not in uow.users.use_setup_tokens(when):
-                    raise SetupRefused("That setup token is not valid: it is wrong, used or expired. Restart the "
-                                       "server to have it print a new one, or run `python -m db setup-token`.")
+                    raise _invalid()
                 if uow.users.has_any():
                     raise AccountError("username", "The first admin account exists already: log in.")
                 user = uow.users.add(username=username, role="admin", team=None, full_name=None,
@@ -116,8 +128,8 @@ class FirstRunService:
             return actor_of(uow.commit(change))
 
     def _refused(self, client: str) -> None:
-        """Record a refused token (the address and the time, never the token) and count it against the address."""
+        """Record a refused token: the address and the time, never the token (the address's limits counted it)."""
         with self.work() as uow:
             uow.commit(lambda: audit.append_event(uow.db, actor="anonymous", action="setup.refused",
                                                   subject_type="setup", subject_id=0, extra={"client": client[:64]}))
-        count_failure(self.sessions, client, "(setup token)")
+

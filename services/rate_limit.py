@@ -61,6 +61,14 @@ def add(sessions: sessionmaker[Session], bucket: str, *, window: timedelta = WIN
     return 1 << 30  # three collisions in a row: treat as over any limit
 
 
+def take_back(sessions: sessionmaker[Session], bucket: str, *, window: timedelta = WINDOW,
+              now: datetime | None = None) -> None:
+    """Undo one :func:`add` of the current window (a reserved attempt that turned out fine)."""
+    now = now or utcnow()
+    with Work(sessions)() as uow:
+        uow.commit(lambda: uow.users.uncount_hit(bucket=bucket[:120], window_start=window_start(now, window)))
+
+
 def hit(sessions: sessionmaker[Session], bucket: str, *, limit: int, now: datetime | None = None,
         window: timedelta = WINDOW) -> int:
     """Count one request of ``bucket``; 0 if it is within ``limit`` per window (a minute unless ``window`` is

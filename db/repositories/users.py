@@ -70,7 +70,9 @@ class UserRepository:
         lock committed by a parallel guess since this request read the account included)."""
         counted = self.db.execute(update(User).where(User.id == user_id)
                                   .values(failed_logins=User.failed_logins + 1)
-                                  .returning(User.failed_logins, User.locked_until)).one()
+                                  .returning(User.failed_logins, User.locked_until)).one_or_none()
+        if counted is None:  # the account was deleted since this request read it: like a wrong password
+            return 1 << 30, None
         return int(counted[0]), counted[1]
 
     def lock(self, user_id: int, *, until: datetime) -> None:
@@ -83,6 +85,12 @@ class UserRepository:
     # -- setup tokens ---------------------------------------------------------------------------
     def add_setup_token(self, *, token_hash: str, created_at: datetime, expires_at: datetime) -> None:
         self.db.add(SetupToken(token_hash=token_hash, created_at=created_at, expires_at=expires_at))
+
+    def setup_token_usable(self, token_hash: str, now: datetime) -> bool:
+        """Whether this token is unused and unexpired (a read: the write that uses it checks again)."""
+        return self.db.scalar(select(SetupToken.id).where(SetupToken.token_hash == token_hash,
+                                                          SetupToken.used_at.is_(None),
+                                                          SetupToken.expires_at > now)) is not None
 
     def use_setup_tokens(self, now: datetime) -> list[str]:
         """Mark every unused, unexpired setup token used (one creates the first admin: the others stop working);
@@ -188,6 +196,11 @@ class UserRepository:
         """The count of ``bucket`` for the window starting at ``window_start`` (0 when it has none)."""
         return self.db.scalar(select(RateLimit.hits).where(RateLimit.bucket == bucket,
                                                            RateLimit.window_start == window_start)) or 0
+
+    def uncount_hit(self, *, bucket: str, window_start: datetime) -> None:
+        """Take one request back from ``bucket``'s count for the window (never below 0)."""
+        self.db.execute(update(RateLimit).where(RateLimit.bucket == bucket, RateLimit.window_start == window_start,
+                                                RateLimit.hits > 0).values(hits=RateLimit.hits - 1))
 
     def count_hit(self, *, bucket: str, window_start: datetime, purge_before: datetime) -> int:
         """Add one request to ``bucket``'s count for the window (its first adds the row and deletes the windows

@@ -147,3 +147,36 @@ def test_hour_windows_count_apart(services: Services) -> None:
     assert rate_limit.add(services.auth.sessions, "t", window=rate_limit.HOUR, now=now) == 2
     assert rate_limit.seconds_left(now, rate_limit.HOUR) == 31
     assert rate_limit.add(services.auth.sessions, "t", window=rate_limit.HOUR, now=now + timedelta(minutes=1)) == 1
+
+
+def test_spraying_in_parallel_gets_no_more_accounts_checked(services: Services) -> None:
+    """30 guesses on 30 accounts at once from one address: the hourly allowance is counted before any check, so
+    no more than its 10 accounts are looked up however the requests interleave."""
+    for i in range(30):
+        services.auth.create_user(SYSTEM, username=f"user{i:02d}", role="trainee", password=f"secret-{i:02d}-pw")
+    go = threading.Barrier(30)
+    said: list[str] = []
+
+    def spray(i: int) -> None:
+        go.wait()
+        try:
+            services.auth.login(f"user{i:02d}", SPRAYED, client="203.0.113.10")
+        except PracticeError as exc:
+            said.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=spray, args=(i,)) for i in range(30)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    limit = services.auth.settings.login_accounts_per_hour
+    assert len(said) == 30 and said.count("PracticeError") <= limit
+    assert len([e for e in _events(services) if e[0] == "login.failed"]) <= limit
+
+
+def test_a_successful_login_gives_its_account_back_to_the_address(services: Services) -> None:
+    """A class behind one office address: 25 people log in, none failing; the hourly allowance is for failures."""
+    for i in range(25):
+        services.auth.create_user(SYSTEM, username=f"pupil{i:02d}", role="trainee", password=f"pupil-{i:02d}-pw")
+    for i in range(25):
+        assert services.auth.login(f"pupil{i:02d}", f"pupil-{i:02d}-pw", client="198.51.100.1").id is not None
