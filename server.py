@@ -29,9 +29,9 @@ from starlette.routing import Route
 from streamlit import config
 from streamlit.runtime.pages_manager import PagesManager
 
-from services import PracticeError, Services
+from services import Services
 from services.login_sessions import COOKIE_NAME
-from settings import Settings, get_settings, production_problems
+from settings import Settings, get_settings, production_problems, production_warnings
 from ui.context import app_services
 from ui.login import auth_path, cookie_path, sso_configured
 
@@ -101,23 +101,26 @@ def _refuse_unsafe_settings() -> Settings:
     if problems or settings is None:
         print("Refusing to start: " + "\n".join(problems), file=sys.stderr, flush=True)
         raise SystemExit(1)
+    for warning in production_warnings(settings, sso=sso_configured()):
+        print(f"Warning: {warning}", file=sys.stderr, flush=True)
+    if settings.environment == "production" and not config.is_manually_set("client.showErrorDetails"):
+        config.set_option("client.showErrorDetails", "none")  # a page never shows a traceback to a visitor
     return settings
 
 
 def _announce_first_run(settings: Settings) -> None:
-    """Outside development, on a database without accounts: print a one-time setup token to this log."""
-    first_run = _services().first_run
-    if not first_run.needs_token:
-        return
+    """On a database without accounts: print a one-time setup token to this log (in development it is needed only
+    from another machine)."""
     try:
-        issued = first_run.issue_token()
-    except PracticeError as exc:  # the database is unreachable: the page says so; the token comes at next start
-        print(f"Could not check for accounts: {exc}", file=sys.stderr, flush=True)
+        issued = _services().first_run.issue_token()
+    except Exception as exc:  # e.g. the database is unreachable: the page says so; the token comes at next start
+        print(f"Could not check for accounts: {str(exc).splitlines()[0][:200]}", file=sys.stderr, flush=True)
         return
     if issued is not None:
         where = settings.public_url or "this server's address"
-        print(f"No accounts exist yet. To create the first admin, open {where} and enter this setup token (it works "
-              f"once, until {issued.expires_at:%H:%M} UTC):\nSetup token: {issued.token}", file=sys.stderr,
+        needed = "" if settings.environment == "production" else " (development: needed only from another machine)"
+        print(f"No accounts exist yet. To create the first admin, open {where} and enter this setup token{needed}; "
+              f"it works once, until {issued.expires_at:%H:%M} UTC:\nSetup token: {issued.token}", file=sys.stderr,
               flush=True)
 
 

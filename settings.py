@@ -169,21 +169,29 @@ def production_problems(settings: Settings, *, sso: bool) -> list[str]:
              "every account (password spraying)")):
         if value == 0:
             problems.append(f"{name}=0 leaves {what}. Set a limit (or leave it unset for the default).")
-    if sso:
-        if not settings.sso_domains:
-            problems.append("Single sign-on is configured but SSO_DOMAINS is empty: any address the identity "
-                            "provider verifies (with a public provider, anyone) could sign on. Set SSO_DOMAINS to "
-                            "your organisation's e-mail domains, e.g. SSO_DOMAINS='[\"example.com\"]'")
-        domains = {d.lower().lstrip("@") for d in settings.sso_domains}
-        for name, entries in (("SSO_ADMINS", settings.sso_admins), ("SSO_TRAINERS", settings.sso_trainers)):
-            outside = [e for e in entries if "@" in e and domains and e.rsplit("@", 1)[1].lower() not in domains]
-            if outside:
-                problems.append(f"{name} names {', '.join(outside)}, outside SSO_DOMAINS: that address can never "
-                                "sign on here (a typo, or a missing domain).")
-        if settings.trainer_scope == "team" and not settings.sso_team_claim:
-            problems.append("TRAINER_SCOPE=team with single sign-on needs SSO_TEAM_CLAIM (the identity-token claim "
-                            "naming the team): without it no one who signs on has a team, and trainers see nobody.")
+    if sso and not settings.sso_domains:
+        problems.append("Single sign-on is configured but SSO_DOMAINS is empty: any address the identity "
+                        "provider verifies (with a public provider, anyone) could sign on. Set SSO_DOMAINS to "
+                        "your organisation's e-mail domains, e.g. SSO_DOMAINS='[\"example.com\"]'")
     return problems
+
+
+def production_warnings(settings: Settings, *, sso: bool) -> list[str]:
+    """What production starts with but the log should question: settings that are valid in some setups and a
+    mistake in most (printed by server.py at start)."""
+    if settings.environment != "production" or not sso:
+        return []
+    warnings = []
+    domains = {d.lower().lstrip("@") for d in settings.sso_domains}
+    for name, entries in (("SSO_ADMINS", settings.sso_admins), ("SSO_TRAINERS", settings.sso_trainers)):
+        outside = [e for e in entries if "@" in e and domains and e.rsplit("@", 1)[1].lower() not in domains]
+        if outside:
+            warnings.append(f"{name} names {', '.join(outside)}, outside SSO_DOMAINS: unless that is a group's name "
+                            "in the groups claim, that person can never sign on here (a typo, or a missing domain).")
+    if settings.trainer_scope == "team" and not settings.sso_team_claim:
+        warnings.append("TRAINER_SCOPE=team with single sign-on and no SSO_TEAM_CLAIM: people who sign on have no "
+                        "team until an admin sets one on Settings, and their trainers do not see them until then.")
+    return warnings
 
 
 @lru_cache(maxsize=1)

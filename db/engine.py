@@ -26,6 +26,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20, pool_timeout: float = 10.0,
                 poolclass: type[Pool] | None = None) -> Engine:
     """An engine for ``url``; SQLite files get WAL, a busy timeout and foreign keys; PostgreSQL a lock timeout.
+    Errors never carry the statement's parameters (a password hash, someone's message) into a log or a page.
 
     The pool bounds how many connections one process holds; a request that finds none free within
     ``pool_timeout`` seconds fails (see ``poolclass`` for how the services turn that into a plain message)."""
@@ -38,12 +39,13 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20, pool_t
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **pooling)
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, hide_parameters=True,
+                               **pooling)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # A row lock held elsewhere is waited for at most as long as SQLite's busy timeout, then reported plainly.
     return create_engine(url, pool_pre_ping=True, connect_args={"options": f"-c lock_timeout={BUSY_TIMEOUT_MS}"},
-                         **pooling)
+                         hide_parameters=True, **pooling)
 
 
 _ENGINES: dict[tuple[Any, ...], Engine] = {}

@@ -233,7 +233,7 @@ def haproxy_config(layout: Layout) -> str:
 
 
 def _spawn(args: list[str], log: Path, env: dict[str, str] | None = None) -> int:
-    with log.open("ab") as out:
+    with open(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as out:  # it holds the setup token
         proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
     return proc.pid
@@ -270,7 +270,7 @@ def up(layout: Layout, *, fresh: bool = False, timeout: float = 180.0) -> Cluste
 
     cluster = Cluster(layout)
     logs = layout.state_dir / "logs"
-    logs.mkdir(exist_ok=True)
+    logs.mkdir(mode=0o700, exist_ok=True)
     for i, port in enumerate(layout.replica_ports, start=1):  # all at once: the migration lock orders them
         log = logs / f"r{i}.log"
         log.write_text("")

@@ -31,6 +31,7 @@ from services.auth import (
     limit_login,
     new_username,
 )
+from services.rate_limit import LOCAL
 from services.views import PracticeError
 from settings import Settings
 
@@ -60,10 +61,10 @@ class FirstRunService:
         self.work = Work(sessions)
         self.settings = settings
 
-    @property
-    def needs_token(self) -> bool:
-        """Whether the first admin needs a setup token (everywhere but development)."""
-        return self.settings.environment != "development"
+    def needs_token(self, client: str) -> bool:
+        """Whether the first admin needs a setup token: always in production; in development only from another
+        machine (``make run`` listens on every interface, so a laptop's colleagues could reach the form)."""
+        return self.settings.environment != "development" or client not in LOCAL
 
     def issue_token(self, now: datetime | None = None) -> IssuedToken | None:
         """A new setup token (stored as a hash), or None when accounts exist already."""
@@ -90,15 +91,16 @@ class FirstRunService:
         reserved = limit_login(self.sessions, self.settings, client, "(setup token)")
         username = new_username(username)
         check_new_password(password)
-        if self.needs_token and not (token or "").strip():
+        needs_token = self.needs_token(client)
+        if needs_token and not (token or "").strip():
             raise SetupRefused("Enter the setup token: the server printed it to its log when it started (or run "
                                "`python -m db setup-token` on the server).")
-        if self.needs_token and not self._valid(token or "", now or utcnow()):  # before the slow hash; no lock
+        if needs_token and not self._valid(token or "", now or utcnow()):  # before the slow hash; no lock
             self._refused(client)
             raise _invalid()
         password_hash = hash_password(password)
         try:
-            admin = self._create(username, password_hash, token, client, now)
+            admin = self._create(username, password_hash, token if needs_token else None, client, now)
         except SetupRefused:  # used meanwhile (rolled back: nothing was used up)
             self._refused(client)
             raise
@@ -114,7 +116,7 @@ class FirstRunService:
         with self.work() as uow:
             def change() -> User:
                 when = now or utcnow()
-                if self.needs_token and _digest(token or "") not in uow.users.use_setup_tokens(when):
+                if token is not None and _digest(token) not in uow.users.use_setup_tokens(when):
                     raise _invalid()
                 if uow.users.has_any():
                     raise AccountError("username", "The first admin account exists already: log in.")
@@ -122,7 +124,7 @@ class FirstRunService:
                                      password_hash=password_hash)
                 audit.append(uow.db, actor=username, action="user.created", subject_type="user", row=user)
                 audit.append_event(uow.db, actor=username, action="setup.first_admin", subject_type="setup",
-                                   subject_id=user.id, extra={"client": client[:64], "token": self.needs_token})
+                                   subject_id=user.id, extra={"client": client[:64], "token": token is not None})
                 return user
 
             return actor_of(uow.commit(change))

@@ -10,6 +10,7 @@ anyone guessing codes or passwords.
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +22,28 @@ from services.views import PracticeError
 
 WINDOW = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
+
+
+#: The client address of a request without one (Streamlit gives none for a connection to localhost).
+UNKNOWN = "unknown"
+#: Addresses of this machine: the one-click first admin of development is offered only to them.
+LOCAL = frozenset({UNKNOWN, "127.0.0.1", "::1"})
+
+
+def client_key(forwarded: str | None, connection: str | None) -> str:
+    """The address the limits count against: the *last* address of the balancer's header when one is configured
+    and present (a balancer that appends, as nginx and cloud balancers do, puts the address it saw last; whatever
+    the client wrote comes before it), else the connection's. IPv6 addresses count by their /64 network, which
+    one subscriber usually holds whole."""
+    last = forwarded.split(",")[-1].strip() if forwarded else ""
+    address = last or connection or UNKNOWN
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if parsed.version == 6 and not parsed.is_loopback:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
 
 
 class RateLimited(PracticeError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -11,6 +12,7 @@ from typing import TypeVar
 import streamlit as st
 
 from services import Actor, PracticeError, Services, build_services
+from services.rate_limit import UNKNOWN, client_key
 from settings import get_settings
 
 T = TypeVar("T")
@@ -123,13 +125,21 @@ def _through_navigation() -> None:
 
 
 def client_address() -> str:
-    """Who is asking, for the rate limits: the balancer's client header when configured (its first address),
-    else the connection's address."""
-    header = get_settings().client_ip_header
-    forwarded = st.context.headers.get(header) if header else None
-    if forwarded and forwarded.split(",")[0].strip():
-        return forwarded.split(",")[0].strip()[:64]
-    return st.context.ip_address or "unknown"
+    """Who is asking, for the rate limits (:func:`services.rate_limit.client_key`): the balancer's header when
+    ``CLIENT_IP_HEADER`` is configured, else the connection's address. In production a request without any address
+    (a proxy on this machine, and ``CLIENT_IP_HEADER`` unset) is said once in the log: every client would share one
+    count."""
+    settings = get_settings()
+    header = settings.client_ip_header
+    key = client_key(st.context.headers.get(header) if header else None, st.context.ip_address)
+    if key == UNKNOWN and settings.environment == "production" and not _WARNED:
+        _WARNED.append(True)
+        print("Warning: a request came without a client address (a proxy on this machine?): set CLIENT_IP_HEADER, "
+              "or every client shares one login and verify limit.", file=sys.stderr, flush=True)
+    return key
+
+
+_WARNED: list[bool] = []
 
 
 def public_page() -> None:

@@ -143,7 +143,7 @@ def _single_sign_on() -> None:
 
 def _first_admin() -> None:
     services = app_services()
-    needs_token = services.first_run.needs_token
+    needs_token = services.first_run.needs_token(client_address())
     st.subheader("Create the first admin account")
     if needs_token:
         st.caption("No accounts exist yet. To prove you run this server, enter the **setup token** it printed to "
@@ -151,8 +151,9 @@ def _first_admin() -> None:
                    "`python -m db setup-token` prints a new one, and `python -m db create-user` creates accounts "
                    "without it.")
     else:
-        st.warning("**Development mode** (`ENVIRONMENT=development`): whoever opens this page first becomes the "
-                   "admin, with no setup token. Set `ENVIRONMENT=production` on any server others can reach.",
+        st.warning("**Development mode** (`ENVIRONMENT=development`), on this machine: whoever opens this page "
+                   "first here becomes the admin, with no setup token (from another machine the form asks for the "
+                   "token in the server's log). Set `ENVIRONMENT=production` on any server others can reach.",
                    icon=":material/construction:")
         st.caption("The admin can then create trainee and trainer accounts on the Settings page (or with "
                    "`python -m db create-user`).")

@@ -227,7 +227,8 @@ def test_account_and_team_use_cases_need_one_connection(tmp_path: Any, database_
     """As tests/services/test_one_connection.py: a pool of one connection, no overflow, fails any nesting."""
     services = build_services(Settings(data_dir=tmp_path / "data", database_url=database_url, db_pool_size=1,
                                        db_pool_overflow=0, db_pool_timeout=2))
-    root = services.first_run.create_first_admin(username="root", password="password-root", token=None, client="t")
+    root = services.first_run.create_first_admin(username="root", password="password-root", token=None,
+                                                 client="127.0.0.1")
     north = services.teams.create(root, "Team North")
     ann = services.auth.create_user(SYSTEM, username="ann", role="trainee", password="password-ann", team="New")
     services.accounts.update(root, ann.id, full_name="Ann", role="trainer", team="team north")

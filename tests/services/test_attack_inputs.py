@@ -152,7 +152,7 @@ class World:
 
 
 def _first_admin(w: World, **given: str | None) -> Actor:
-    args: dict[str, Any] = {"username": "first", "password": "password-1", "token": None, "client": CLIENT} | given
+    args: dict[str, Any] = {"username": "first", "password": "password-1", "token": None, "client": "127.0.0.1"} | given
     return w.s.first_run.create_first_admin(**args)
 
 

@@ -108,12 +108,13 @@ def test_only_the_first_account_can_be_created_without_an_admin(settings: Settin
     services = build_services(settings)
     with pytest.raises(AccessDenied):
         services.auth.create_user(None, username="sneaky", role="admin", password="password-1")
-    first = services.first_run.create_first_admin(username="first", password="password-1", token=None, client="t")
+    first = services.first_run.create_first_admin(username="first", password="password-1", token=None,
+                                                  client="127.0.0.1")
     assert first.role == "admin"
     with pytest.raises(AccessDenied):
         services.auth.create_user(None, username="second", role="admin", password="password-1")
     with pytest.raises(AccountError, match="exists already"):
-        services.first_run.create_first_admin(username="second", password="password-1", token=None, client="t")
+        services.first_run.create_first_admin(username="second", password="password-1", token=None, client="127.0.0.1")
 
 
 def test_passwords_are_argon2_hashes_and_lockout_resets_on_success(settings: Settings) -> None:

@@ -35,7 +35,7 @@ def _actions(services: Services) -> list[str]:
 
 def test_production_refuses_the_form_without_the_token_and_accepts_it_once(production: Services) -> None:
     issued = production.first_run.issue_token()
-    assert issued is not None and production.first_run.needs_token
+    assert issued is not None and production.first_run.needs_token("127.0.0.1")
     for token in (None, "", "   ", "not-the-token", issued.token[:-1]):
         with pytest.raises(SetupRefused):
             production.first_run.create_first_admin(username="mallory", password="password-1", token=token,
@@ -115,8 +115,12 @@ def test_token_guesses_are_rate_limited_per_address(production: Services) -> Non
 
 def test_development_keeps_the_one_click_first_admin(settings: Settings) -> None:
     services = build_services(settings)
-    assert not services.first_run.needs_token
-    admin = services.first_run.create_first_admin(username="dev", password="password-1", token=None, client="t")
+    assert not services.first_run.needs_token("unknown")  # Streamlit gives no address for localhost
+    with pytest.raises(SetupRefused):  # a colleague on the same network, reaching the laptop's `make run`
+        services.first_run.create_first_admin(username="eve", password="password-1", token=None,
+                                              client="192.168.1.23")
+    admin = services.first_run.create_first_admin(username="dev", password="password-1", token=None,
+                                                  client="127.0.0.1")
     assert admin.role == "admin"
 
 

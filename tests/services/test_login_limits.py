@@ -180,3 +180,15 @@ def test_a_successful_login_gives_its_account_back_to_the_address(services: Serv
         services.auth.create_user(SYSTEM, username=f"pupil{i:02d}", role="trainee", password=f"pupil-{i:02d}-pw")
     for i in range(25):
         assert services.auth.login(f"pupil{i:02d}", f"pupil-{i:02d}-pw", client="198.51.100.1").id is not None
+
+
+def test_the_client_address_the_limits_count() -> None:
+    key = rate_limit.client_key
+    assert key(None, None) == "unknown" and key(None, "192.0.2.1") == "192.0.2.1"
+    # a balancer that appends (nginx, cloud balancers): what the client wrote first is not believed
+    assert key("6.6.6.6, 198.51.100.4", "10.0.0.2") == "198.51.100.4"
+    assert key("198.51.100.4", "10.0.0.2") == "198.51.100.4"  # HAProxy overwrites: one address
+    assert key(" ", "10.0.0.2") == "10.0.0.2"
+    # one IPv6 subscriber holds a /64: rotating within it does not give new allowances
+    assert key(None, "2001:db8:1:2::1") == key(None, "2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
+    assert key(None, "::1") == "::1" and key("not an address" * 10, None) == ("not an address" * 10)[:64]
