@@ -131,7 +131,9 @@ def client_address() -> str:
     count."""
     settings = get_settings()
     header = settings.client_ip_header
-    key = client_key(st.context.headers.get(header) if header else None, st.context.ip_address)
+    forwarded, connection = st.context.headers.get(header) if header else None, st.context.ip_address
+    key = client_key(forwarded if isinstance(forwarded, str) else None,  # strings only (AppTest has no request)
+                     connection if isinstance(connection, str) else None)
     if key == UNKNOWN and settings.environment == "production" and not _WARNED:
         _WARNED.append(True)
         print("Warning: a request came without a client address (a proxy on this machine?): set CLIENT_IP_HEADER, "
