@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,15 @@ def make_people(services: object) -> dict[str, object]:
         "tina": make(system, username="tina", role="trainer", password="password-3", team="red"),
         "root": make(system, username="root", role="admin", password="password-4"),
     }
+
+
+def room_in_window(seconds: float, *, hour: bool = False) -> None:
+    """Wait for the next minute (or hour) when fewer than ``seconds`` are left in this one, so that a test counting
+    requests against a fixed-window rate limit runs inside one window (the database's clock is this machine's)."""
+    import time
+    from datetime import datetime
+
+    now = datetime.now(UTC)
+    left = (60 - now.second - now.microsecond / 1e6) + (60 * (59 - now.minute) if hour else 0)
+    if left < seconds:
+        time.sleep(left + 0.2)
