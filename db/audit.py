@@ -160,31 +160,18 @@ def append(db: Session, *, actor: str, action: str, subject_type: str, row: Any,
     over every audited write, on both databases)."""
     db.add(row)
     db.flush()  # a new row gets its id, a changed one its new values, before they are fingerprinted
-    last = after if after is not None else db.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
-    payload = {"fingerprint": fingerprint(subject_type, row), **(extra or {})}
-    entry = AuditEntry(created_at=utcnow(), actor=actor[:60], action=action, subject_type=subject_type,
-                       subject_id=row.id, payload=json.dumps(payload, sort_keys=True, ensure_ascii=False),
-                       prev_hash=last or GENESIS)
-    entry.hash = entry_hash(entry)
-    db.add(entry)
-    db.flush()
-    return entry
+    return _chained(db, actor=actor, action=action, subject_type=subject_type, subject_id=row.id,
+                    payload={"fingerprint": fingerprint(subject_type, row), **(extra or {})}, after=after)
 
 
 def append_deletion(db: Session, *, actor: str, action: str, subject_type: str, row: Any,
                     after: str | None = None) -> AuditEntry:
     """Delete ``row`` in the caller's transaction, recording its last fingerprint as deleted (``verify`` then
     expects it gone). ``after`` as for :func:`append`."""
-    last = after if after is not None else db.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
     payload = {"fingerprint": fingerprint(subject_type, row), "deleted": True}
-    entry = AuditEntry(created_at=utcnow(), actor=actor[:60], action=action, subject_type=subject_type,
-                       subject_id=row.id, payload=json.dumps(payload, sort_keys=True, ensure_ascii=False),
-                       prev_hash=last or GENESIS)
-    entry.hash = entry_hash(entry)
     db.delete(row)
-    db.add(entry)
-    db.flush()
-    return entry
+    return _chained(db, actor=actor, action=action, subject_type=subject_type, subject_id=row.id, payload=payload,
+                    after=after)
 
 
 #: Subject types of events: entries that record something that happened (a login, a setup token's use) rather
@@ -198,10 +185,15 @@ def append_event(db: Session, *, actor: str, action: str, subject_type: str, sub
     newest entry; a concurrent audited write makes the caller's :meth:`UnitOfWork.commit` run the change again."""
     if subject_type not in EVENTS:
         raise ValueError(f"{subject_type!r} is not an event type")
-    last = db.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    return _chained(db, actor=actor, action=action, subject_type=subject_type, subject_id=subject_id, payload=extra)
+
+
+def _chained(db: Session, *, actor: str, action: str, subject_type: str, subject_id: int, payload: dict[str, Any],
+             after: str | None = None) -> AuditEntry:
+    """Add one entry to the caller's transaction, chained after ``after`` (default: the newest entry)."""
     entry = AuditEntry(created_at=utcnow(), actor=actor[:60], action=action, subject_type=subject_type,
-                       subject_id=subject_id, payload=json.dumps(extra, sort_keys=True, ensure_ascii=False),
-                       prev_hash=last or GENESIS)
+                       subject_id=subject_id, payload=json.dumps(payload, sort_keys=True, ensure_ascii=False),
+                       prev_hash=after if after is not None else chain_end(db))
     entry.hash = entry_hash(entry)
     db.add(entry)
     db.flush()

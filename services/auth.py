@@ -163,7 +163,7 @@ def limit_login(sessions: sessionmaker[Session], settings: Settings, client: str
     different accounts (``name``) tried per hour. Counting comes first, with atomic increments, so parallel
     requests cannot all pass on the same count; the caller releases the reservation when the login succeeds."""
     per_minute, per_hour = settings.login_attempts_per_minute, settings.login_accounts_per_hour
-    wait = rate_limit.hit(sessions, f"login:{client}", limit=per_minute) if per_minute else 0
+    wait = rate_limit.hit(sessions, f"login:{client}", limit=per_minute)
     if wait:
         raise RateLimited(f"Too many login attempts from your address: at most {per_minute} a minute. Try again "
                           f"in {wait} seconds.")
@@ -362,8 +362,7 @@ class AuthService:
 
     def _event(self, uow: UnitOfWork, action: str, user: User | Actor | None, client: str,
                change: Callable[[], None] | None = None, **extra: object) -> None:
-        """Commit ``change`` (if any) with one login audit event; a refusal also counts against the client
-        address's hourly limit of failures."""
+        """Commit ``change`` (if any) with one login audit event (chained again if another audited write won)."""
         payload = {"client": client[:64], **extra}
         actor, subject = (user.username, user.id or 0) if user is not None else ("anonymous", 0)
 

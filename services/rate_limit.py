@@ -95,7 +95,10 @@ def take_back(sessions: sessionmaker[Session], bucket: str, *, window: timedelta
 def hit(sessions: sessionmaker[Session], bucket: str, *, limit: int, now: datetime | None = None,
         window: timedelta = WINDOW) -> int:
     """Count one request of ``bucket``; 0 if it is within ``limit`` per window (a minute unless ``window`` is
-    :data:`HOUR`), else the seconds until the next window (the request is refused)."""
+    :data:`HOUR`), else the seconds until the next window (the request is refused). ``limit`` 0 is no limit:
+    nothing is counted (a setting only development accepts)."""
+    if limit <= 0:
+        return 0
     now = now or utcnow()
     if add(sessions, bucket, window=window, now=now) <= limit:
         return 0

@@ -97,7 +97,7 @@ class Certificates(HRReport):
             RateLimited: the client has used up this minute's checks (nothing was looked up).
         """
         limit = self.settings.verify_checks_per_minute  # 0: no limit (development only: production refuses it)
-        wait = rate_limit.hit(self.sessions, f"verify:{client}", limit=limit) if limit else 0
+        wait = rate_limit.hit(self.sessions, f"verify:{client}", limit=limit)
         if wait:
             raise RateLimited(f"Too many checks from your address: at most {limit} per minute. Try again in "
                               f"{wait} seconds.")
