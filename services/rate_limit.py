@@ -34,13 +34,17 @@ def client_key(forwarded: str | None, connection: str | None) -> str:
     """The address the limits count against: the *last* address of the balancer's header when one is configured
     and present (a balancer that appends, as nginx and cloud balancers do, puts the address it saw last; whatever
     the client wrote comes before it), else the connection's. IPv6 addresses count by their /64 network, which
-    one subscriber usually holds whole."""
+    one subscriber usually holds whole; an IPv4 client of a dual-stack server arrives IPv4-mapped
+    (``::ffff:192.0.2.1``) and counts as its IPv4 address, never as the mapped form's /64 (``::/64``, every IPv4
+    client at once)."""
     last = forwarded.split(",")[-1].strip() if forwarded else ""
     address = last or connection or UNKNOWN
     try:
         parsed = ipaddress.ip_address(address)
     except ValueError:
         return address[:64]
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
+        parsed = parsed.ipv4_mapped
     if parsed.version == 6 and not parsed.is_loopback:
         return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
     return str(parsed)

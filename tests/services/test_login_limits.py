@@ -195,3 +195,14 @@ def test_the_client_address_the_limits_count() -> None:
     # one IPv6 subscriber holds a /64: rotating within it does not give new allowances
     assert key(None, "2001:db8:1:2::1") == key(None, "2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
     assert key(None, "::1") == "::1" and key("not an address" * 10, None) == ("not an address" * 10)[:64]
+
+
+def test_ipv4_clients_of_a_dual_stack_server_count_apart() -> None:
+    """Streamlit reports an IPv4 client of a dual-stack server as an IPv4-mapped IPv6 address: each IPv4 client
+    keeps its own count (grouping the mapped form by /64 put every IPv4 client in ``::/64``)."""
+    key = rate_limit.client_key
+    assert key(None, "::ffff:127.0.0.1") == "127.0.0.1"
+    assert key(None, "::ffff:127.0.0.2") == "127.0.0.2"
+    assert key(None, "::ffff:198.51.100.7") != key(None, "::ffff:203.0.113.9")
+    assert key("::ffff:198.51.100.4", "::1") == "198.51.100.4"  # a balancer's header in the mapped form too
+    assert key(None, "::ffff:127.0.0.1") in rate_limit.LOCAL  # this machine, whichever form it arrives in
