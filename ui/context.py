@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -20,9 +21,34 @@ T = TypeVar("T")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
 
 
-@st.cache_resource(show_spinner=False)
-def app_services() -> Services:
-    return build_services(get_settings())
+class _ProcessServices:
+    """The process's one set of services, built on first use and kept for the life of the process.
+
+    Deliberately *not* in ``st.cache_resource``: any browser, logged in or not, can send Streamlit's clear-cache
+    message, and a cached set would then be rebuilt (migration check, persona catalog, past overrides) on the
+    next run of every page; a flood of those messages stalled the login page for everyone. Nothing a client
+    sends reaches this object. ``clear()`` is for tests that change the settings between apps.
+    """
+
+    def __init__(self) -> None:
+        self._built: Services | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> Services:
+        built = self._built
+        if built is None:
+            with self._lock:
+                if self._built is None:
+                    self._built = build_services(get_settings())
+                built = self._built
+        return built
+
+    def clear(self) -> None:
+        with self._lock:
+            self._built = None
+
+
+app_services = _ProcessServices()
 
 
 @dataclass
