@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from grading.rubric import load_rubric
+from personas import safe_yaml
 from personas.loader import yaml_line_of
 from signals import content_words
 
@@ -50,9 +51,9 @@ class Coaching(BaseModel):
 def parse_coaching(text: str, name: str) -> Coaching:
     """Validate one coaching file; ``ValueError`` names the file, the field and the YAML line."""
     try:
-        raw = yaml.safe_load(text)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except (yaml.YAMLError, RecursionError) as exc:  # RecursionError: nested thousands deep
+        raw = safe_yaml.load(text)
+        root = safe_yaml.compose(text)
+    except yaml.YAMLError as exc:  # also an alias or nesting too deep (personas/safe_yaml.py)
         mark = getattr(exc, "problem_mark", None)
         raise ValueError(f"{name}: YAML syntax error" + (f" at line {mark.line + 1}" if mark else "")) from None
     try:

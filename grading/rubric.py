@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
+from personas import safe_yaml
 from signals import SignalKind
 
 if TYPE_CHECKING:
@@ -127,8 +128,8 @@ def rubric_hash(rubric: Rubric) -> str:
 def parse_rubric(text: str, name: str = "rubric.yaml") -> Rubric:
     """Parse and validate a rubric; ``ValueError`` names the file and the field."""
     try:
-        raw = yaml.safe_load(text)
-    except (yaml.YAMLError, RecursionError) as exc:  # RecursionError: nested thousands deep
+        raw = safe_yaml.load(text)
+    except yaml.YAMLError as exc:  # also an alias or nesting too deep (personas/safe_yaml.py)
         mark = getattr(exc, "problem_mark", None)
         raise ValueError(f"{name}: YAML syntax error" + (f" at line {mark.line + 1}" if mark else "")) from exc
     try:

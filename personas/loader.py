@@ -11,6 +11,7 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from personas import safe_yaml
 from personas.schema import Persona
 
 M = TypeVar("M", bound=BaseModel)
@@ -86,12 +87,11 @@ def check_document(text: str, model: type[M], noun: str) -> tuple[M | None, tupl
     """Validate one YAML document (a persona, a rubric) against ``model``; every problem comes back tied to its
     field path (and YAML line)."""
     try:
-        raw = yaml.safe_load(text)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except (yaml.YAMLError, RecursionError) as exc:  # RecursionError: nested thousands deep
+        raw = safe_yaml.load(text)
+        root = safe_yaml.compose(text)
+    except yaml.YAMLError as exc:  # also an alias or nesting too deep (personas/safe_yaml.py)
         mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or \
-            ("nested too deeply to read" if isinstance(exc, RecursionError) else "cannot be parsed")
+        problem = getattr(exc, "problem", None) or "cannot be parsed"
         return None, (FieldError("(YAML syntax)", str(problem), mark.line + 1 if mark else None),)
     if not isinstance(raw, dict):
         found = "nothing" if raw is None else type(raw).__name__
@@ -112,7 +112,7 @@ def check_persona_text(text: str, *, expected_slug: str | None = None) -> Person
         return PersonaCheck(None, errors)
     if expected_slug is not None and persona.slug != expected_slug:
         return PersonaCheck(None, (FieldError("slug", f"'{persona.slug}' must match the file name '{expected_slug}'",
-                                              yaml_line_of(yaml.compose(text, Loader=yaml.SafeLoader),
+                                              yaml_line_of(safe_yaml.compose(text),
                                                            ("slug",))),))
     return PersonaCheck(persona)
 

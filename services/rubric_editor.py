@@ -25,6 +25,7 @@ from grading.agreement import CriterionAgreement, JudgedPair, agreement, newest_
 from grading.grader import grade
 from grading.rubric import Rubric, check_rubric_text, rubric_hash, same_text, with_version
 from grading.transcript import Line, Transcript
+from personas import safe_yaml
 from personas.loader import FieldError
 from services.access import can_read
 from services.auth import Actor
@@ -164,8 +165,8 @@ class RubricEditor:
     def form_values(self, text: str) -> dict[str, Any]:
         """``pass_mark``, and per criterion ``<id>.weight`` and ``<id>.level.<n>`` (the level's meaning)."""
         try:
-            data = yaml.safe_load(text)
-        except (yaml.YAMLError, RecursionError):  # RecursionError: nested thousands deep
+            data = safe_yaml.load(text)
+        except yaml.YAMLError:  # also an alias or nesting too deep
             return {}
         if not isinstance(data, dict):
             return {}
@@ -183,8 +184,8 @@ class RubricEditor:
         self._author(actor)
         self._size(text)
         try:
-            data = yaml.safe_load(text)
-        except (yaml.YAMLError, RecursionError):  # RecursionError: nested thousands deep
+            data = safe_yaml.load(text)
+        except yaml.YAMLError:  # also an alias or nesting too deep
             raise PracticeError("The YAML view has a syntax error: fix it there before using the form.") from None
         if not isinstance(data, dict):
             raise PracticeError("The YAML view does not hold a rubric: fix it there before using the form.")

@@ -24,6 +24,7 @@ from customer.scripted import ScriptedBackend
 from customer.state import CustomerState
 from customer.turn import CustomerTurn, DisputeTurn, make_engine, opening, step
 from db.repositories import Work
+from personas import safe_yaml
 from personas.loader import FieldError, PersonaCheck, check_persona_text, version_hash
 from services.auth import Actor
 from services.catalog import LiveCatalog
@@ -171,8 +172,8 @@ class ScenarioService:
         self._author(actor)
         self._size(yaml_text)
         try:
-            data = yaml.safe_load(yaml_text)
-        except (yaml.YAMLError, RecursionError):  # RecursionError: nested thousands deep
+            data = safe_yaml.load(yaml_text)
+        except yaml.YAMLError:  # also an alias or nesting too deep
             raise PracticeError("The YAML view has a syntax error: fix it there before using the form.") from None
         if not isinstance(data, dict):
             raise PracticeError("The YAML view does not hold a persona: fix it there before using the form.")
@@ -193,8 +194,8 @@ class ScenarioService:
     def form_values(yaml_text: str) -> dict[str, Any]:
         """The form fields' current values (missing ones are absent)."""
         try:
-            data = yaml.safe_load(yaml_text)
-        except (yaml.YAMLError, RecursionError):  # RecursionError: nested thousands deep
+            data = safe_yaml.load(yaml_text)
+        except yaml.YAMLError:  # also an alias or nesting too deep
             return {}
         values: dict[str, Any] = {}
         for path in FORM_FIELDS:
