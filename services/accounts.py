@@ -114,6 +114,21 @@ class AccountService:
 
             return _account(uow.commit(change), utcnow())
 
+    def unlock(self, actor: Actor, user_id: int) -> Account:
+        """Lift a lockout after failed logins (someone may be locking the account on purpose: the owner, who knows
+        the password, can log in at once). Recorded in the audit chain, with who did it."""
+        require_admin(actor, "unlock accounts")
+        with self.work() as uow:
+            def change() -> User:
+                user = self._user(uow, user_id)
+                uow.users.clear_failed_logins(user.id)
+                audit.append(uow.db, actor=actor.username, action="user.unlocked", subject_type="user", row=user)
+                return user
+
+            user = uow.commit(change)
+            uow.db.refresh(user)
+            return _account(user, utcnow())
+
     def reset_password(self, actor: Actor, user_id: int, password: str) -> Account:
         """Give a local account a new password (and lift a lockout). The hash is not in the audit fingerprint, but
         the reset is recorded in the chain, with who did it."""

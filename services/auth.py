@@ -140,9 +140,14 @@ def check_new_password(password: str) -> None:
         raise AccountError("password", f"Passwords are at most {MAX_PASSWORD} characters.")
 
 
-def _locked(left: timedelta) -> PracticeError:
-    minutes = max(1, round(left.total_seconds() / 60))
-    return PracticeError(f"Too many failed attempts: try again in {minutes} minute(s).")
+def refusal(settings: Settings) -> PracticeError:
+    """The one answer to a login that names no account, a wrong password, or a locked account: the same words and
+    the same work (one password hash) for all three, so that a guesser cannot tell a real username from a made-up
+    one by locking it. It says how the owner gets past a lockout someone else caused."""
+    return PracticeError(
+        f"Wrong username or password. After {settings.login_lockout_after} wrong passwords in a row an account "
+        f"is paused for {settings.login_lockout_minutes} minutes; if your password is right and you still cannot "
+        "log in, an admin can unlock your account (Settings, Accounts, Unlock).")
 
 
 @dataclass(frozen=True)
@@ -321,7 +326,7 @@ class AuthService:
         the account after ``login_lockout_after`` attempts in a row. Every attempt that is looked up leaves one audit
         event (``login.succeeded``, ``login.failed``, ``login.locked``) with the address; never the password, nor a
         name that is no account (people type passwords into the username field)."""
-        wrong = PracticeError("Wrong username or password.")
+        wrong = refusal(self.settings)
         limits = self.settings
         name = username.strip().lower()
         reserved = limit_login(self.sessions, limits, client, name[:100])
@@ -335,16 +340,19 @@ class AuthService:
             user_id, now = user.id, utcnow()
             until = now + timedelta(minutes=limits.login_lockout_minutes)
             if user.locked_until is not None and user.locked_until > now:
+                _hasher.hash(password)  # the work of a refused unknown name: the lock is not heard in the timing
                 self._event(uow, "login.locked", user, client, reason="account locked")
-                raise _locked(user.locked_until - now)
+                raise wrong
             tries, locked = uow.commit(lambda: uow.users.count_login_try(user_id))  # before the slow check
             if locked is not None and locked > now:  # a parallel guess locked it since
+                _hasher.hash(password)
                 self._event(uow, "login.locked", user, client, reason="account locked")
-                raise _locked(locked - now)
+                raise wrong
             if tries > limits.login_lockout_after:  # parallel guesses beyond the limit: this one locks it
+                _hasher.hash(password)
                 self._event(uow, "login.locked", user, client, lambda: uow.users.lock(user_id, until=until),
                             reason="too many attempts at once")
-                raise _locked(until - now)
+                raise wrong
             try:
                 _hasher.verify(user.password_hash, password)
             except (VerificationError, InvalidHashError):

@@ -169,7 +169,26 @@ def _change_forms(services: Services, actor: Actor, accounts: list[Account], tea
         _outcome(form)
 
     _password_form(services, actor, picked)
+    _unlock_control(services, actor, picked)
     _disable_control(services, actor, picked)
+
+
+def _unlock_control(services: Services, actor: Actor, picked: Account) -> None:
+    """A lockout after failed logins can be someone else's doing (five wrong guesses lock any real account): the
+    owner asks an admin, who lifts it here."""
+    form = f"unlock-{picked.id}"
+    if picked.status != "locked":
+        _outcome(form)  # what an unlock just did
+        return
+
+    def unlock() -> None:
+        _act(form, lambda: f"Unlocked '{services.accounts.unlock(actor, picked.id).username}': they can log in "
+                           "with their password now.")
+
+    st.button(f"Unlock {picked.username}", icon=":material/lock_open:", on_click=unlock, key=_key(form, "go"),
+              help="Locked after failed logins. If the owner did not make them, someone may be guessing: the "
+                   "address limits still apply to them.")
+    _outcome(form)
 
 
 def _password_form(services: Services, actor: Actor, picked: Account) -> None:

@@ -183,7 +183,7 @@ def test_password_spraying_over_20_accounts_is_cut_off(people: Target, browser: 
         log_in(attacker, f"user{i:02d}", SPRAYED)
         said.append(_alert(attacker, "Wrong username or password.", "Too many failed logins"))
         attacker.reload()
-    assert said[:10] == ["Wrong username or password."] * 10
+    assert all(s.startswith("Wrong username or password.") for s in said[:10]) and len(set(said[:10])) == 1
     assert all(s.startswith("Too many failed logins from your address, on 10 different accounts") for s in said[10:])
     # ann, from her own address, is not held up by the attacker
     ann = _client(browser, "192.0.2.20")

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from db import audit
 from db.models import AuditEntry, User, utcnow
 from services import AccessDenied, Actor, PracticeError, RateLimited, Services, build_services, rate_limit
+from services.auth import refusal
 from settings import Settings
 from tests.conftest import room_in_window
 
@@ -47,7 +48,7 @@ def test_spraying_one_password_over_20_accounts_stops_at_the_hourly_limit(servic
             assert f"on {limit} different accounts this hour" in str(exc)
         except PracticeError as exc:
             outcomes.append("wrong")
-            assert str(exc) == "Wrong username or password."
+            assert str(exc) == str(refusal(services.auth.settings))
     assert outcomes == ["wrong"] * limit + ["limited"] * (20 - limit)
     # the right password from that address is refused too, before anything is looked up
     with pytest.raises(RateLimited):
@@ -103,13 +104,13 @@ def test_lockout_per_account_and_parallel_guesses_cannot_pass_it(services: Servi
         t.join(60)
     wrong = [e for e in _events(services) if e[0] == "login.failed" and e[2]["reason"] == "wrong password"]
     assert len(wrong) <= after  # only that many passwords were ever checked
-    assert "in" not in results and any(r.startswith("Too many failed attempts") for r in results)
+    assert "in" not in results and set(results) == {str(refusal(services.auth.settings))}
     with services.auth.sessions() as db:
         locked = db.scalar(select(User.locked_until).where(User.username == "ann"))
     assert locked is not None
     minutes = (locked - utcnow()).total_seconds() / 60
     assert services.auth.settings.login_lockout_minutes - 1 < minutes <= services.auth.settings.login_lockout_minutes
-    with pytest.raises(PracticeError, match="Too many failed attempts"):  # even the right password, meanwhile
+    with pytest.raises(PracticeError, match="Wrong username or password"):  # even the right password, meanwhile
         services.auth.login("ann", "password-ann", client="10.9.9.9")
 
 
@@ -140,7 +141,7 @@ def test_oversized_and_malformed_logins_are_refused_plainly(services: Services) 
                                ("ann\x00", "password-ann"), ("", ""), ("<script>", "x")):
         with pytest.raises(PracticeError) as refused:
             services.auth.login(username, password, client="192.0.2.50")
-        assert str(refused.value) == "Wrong username or password."
+        assert str(refused.value) == str(refusal(services.auth.settings))
 
 
 def test_hour_windows_count_apart(services: Services) -> None:
@@ -206,3 +207,27 @@ def test_ipv4_clients_of_a_dual_stack_server_count_apart() -> None:
     assert key(None, "::ffff:198.51.100.7") != key(None, "::ffff:203.0.113.9")
     assert key("::ffff:198.51.100.4", "::1") == "198.51.100.4"  # a balancer's header in the mapped form too
     assert key(None, "::ffff:127.0.0.1") in rate_limit.LOCAL  # this machine, whichever form it arrives in
+
+
+def test_a_locked_account_answers_like_an_unknown_name_and_an_admin_can_unlock_it(services: Services) -> None:
+    """Five wrong passwords lock a real account; a made-up name never locks. Both must answer alike (or a guesser
+    learns which names are real), and the owner, locked out on purpose by someone else, gets back in through an
+    admin's Unlock (the refusal says so)."""
+    ann = services.auth.create_user(SYSTEM, username="ann", role="trainee", password="password-ann")
+    root = services.auth.create_user(SYSTEM, username="root", role="admin", password="password-root")
+    for _ in range(services.auth.settings.login_lockout_after + 1):
+        for name in ("ann", "nobody"):
+            with pytest.raises(PracticeError) as refused:
+                services.auth.login(name, "wrong-guess", client="198.51.100.20")
+            assert str(refused.value) == str(refusal(services.auth.settings)), name
+    with pytest.raises(PracticeError) as refused:  # the owner, with the right password, while locked
+        services.auth.login("ann", "password-ann", client="192.0.2.7")
+    assert "an admin can unlock your account" in str(refused.value)
+    account = next(a for a in services.accounts.accounts(root) if a.id == ann.id)
+    assert account.status == "locked"
+    with pytest.raises(AccessDenied):
+        services.accounts.unlock(ann, ann.id)  # not for a trainee
+    assert services.accounts.unlock(root, ann.id).status == "active"
+    assert services.auth.login("ann", "password-ann", client="192.0.2.7").id == ann.id
+    with services.auth.sessions() as db:
+        assert db.scalar(select(AuditEntry.actor).where(AuditEntry.action == "user.unlocked")) == "root"
