@@ -6,7 +6,11 @@ Streamlit cannot set a cookie from a script, so a password login is remembered t
 * ``POST /auth/session`` with ``{"code": ...}`` (sent by the page right after a login) exchanges the one-time code
   for the HTTP-only login cookie;
 * ``POST /auth/logout`` (sent by the page after Log out) or a plain ``GET /auth/logout`` (which then goes to the
-  start page) revokes the cookie's login session and clears the cookie.
+  start page) revokes the cookie's login session and clears the cookie; from another site (a link, a form), both
+  are refused.
+
+Every response carries the security headers of server_security.py (no framing, images only from this server),
+Streamlit's metrics address answers 404, and the session-start message does not tell the versions or the path.
 
 app.py reads the cookie (``st.context.cookies``) when a browser session starts; see services/login_sessions.py.
 
@@ -23,12 +27,14 @@ import sys
 import streamlit as st
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from streamlit import config
 from streamlit.runtime.pages_manager import PagesManager
 
+from server_security import SecurityHeaders, hide_server_details
 from services import Services
 from services.login_sessions import COOKIE_NAME
 from settings import Settings, get_settings, production_problems, production_warnings
@@ -74,7 +80,7 @@ async def exchange_code(request: Request) -> Response:
 
 
 async def log_out(request: Request) -> Response:
-    if request.method == "POST" and not _same_origin(request):
+    if not _same_origin(request):  # a link or a form on another site must not log this browser out either
         return Response("cross-site request refused", status_code=403)
     value = request.cookies.get(COOKIE_NAME)
     if value:
@@ -132,7 +138,8 @@ _announce_first_run(_refuse_unsafe_settings())
 # from a dead one). Set before any browser session exists, the guess is never made.
 PagesManager.uses_pages_directory = False
 
-app = st.App("app.py", routes=[
+hide_server_details()
+app = st.App("app.py", middleware=[Middleware(SecurityHeaders)], routes=[
     Route(auth_path("session"), exchange_code, methods=["POST"]),
     Route(auth_path("logout"), log_out, methods=["GET", "POST"]),
 ])

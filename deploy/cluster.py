@@ -31,6 +31,8 @@ from pathlib import Path
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from server_security import CSP
+
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = Path(__file__).with_name("haproxy.cfg")
 #: HAProxy's sticky-session cookie: which replica holds this browser's Streamlit session.
@@ -229,7 +231,8 @@ def replica_env(layout: Layout, number: int) -> dict[str, str]:
 def haproxy_config(layout: Layout) -> str:
     servers = "\n".join(f"    server r{i} 127.0.0.1:{port} cookie r{i}"
                         for i, port in enumerate(layout.replica_ports, start=1))
-    return TEMPLATE.read_text().format(bind="127.0.0.1", port=layout.port, cookie=REPLICA_COOKIE, servers=servers)
+    return TEMPLATE.read_text().format(bind="127.0.0.1", port=layout.port, cookie=REPLICA_COOKIE, servers=servers,
+                                       csp=CSP)
 
 
 def _spawn(args: list[str], log: Path, env: dict[str, str] | None = None) -> int:

@@ -80,8 +80,26 @@ def log_out() -> None:
                 app_services().login_sessions.end(actor, state.login_session_id)
     ui.user_id, ui.session_id = None, None
     state.login_session_id, state.cookie_code, state.forget_cookie = None, None, True
+    forget_downloads()
     if st.user.to_dict().get("is_logged_in"):  # signed on through the identity provider: drop its cookie too
         st.logout()
+
+
+def forget_downloads() -> None:
+    """Delete the exports this browser could download until now, so that their ``/media/...`` addresses answer
+    404 the moment it logs out (Streamlit would keep serving them, to anyone with the address, until two more
+    script runs anywhere had passed).
+
+    This run started by dropping the page's references to its files (the Log out button runs before any page), so
+    they are orphans now; Streamlit deletes an orphaned download on its second pass (the first only marks it, so
+    that a click in flight still lands). Other browsers' files on their screens are referenced and stay."""
+    from streamlit import runtime
+
+    if not runtime.exists():  # AppTest and bare scripts: no media files
+        return
+    files = runtime.get_instance().media_file_mgr
+    files.remove_orphaned_files()
+    files.remove_orphaned_files()
 
 
 def _remember(actor: Actor) -> None:
