@@ -2,6 +2,11 @@
 
 The storage layer knows the raw rows (sessions, messages, grades and their overrides); the service layer adds
 per-session keys it decides (the score of record, per-criterion levels, team) through ``extra``.
+
+Every CSV the app writes (these exports, the scores, campaign, calibration and analytics downloads) goes through
+:func:`csv_text`, whose cells pass :func:`spreadsheet_safe`: a text a spreadsheet would run as a formula (CSV
+injection) is written with a leading ``'``. They live here, the lowest layer that writes CSV, so that the
+``python -m db`` CLI and the services share them (layers only import downwards); JSON keeps the exact text.
 """
 
 from __future__ import annotations
@@ -9,13 +14,63 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from numbers import Number
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from db.repositories.grades import GradeRepository
 from db.repositories.sessions import SessionRepository
+
+#: What makes a spreadsheet read a cell as a formula: OWASP's list (= + - @, tab, carriage return) and the
+#: full-width forms of the four signs (some locales' spreadsheets convert them).
+FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """``value`` as a CSV cell no spreadsheet runs: a text starting with a formula character (also after leading
+    whitespace, which some spreadsheets skip) gets a leading ``'`` (OWASP's CSV-injection advice). Typed numbers
+    (a score of -3, a negative kappa) and None pass through unchanged, so they stay numbers in the file."""
+    if value is None or isinstance(value, Number):
+        return value
+    text = value if isinstance(value, str) else str(value)
+    if text[:1] in FORMULA_STARTS or text.lstrip()[:1] in FORMULA_STARTS:
+        return "'" + text
+    return value
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Mapping[str, object] | Sequence[object]], *,
+             lineterminator: str = "\n") -> str:
+    """The one CSV writer of every export: a header line, then one line per row (a mapping by column name,
+    missing ones empty, or a sequence in column order), every cell (the header's too) through
+    :func:`spreadsheet_safe`.
+
+    The csv module's minimal quoting quotes only the characters of ``lineterminator``: a bare CR in a ``\n``
+    file would be left unquoted, and a spreadsheet would start a new row (and a formula) after it. A row with a
+    line break the terminator does not cover is therefore written with every text cell quoted."""
+    buffer = io.StringIO()
+    plain = csv.writer(buffer, lineterminator=lineterminator)
+    quoted = csv.writer(buffer, lineterminator=lineterminator, quoting=csv.QUOTE_NONNUMERIC)
+    uncovered = tuple(ch for ch in "\r\n" if ch not in lineterminator)
+    columns = set(header)
+
+    def write(cells: Iterable[object]) -> None:
+        safe = [spreadsheet_safe(cell) for cell in cells]
+        breaks = any(isinstance(cell, str) and ch in cell for cell in safe for ch in uncovered)
+        (quoted if breaks else plain).writerow(safe)
+
+    write(header)
+    for row in rows:
+        if isinstance(row, Mapping):
+            unknown = row.keys() - columns
+            if unknown:
+                raise ValueError(f"cells without a column: {sorted(unknown)}")
+            write(row.get(name, "") for name in header)
+        else:
+            write(row)
+    return buffer.getvalue()
+
 
 CSV_COLUMNS = ["session_id", "persona", "user", "mode", "difficulty", "started_at", "seq", "role",
                "content", "frustration", "created_at"]
@@ -64,16 +119,15 @@ def export_json(db: Session, ids: Sequence[int] | None = None,
 def export_csv(db: Session, ids: Sequence[int] | None = None,
                extra: Mapping[int, Mapping[str, Any]] | None = None, extra_columns: Sequence[str] = ()) -> str:
     """One row per message; ``extra_columns`` (filled from ``extra``) repeat per-session values on each row."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=[*CSV_COLUMNS, *extra_columns], lineterminator="\n")
-    writer.writeheader()
-    for s in sessions_as_dicts(db, ids):
-        session_values = {c: (extra or {}).get(s["id"], {}).get(c, "") for c in extra_columns}
-        for m in s["messages"]:
-            writer.writerow({
-                "session_id": s["id"], "persona": s["persona"], "user": s["user"], "mode": s["mode"],
-                "difficulty": s["difficulty"], "started_at": s["started_at"], "seq": m["seq"],
-                "role": m["role"], "content": m["content"], "frustration": m["frustration"],
-                "created_at": m["created_at"], **session_values,
-            })
-    return buffer.getvalue()
+    def rows() -> Iterable[dict[str, Any]]:
+        for s in sessions_as_dicts(db, ids):
+            session_values = {c: (extra or {}).get(s["id"], {}).get(c, "") for c in extra_columns}
+            for m in s["messages"]:
+                yield {
+                    "session_id": s["id"], "persona": s["persona"], "user": s["user"], "mode": s["mode"],
+                    "difficulty": s["difficulty"], "started_at": s["started_at"], "seq": m["seq"],
+                    "role": m["role"], "content": m["content"], "frustration": m["frustration"],
+                    "created_at": m["created_at"], **session_values,
+                }
+
+    return csv_text([*CSV_COLUMNS, *extra_columns], rows())

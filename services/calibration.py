@@ -9,13 +9,12 @@ descriptions) is unchanged: only a criterion that was changed starts earning tru
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +27,7 @@ from grading.rubric import Criterion, Rubric
 from services.access import can_read, require
 from services.auth import Actor
 from services.catalog import LiveCatalog
+from services.export import csv_text
 from services.permissions import Permission
 from services.permissions import require as require_permission
 from services.rubrics import LiveRubric
@@ -55,15 +55,16 @@ class AgreementTable:
                 "criteria": [c.contract() for c in self.criteria]}
 
     def csv(self) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["rubric_version", "criterion", "name", "judged", "kappa", "exact", "trusted",
-                         "not_applicable", "confusion (grader rows 0-3 x trainer columns 0-3)"])
-        for c in self.criteria:
-            writer.writerow([self.rubric_number, c.id, c.name, c.judged, "" if c.kappa is None else f"{c.kappa:.4f}",
-                             "" if c.exact is None else f"{c.exact:.4f}", "yes" if c.trusted else "no",
-                             c.not_applicable, json.dumps([list(r) for r in c.confusion])])
-        return out.getvalue()
+        """The Calibration page's download. Criterion names are written by trainers, so every cell goes through
+        :func:`csv_text`; kappa and exact are Decimals (numbers, 4 places) so a negative kappa stays a number."""
+        def fixed(value: float | None) -> Decimal | str:
+            return "" if value is None else Decimal(f"{value:.4f}")
+
+        return csv_text(["rubric_version", "criterion", "name", "judged", "kappa", "exact", "trusted",
+                         "not_applicable", "confusion (grader rows 0-3 x trainer columns 0-3)"],
+                        ([self.rubric_number, c.id, c.name, c.judged, fixed(c.kappa), fixed(c.exact),
+                          "yes" if c.trusted else "no", c.not_applicable, json.dumps([list(r) for r in c.confusion])]
+                         for c in self.criteria), lineterminator="\r\n")
 
 
 @dataclass(frozen=True)

@@ -4,17 +4,18 @@ decided score and pass, whether a trainer overrode it, and the level of every cr
 JSON keeps every key of the DESIGN.md contract and only adds ``team``, ``score``, ``passed``, ``overridden``,
 ``grade_status``, ``flags`` and ``criteria`` per session (and ``overrides`` per grade). CSV comes two ways:
 ``csv`` is one row per message with those session values repeated on each row (what ``python -m db export
---format csv`` prints), ``scores`` is one row per session.
+--format csv`` prints), ``scores`` is one row per session. Every CSV of the app is written by :func:`csv_text`
+(re-exported here from :mod:`db.export`), which neutralises spreadsheet formulas in text cells.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from typing import Any
 
+from db.export import csv_text as csv_text
 from db.export import export_csv, export_json
+from db.export import spreadsheet_safe as spreadsheet_safe
 from db.models import Grade, PracticeSession
 from db.repositories import UnitOfWork
 from services.scores import Decision, criterion_titles, decisions, yes_no
@@ -69,10 +70,6 @@ def export(uow: UnitOfWork, fmt: str, ids: Sequence[int] | None = None) -> str:
     flat = {s.id: _flat(s, team, decision(g)) for s, team, g in rows}
     if fmt == "csv":
         return export_csv(db, ids, flat, [*SESSION_COLUMNS, *level_columns()])
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=[*SCORE_COLUMNS, *level_columns()], lineterminator="\n")
-    writer.writeheader()
     order = {sid: n for n, sid in enumerate(ids)} if ids is not None else {}
-    for s, _, _ in sorted(rows, key=lambda r: order.get(r[0].id, r[0].id)):
-        writer.writerow(flat[s.id])
-    return buffer.getvalue()
+    ordered = sorted(rows, key=lambda r: order.get(r[0].id, r[0].id))
+    return csv_text([*SCORE_COLUMNS, *level_columns()], (flat[s.id] for s, _, _ in ordered))

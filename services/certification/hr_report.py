@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from statistics import mean
 
 from db.models import Attempt
 from db.repositories.grades import report_of
-from grading.rubric import parse_rubric
+from grading.rubric import parse_rubric, reading_stored
 from services.auth import Actor
 from services.certification.review import Review
 from services.certification.views import CSV_FIELDS, CampaignReport, CampaignRow, WeakSpot
+from services.export import csv_text
 
 
 class HRReport(Review):
@@ -44,8 +43,9 @@ class HRReport(Review):
                     for c in report_of(grade).criteria:
                         if c.level is not None:
                             levels.setdefault(c.id, []).append(c.level)
-            titles = {c.id: c.name for c in (parse_rubric(campaign.rubric_yaml) if campaign.rubric_yaml
-                                             else self.grading.rubric.current().rubric).criteria}
+            with reading_stored():  # a text frozen before the rubric had bounds
+                frozen = parse_rubric(campaign.rubric_yaml) if campaign.rubric_yaml else None
+            titles = {c.id: c.name for c in (frozen or self.grading.rubric.current().rubric).criteria}
             out.weak_spots = sorted((WeakSpot(cid, titles.get(cid, cid), round(mean(v), 2), len(v))
                                      for cid, v in levels.items()), key=lambda w: w.average_level)
             for user in assigned:
@@ -65,9 +65,6 @@ class HRReport(Review):
             return out
 
     def report_csv(self, actor: Actor, campaign_id: int) -> str:
+        """The report's rows as CSV (team names are typed by admins: formulas are neutralised)."""
         report = self.report(actor, campaign_id)
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(CSV_FIELDS))
-        writer.writeheader()
-        writer.writerows(row.csv_row() for row in report.rows)
-        return buffer.getvalue()
+        return csv_text(CSV_FIELDS, (row.csv_row() for row in report.rows), lineterminator="\r\n")
