@@ -4,7 +4,8 @@ Streamlit cannot set a cookie from a script, so a password login is remembered t
 ``st.App``, which ``streamlit run`` detects in this file):
 
 * ``POST /auth/session`` with ``{"code": ...}`` (sent by the page right after a login) exchanges the one-time code
-  for the HTTP-only login cookie;
+  for the HTTP-only login cookie, and the known-device cookie that logout keeps (a lockout after failed logins
+  does not stop a browser that has logged in to that account before);
 * ``POST /auth/logout`` (sent by the page after Log out) or a plain ``GET /auth/logout`` (which then goes to the
   start page) revokes the cookie's login session and clears the cookie; from another site (a link, a form), both
   are refused.
@@ -36,7 +37,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from server_security import SecurityHeaders, hide_server_details
 from services import Services
-from services.login_sessions import COOKIE_NAME
+from services.login_sessions import COOKIE_NAME, DEVICE_COOKIE_NAME, DEVICE_LIFETIME
 from settings import Settings, get_settings, production_problems, production_warnings
 from ui.context import app_services
 from ui.login import auth_path, cookie_path, sso_configured
@@ -76,6 +77,8 @@ async def exchange_code(request: Request) -> Response:
     response = Response(status_code=204, headers={"Cache-Control": "no-store"})
     response.set_cookie(COOKIE_NAME, cookie.value, max_age=cookie.max_age, path=cookie_path(), httponly=True,
                         samesite="lax", secure=_secure(request))
+    response.set_cookie(DEVICE_COOKIE_NAME, cookie.device, max_age=int(DEVICE_LIFETIME.total_seconds()),
+                        path=cookie_path(), httponly=True, samesite="lax", secure=_secure(request))
     return response
 
 

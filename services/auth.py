@@ -146,8 +146,9 @@ def refusal(settings: Settings) -> PracticeError:
     one by locking it. It says how the owner gets past a lockout someone else caused."""
     return PracticeError(
         f"Wrong username or password. After {settings.login_lockout_after} wrong passwords in a row an account "
-        f"is paused for {settings.login_lockout_minutes} minutes; if your password is right and you still cannot "
-        "log in, an admin can unlock your account (Settings, Accounts, Unlock).")
+        f"is paused for {settings.login_lockout_minutes} minutes, except in a browser that has logged in to it "
+        "before; if your password is right and you still cannot log in, an admin can unlock your account "
+        "(Settings, Accounts, Unlock).")
 
 
 @dataclass(frozen=True)
@@ -318,14 +319,18 @@ class AuthService:
             except IntegrityError:
                 raise AccountError("username", f"The username '{username}' is taken.") from None
 
-    def login(self, username: str, password: str, *, client: str = "unknown") -> Actor:
+    def login(self, username: str, password: str, *, client: str = "unknown", known_device: int | None = None) -> Actor:
         """The user's actor, or a refusal that does not say whether the username exists.
 
         Limits (see :class:`settings.Settings`): attempts per client address per minute and different accounts
         failed per address per hour (:class:`RateLimited`, counted before anything is looked up), and a lockout of
         the account after ``login_lockout_after`` attempts in a row. Every attempt that is looked up leaves one audit
         event (``login.succeeded``, ``login.failed``, ``login.locked``) with the address; never the password, nor a
-        name that is no account (people type passwords into the username field)."""
+        name that is no account (people type passwords into the username field).
+
+        ``known_device``: the account this browser logged in to before (its known-device cookie,
+        :meth:`services.login_sessions.LoginSessionService.known_device`); that account's lockout does not stop it,
+        so whoever locks an account on purpose does not lock out its owner. The password is checked all the same."""
         wrong = refusal(self.settings)
         limits = self.settings
         name = username.strip().lower()
@@ -339,16 +344,17 @@ class AuthService:
                 raise wrong
             user_id, now = user.id, utcnow()
             until = now + timedelta(minutes=limits.login_lockout_minutes)
-            if user.locked_until is not None and user.locked_until > now:
+            trusted = known_device is not None and known_device == user_id
+            if user.locked_until is not None and user.locked_until > now and not trusted:
                 _hasher.hash(password)  # the work of a refused unknown name: the lock is not heard in the timing
                 self._event(uow, "login.locked", user, client, reason="account locked")
                 raise wrong
             tries, locked = uow.commit(lambda: uow.users.count_login_try(user_id))  # before the slow check
-            if locked is not None and locked > now:  # a parallel guess locked it since
+            if locked is not None and locked > now and not trusted:  # a parallel guess locked it since
                 _hasher.hash(password)
                 self._event(uow, "login.locked", user, client, reason="account locked")
                 raise wrong
-            if tries > limits.login_lockout_after:  # parallel guesses beyond the limit: this one locks it
+            if tries > limits.login_lockout_after and not trusted:  # parallel guesses past the limit: this one locks
                 _hasher.hash(password)
                 self._event(uow, "login.locked", user, client, lambda: uow.users.lock(user_id, until=until),
                             reason="too many attempts at once")

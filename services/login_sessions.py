@@ -32,6 +32,12 @@ from settings import Settings
 
 #: The cookie's name (HttpOnly, SameSite=Lax, Path=/).
 COOKIE_NAME = "practice_login"
+#: The known-device cookie: this browser logged in to an account with its password before (kept after logout).
+#: A lockout after failed logins does not stop that browser, so a stranger who locks an account on purpose does
+#: not lock its owner out (OWASP's "device cookies"); the password is still checked.
+DEVICE_COOKIE_NAME = "practice_device"
+DEVICE_LIFETIME = timedelta(days=180)
+_DEVICE_SALT = "practice-known-device"
 #: How long the one-time code handed to the browser may wait to be exchanged for the cookie.
 CODE_LIFETIME = timedelta(minutes=2)
 _SALT = "practice-login-session"
@@ -56,6 +62,8 @@ class SessionCookie:
 
     value: str
     max_age: int
+    #: The known-device cookie's value for the same account (its life is :data:`DEVICE_LIFETIME`).
+    device: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,7 @@ class LoginSessionService:
         self.settings = settings
         self.lifetime = timedelta(days=settings.session_days)
         self._serializer = URLSafeTimedSerializer(session_secret(settings), salt=_SALT)
+        self._devices = URLSafeTimedSerializer(session_secret(settings), salt=_DEVICE_SALT)
 
     def open(self, actor: Actor) -> LoginTicket:
         """Start a login session for a user who has just proved who they are (password or first-admin form).
@@ -124,7 +133,21 @@ class LoginSessionService:
                 return None  # the same code exchanged twice at once (the unit of work is rolled back)
             uow.commit()
             value = self._serializer.dumps([row.id, token])
-            return SessionCookie(value, max(1, int((row.expires_at - now).total_seconds())))
+            return SessionCookie(value, max(1, int((row.expires_at - now).total_seconds())),
+                                 device=self._devices.dumps([row.user_id]))
+
+    def known_device(self, cookie: str | None) -> int | None:
+        """The account whose password this browser entered before (its known-device cookie), or None for no,
+        a forged, or an expired cookie. A read: nothing is looked up or stored."""
+        if not cookie or len(cookie) > 500:
+            return None
+        try:
+            payload = self._devices.loads(cookie, max_age=int(DEVICE_LIFETIME.total_seconds()))
+        except (BadSignature, ValueError, json.JSONDecodeError):
+            return None
+        if isinstance(payload, list) and len(payload) == 1 and type(payload[0]) is int:
+            return int(payload[0])
+        return None
 
     def resume(self, cookie: str) -> ResumedLogin:
         """Log a fresh browser session in from its cookie, or say (for the login form) why not."""

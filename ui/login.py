@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit import config
 
 from services import Actor, LoginRefused, PracticeError
-from services.login_sessions import COOKIE_NAME
+from services.login_sessions import COOKIE_NAME, DEVICE_COOKIE_NAME
 from settings import get_settings
 from ui.context import app_services, chat_ui, client_address
 
@@ -203,7 +203,8 @@ def _login() -> None:
         password = st.text_input("Password", type="password", max_chars=256)
         if st.form_submit_button("Log in", type="primary"):
             try:
-                actor = services.auth.login(username, password, client=client_address())
+                device = services.login_sessions.known_device(st.context.cookies.get(DEVICE_COOKIE_NAME))
+                actor = services.auth.login(username, password, client=client_address(), known_device=device)
             except PracticeError as exc:
                 st.error(str(exc))
                 return

@@ -224,3 +224,37 @@ def test_no_metrics_no_framing_no_versions(server: Server) -> None:
     assert (info.streamlit_version, info.python_version, info.server_os) == ("", "", "")
     assert msg.new_session.main_script_path == "app.py"
     assert str(Path.cwd()) not in msg.SerializeToString().decode(errors="replace")
+
+
+def test_a_stranger_locking_an_account_does_not_lock_out_its_owners_browser(server: Server, browser: Any) -> None:
+    """Five wrong passwords lock any real account (and the refusal reads exactly like an unknown name's). The
+    browser ann logged in with before keeps its known-device cookie after logging out, and gets in; a new browser
+    with her right password does not, and is told how to get past it."""
+    room_in_window(60)
+    ann = _page(browser, "192.0.2.31")
+    ann.goto(server.url())
+    log_in(ann, "ann", "ann-password-1")
+    ann.get_by_text("Logged in as ann (trainee)").wait_for(timeout=WAIT)
+    deadline = time.monotonic() + 30  # the page hands its one-time code over for the cookies
+    while not any(c["name"] == "practice_device" for c in ann.context.cookies()) and time.monotonic() < deadline:
+        ann.wait_for_timeout(200)
+    ann.get_by_role("button", name="Log out").click()
+    ann.get_by_role("button", name="Log in", exact=True).wait_for(timeout=WAIT)
+    stranger = _page(browser, "203.0.113.45")
+    stranger.goto(server.url())
+    said = []
+    for name in ("ann",) * 6 + ("nosuchuser",):
+        log_in(stranger, name, "Guess-2026")
+        said.append(stranger.locator('[data-testid="stAlertContainer"]').filter(
+            has_text="Wrong username or password").first.inner_text(timeout=WAIT))
+        stranger.reload()
+    assert len(set(said)) == 1 and "an admin can unlock your account" in said[0]
+    with create_engine(server.database_url).connect() as conn:
+        assert conn.execute(text("select locked_until from users where username = 'ann'")).scalar() is not None
+    other = _page(browser, "192.0.2.32")
+    other.goto(server.url())
+    log_in(other, "ann", "ann-password-1")
+    other.get_by_text("Wrong username or password").wait_for(timeout=WAIT)
+    ann.reload()
+    log_in(ann, "ann", "ann-password-1")
+    ann.get_by_text("Logged in as ann (trainee)").wait_for(timeout=WAIT)

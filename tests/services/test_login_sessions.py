@@ -9,7 +9,7 @@ import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from db.models import utcnow
-from services import AccessDenied, Actor, LoginRefused, Services, build_services
+from services import AccessDenied, Actor, LoginRefused, PracticeError, Services, build_services
 from services.login_sessions import session_secret
 from settings import Settings
 from tests.conftest import run_sql
@@ -192,3 +192,27 @@ def test_every_login_session_use_case_needs_one_connection(tmp_path: Path, datab
     single.login_sessions.end(ann, login_id)
     single.login_sessions.end_by_cookie(cookie)
     assert single.login_sessions.revoke_user(root, ann.id) == 0
+
+
+def test_a_browser_that_logged_in_before_is_not_locked_out_by_a_strangers_guesses(services: Services) -> None:
+    """Anyone can lock a real account with five wrong passwords; the owner's own browser (its known-device cookie,
+    set with the login cookie and kept after logout) still gets in with the right password. Another browser, a
+    cookie for another account, and a forged one do not."""
+    people = make_people(services)
+    ann, bob = people["ann"], people["bob"]
+    cookie = services.login_sessions.exchange(services.login_sessions.open(ann).code)
+    bobs = services.login_sessions.exchange(services.login_sessions.open(bob).code)
+    assert cookie is not None and bobs is not None
+    device = services.login_sessions.known_device(cookie.device)
+    assert device == ann.id
+    for device_cookie in (None, bobs.device, cookie.device[:-3] + "xyz", "garbage"):
+        assert services.login_sessions.known_device(device_cookie) in (None, bob.id)
+    for _ in range(services.auth.settings.login_lockout_after + 2):
+        with pytest.raises(PracticeError):
+            services.auth.login("ann", "a stranger's guess", client="203.0.113.66")
+    for other in (None, services.login_sessions.known_device(bobs.device)):
+        with pytest.raises(PracticeError, match="Wrong username or password"):  # locked: another browser
+            services.auth.login("ann", "password-ann", client="192.0.2.8", known_device=other)
+    with pytest.raises(PracticeError, match="Wrong username or password"):  # her browser, a wrong password
+        services.auth.login("ann", "not it", client="192.0.2.8", known_device=device)
+    assert services.auth.login("ann", "password-ann", client="192.0.2.8", known_device=device).id == ann.id
