@@ -5,12 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from personas import safe_yaml
 from signals import SignalKind
@@ -22,6 +26,49 @@ RUBRIC_PATH = Path(__file__).parent / "rubric.yaml"
 MAX_LEVEL = 3
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=600)]
 LevelNumber = Literal[0, 1, 2, 3]
+
+# -- bounds: what a published rubric may say ------------------------------------------------------------------------
+# Publishing refuses a rubric outside these (each a field error in the editor). A version stored before they existed
+# is still read (old grades and campaigns name it) but is not put in play: see ``services/rubrics.py``.
+#: Below 50 a chat passes with most of the rubric missed (``pass_mark: 0`` passed an insult); above 95 nobody passes.
+PASS_MARK_BOUNDS = (50, 95)
+#: Below 0.5 a criterion barely counts; above 5 one criterion outweighs the rest (the file uses 1 to 2).
+WEIGHT_BOUNDS = (0.5, 5.0)
+#: A critical error must fail the chat under every allowed pass mark, so its cap stays below the lowest one.
+MAX_CAP = PASS_MARK_BOUNDS[0] - 1
+#: More criteria than a trainee can read in one report (the file has 13).
+MAX_CRITERIA = 30
+
+_READING_STORED: ContextVar[bool] = ContextVar("reading_stored_rubric", default=False)
+N = TypeVar("N", int, float)
+
+
+@contextmanager
+def _stored(reading: bool) -> Iterator[None]:
+    token = _READING_STORED.set(reading)
+    try:
+        yield
+    finally:
+        _READING_STORED.reset(token)
+
+
+def reading_stored() -> AbstractContextManager[None]:
+    """Parse inside ``with reading_stored():`` to read a version stored before the bounds (they are not checked;
+    the structure still is): an old version stays readable for its grades and campaigns, never put in play."""
+    return _stored(True)
+
+
+def _out_of_bounds(message: str) -> PydanticCustomError:
+    return PydanticCustomError("rubric_bounds", message.replace("{", "{{").replace("}", "}}"))
+
+
+def _between(low: N, high: N, why: str) -> AfterValidator:
+    def check(value: N) -> N:
+        if not _READING_STORED.get() and not low <= value <= high:
+            raise _out_of_bounds(f"must be between {low:g} and {high:g}: {why}")
+        return value
+
+    return AfterValidator(check)
 
 
 class Strict(BaseModel):
@@ -76,7 +123,8 @@ class Criterion(Strict):
     name: Text
     source: Text
     description: Text
-    weight: Annotated[float, Field(gt=0, le=5)]
+    weight: Annotated[float, Field(gt=0, le=WEIGHT_BOUNDS[1]),
+                      _between(*WEIGHT_BOUNDS, "below it a criterion barely counts, above it one outweighs the rest")]
     applies: Applies
     evidence: EvidenceRule
     levels: dict[LevelNumber, Level]
@@ -99,15 +147,30 @@ class Critical(Strict):
     """A signal so serious that the overall score cannot exceed ``cap`` when any agent turn shows it."""
 
     kind: SignalKind
-    cap: Annotated[int, Field(ge=0, le=100)]
+    cap: Annotated[int, Field(ge=0, le=100), _between(0, MAX_CAP, f"stay below {PASS_MARK_BOUNDS[0]}, the lowest pass "
+                                                                   "mark, so that a critical error always fails")]
     why: Text
+
+
+def _sane_criteria(criteria: list[Criterion]) -> list[Criterion]:
+    """At most :data:`MAX_CRITERIA`, and one that always applies (or a chat could have nothing to grade)."""
+    if _READING_STORED.get():
+        return criteria
+    if len(criteria) > MAX_CRITERIA:
+        raise _out_of_bounds(f"at most {MAX_CRITERIA} criteria (this has {len(criteria)})")
+    if not any(c.applies.always for c in criteria):
+        raise _out_of_bounds("at least one criterion must apply always (applies: {always: true}), or a chat can "
+                             "have nothing to grade")
+    return criteria
 
 
 class Rubric(Strict):
     version: int
-    pass_mark: Annotated[int, Field(ge=0, le=100)]
+    pass_mark: Annotated[int, Field(ge=0, le=100), _between(*PASS_MARK_BOUNDS, "below it a chat passes with most of "
+                                                                               "the rubric missed, above it hardly "
+                                                                               "anyone passes")]
     critical: list[Critical] = []
-    criteria: Annotated[list[Criterion], Field(min_length=1)]
+    criteria: Annotated[list[Criterion], Field(min_length=1), AfterValidator(_sane_criteria)]
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Rubric:
@@ -145,6 +208,15 @@ def check_rubric_text(text: str) -> tuple[Rubric | None, tuple[FieldError, ...]]
     from personas.loader import check_document
 
     return check_document(text, Rubric, "rubric")
+
+
+@lru_cache(maxsize=64)
+def out_of_bounds(text: str) -> str | None:
+    """Why a stored version may not be put in play (the first problem, e.g. a pass mark below the bounds), or
+    None; the bounds are checked even inside :func:`reading_stored`."""
+    with _stored(False):
+        rubric, errors = check_rubric_text(text)
+    return None if rubric is not None else str(errors[0])
 
 
 def with_version(text: str, number: int) -> str:

@@ -1,5 +1,8 @@
 """Who may do what: one table of roles and permissions, one ``require(actor, Permission.X)``.
 
+Publishing the rubric is an admin's: a trainer drafts and tests it (``EDIT_RUBRIC``) and asks an admin to review
+and publish it (``PUBLISH_RUBRIC``), so that no single trainer changes how everyone is graded.
+
 Which chats and trainees a trainer may see (their team, or everyone with ``TRAINER_SCOPE=all``) is a scope, not a
 permission: :mod:`services.access` applies it on top of ``READ_TEAM_CHATS``.
 """
@@ -28,7 +31,8 @@ class Permission(StrEnum):
     SEE_EVERY_CAMPAIGN = "see every campaign"
     READ_TEAM_CHATS = "read their team's chats"
     SEE_CALIBRATION = "see how far the grader agrees with trainers"
-    EDIT_RUBRIC = "edit and publish the rubric"
+    EDIT_RUBRIC = "draft and test the rubric"
+    PUBLISH_RUBRIC = "publish a rubric"
     DECIDE_DISPUTES = "decide trainees' disputes"
 
 
@@ -39,7 +43,7 @@ _TRAINER = frozenset({
     Permission.DECIDE_DISPUTES,
 })
 _ADMIN = _TRAINER | {Permission.MANAGE_ACCOUNTS, Permission.MANAGE_TEAMS, Permission.SEE_SETTINGS,
-                     Permission.MANAGE_CAMPAIGNS, Permission.READ_EVERY_CHAT}
+                     Permission.MANAGE_CAMPAIGNS, Permission.READ_EVERY_CHAT, Permission.PUBLISH_RUBRIC}
 #: The role table. ``system`` is the operator's command-line tools and the app's own jobs.
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "trainee": frozenset(), "trainer": _TRAINER, "admin": frozenset(_ADMIN), "system": frozenset(Permission),

@@ -1,5 +1,7 @@
-"""Rubric authoring (trainers and admins): edit the rubric as a form or as YAML (one shared draft), test the draft on
-stored chats beside the published version, and publish it as a new version.
+"""Rubric authoring: trainers and admins edit the rubric as a form or as YAML (one shared draft) and test the draft on
+stored chats beside the published version; an admin publishes it as a new version (a trainer asks one to review the
+shared draft), so no single trainer changes how everyone is graded. A rubric outside the bounds of
+:mod:`grading.rubric` (pass mark, weights, caps) is refused field by field.
 
 The test grades each sampled chat twice with the same grader (deterministic evidence, no judge model), once with
 the published rubric and once with the draft, and shows how many pass/fail outcomes would flip. It also grades the
@@ -23,15 +25,15 @@ from db.models import PracticeSession
 from db.repositories import UnitOfWork, Work
 from grading.agreement import CriterionAgreement, JudgedPair, agreement, newest_per_chat
 from grading.grader import grade
-from grading.rubric import Rubric, check_rubric_text, rubric_hash, same_text, with_version
+from grading.rubric import Rubric, check_rubric_text, out_of_bounds, rubric_hash, same_text, with_version
 from grading.transcript import Line, Transcript
 from personas import safe_yaml
 from personas.loader import FieldError
 from services.access import can_read
-from services.auth import Actor
+from services.auth import AccessDenied, Actor
 from services.calibration import CalibrationService
 from services.grading import GradingService
-from services.permissions import Permission
+from services.permissions import Permission, may
 from services.permissions import require as require_permission
 from services.rubrics import LiveRubric, published
 from services.views import PracticeError
@@ -56,6 +58,10 @@ class VersionInfo:
     by: str
     created_at: datetime
     note: str | None
+    #: Whether new chats are graded with this version (the newest within the bounds).
+    in_play: bool = False
+    #: Why a version stored before the bounds is not put in play (its first problem), else None.
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,9 +137,15 @@ class RubricEditor:
     # -- versions and the draft -----------------------------------------------------------
     def versions(self, actor: Actor) -> list[VersionInfo]:
         self._author(actor)
+        playing = self.rubric.current().version
         with self.work() as uow:
-            return [VersionInfo(v.version, v.source, v.by_username, v.created_at, v.note)
-                    for v in uow.rubrics.versions()]
+            return [VersionInfo(v.version, v.source, v.by_username, v.created_at, v.note, v.version == playing,
+                                out_of_bounds(v.yaml_text)) for v in uow.rubrics.versions()]
+
+    @staticmethod
+    def may_publish(actor: Actor) -> bool:
+        """Whether the page offers publishing (an admin) or asks for an admin's review (a trainer)."""
+        return may(actor, Permission.PUBLISH_RUBRIC)
 
     def version_yaml(self, actor: Actor, version: int | None = None) -> str:
         self._author(actor)
@@ -269,8 +281,11 @@ class RubricEditor:
 
     # -- publishing -------------------------------------------------------------------------
     def publish(self, actor: Actor, text: str, note: str = "") -> VersionInfo:
-        """Publish ``text`` as the next version (new chats are graded with it from now on)."""
+        """Publish ``text`` as the next version (new chats are graded with it from now on): an admin's act."""
         self._author(actor)
+        if not self.may_publish(actor):
+            raise AccessDenied("Only an admin can publish a rubric: save your draft and ask an admin to review and "
+                               "publish it.")
         check = self.check(actor, text)
         if check.rubric is None:
             raise PracticeError(f"Fix the rubric before publishing it: {check.errors[0]}")
@@ -287,7 +302,7 @@ class RubricEditor:
                                               version=number)
                 audit.append(uow.db, actor=actor.username, action="rubric.published", subject_type="rubric", row=row)
                 uow.rubrics.delete_draft()
-                return VersionInfo(row.version, row.source, row.by_username, row.created_at, row.note)
+                return VersionInfo(row.version, row.source, row.by_username, row.created_at, row.note, True)
 
             try:
                 info = uow.commit(change)

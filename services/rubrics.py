@@ -4,10 +4,15 @@ At start-up the file is recorded as a version unless that exact text is already 
 the newest version is whichever was published last. New chats are graded with the newest version; every grade
 records its version (``GradeReport.rubric_number``); a campaign freezes the text of the version it opened with.
 Other processes see a publish within ``refresh_seconds``; the publishing process sees it at once.
+
+A version stored before the rubric had bounds (``grading.rubric.PASS_MARK_BOUNDS`` ...) and outside them is still
+read (its grades, calibration and export name it) but never put in play: the newest version within the bounds is,
+and the editor shows why. Start-up and grading keep working; an admin publishes a fixed version.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -17,8 +22,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import audit
-from db.repositories import Work
-from grading.rubric import RUBRIC_PATH, Rubric, parse_rubric, rubric_hash, same_text, with_version
+from db.models_calibration import RubricVersion
+from db.repositories import UnitOfWork, Work
+from grading.rubric import (
+    RUBRIC_PATH,
+    Rubric,
+    out_of_bounds,
+    parse_rubric,
+    reading_stored,
+    rubric_hash,
+    same_text,
+    with_version,
+)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -30,7 +47,9 @@ class Published:
 
 @lru_cache(maxsize=32)
 def _parsed(text: str, number: int) -> Rubric:
-    return parse_rubric(text).model_copy(update={"version": number})
+    """A stored version as it was published (read even when it predates the bounds)."""
+    with reading_stored():
+        return parse_rubric(text).model_copy(update={"version": number})
 
 
 def published(text: str, number: int) -> Published:
@@ -45,6 +64,7 @@ class LiveRubric:
         self._lock = threading.Lock()
         self._checked = 0.0
         self._current: Published | None = None
+        self._newest = 0  # the newest stored version when ``_current`` was chosen
         self._versions: dict[int, Published] = {}
         self.record_file()
 
@@ -79,11 +99,24 @@ class LiveRubric:
             row = uow.rubrics.latest()
             if row is None:  # nothing recorded (a database reset under a running process): the file
                 text = RUBRIC_PATH.read_text(encoding="utf-8")
-                self._current = published(text, parse_rubric(text).version)
-            elif self._current is None or self._current.version != row.version:
-                self._current = published(row.yaml_text, row.version)
+                self._current, self._newest = published(text, parse_rubric(text).version), 0
+            elif self._current is None or self._newest != row.version:
+                self._current, self._newest = self._in_play(uow, row), row.version
             self._checked = now
             return self._current
+
+    @staticmethod
+    def _in_play(uow: UnitOfWork, newest: RubricVersion) -> Published:
+        """The newest stored version within the bounds (the file's own version always is)."""
+        if out_of_bounds(newest.yaml_text) is None:
+            return published(newest.yaml_text, newest.version)
+        for row in uow.rubrics.versions():  # newest first
+            problem = out_of_bounds(row.yaml_text)
+            if problem is None:
+                return published(row.yaml_text, row.version)
+            log.warning("rubric version %s is outside the bounds and not put in play: %s", row.version, problem)
+        text = RUBRIC_PATH.read_text(encoding="utf-8")  # not reached: the file is recorded at start-up
+        return published(text, parse_rubric(text).version)
 
     def version(self, number: int) -> Published | None:
         """A published version (versions never change once stored, so each is read once per process)."""

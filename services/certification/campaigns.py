@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from db import audit
 from db.models import Campaign, CampaignAssignment, CampaignScenario, utcnow
 from db.repositories.campaigns import encode_minimums
-from grading.rubric import Rubric, parse_rubric, rubric_hash
+from grading.rubric import Rubric, parse_rubric, reading_stored, rubric_hash
 from personas.loader import version_hash
 from services.auth import Actor
 from services.certification.base import CertificationBase
@@ -22,8 +22,9 @@ from services.views import PracticeError
 def campaign_rubric(text: str, pass_mark: int) -> Rubric:
     """A campaign's frozen rubric with the campaign's pass mark: each chat graded in the campaign carries that mark
     (and the campaign's rubric version), so an override of a criterion later recomputes the chat's pass against the
-    campaign's mark, not the rubric file's."""
-    return parse_rubric(text).model_copy(update={"pass_mark": pass_mark})
+    campaign's mark, not the rubric file's. A text frozen before the rubric had bounds is still the campaign's."""
+    with reading_stored():
+        return parse_rubric(text).model_copy(update={"pass_mark": pass_mark})
 
 
 class Campaigns(CertificationBase):

@@ -3,6 +3,7 @@ check (rate-limited) and verification."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -29,23 +30,139 @@ def verify_address(public_url: str | None, code: str) -> str:
     return "Check it on the Verify certificate page of the practice app (no login needed)"
 
 
+#: Text keeps this far from the page's edge (mm): 6 mm inside the inner border drawn at 14 mm.
+TEXT_MARGIN = 20
+#: Where the text starts (mm from the top) when it fits, the highest it may start, and the lowest it may reach
+#: (the inner border is at 196 mm on A4 landscape).
+TOP, HIGHEST_TOP, BOTTOM = 42.0, 22.0, 190.0
+#: An overfull page scales every size and gap down in these steps, to at most this factor (a 7 pt name floor).
+SCALES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.45)
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One paragraph: shrunk from ``size`` towards ``floor`` to fit on one line, then wrapped at ``floor``."""
+
+    text: str
+    size: float
+    style: str = ""
+    gap: float = 4
+    color: tuple[int, int, int] = (30, 30, 30)
+    floor: float | None = None  # None: never shrunk (text we wrote, known to fit)
+
+
+@dataclass(frozen=True)
+class _Placed:
+    block: _Block
+    size: float
+    lines: tuple[str, ...]
+    gap: float
+
+    @property
+    def height(self) -> float:
+        return len(self.lines) * _leading(self.size) + self.gap
+
+
+def _leading(size: float) -> float:
+    """The line height (mm) for a font size (pt), as the certificate always had: half the size."""
+    return size * 0.5
+
+
+def _longest_prefix(pdf: FPDF, word: str, width: float) -> int:
+    """How many characters of ``word`` fit in ``width`` (at least one, so wrapping always moves on)."""
+    low, high = 1, len(word)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if pdf.get_string_width(word[:middle]) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _wrap(pdf: FPDF, text: str, width: float) -> list[str]:
+    """Lines of at most ``width`` at the current font: at spaces, and inside a word longer than a line."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if pdf.get_string_width(candidate) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        while pdf.get_string_width(word) > width:
+            cut = _longest_prefix(pdf, word, width)
+            lines.append(word[:cut])
+            word = word[cut:]
+        line = word
+    return [*lines, line] if line or not lines else lines
+
+
+def _place(pdf: FPDF, family: str, block: _Block, width: float, scale: float) -> _Placed:
+    """The block at ``scale``: its preferred size if it fits on one line, else the size that just fits (not below
+    the floor), else wrapped at the floor."""
+    size = block.size * scale
+    pdf.set_font(family, block.style, size)
+    natural = pdf.get_string_width(block.text)
+    if natural <= width or block.floor is None:
+        return _Placed(block, size, (block.text,), block.gap * scale)
+    floor = min(block.floor * scale, size)
+    fitting = int(size * width / natural * 2) / 2  # a string's width grows with the size: half-point steps
+    if fitting >= floor:
+        return _Placed(block, fitting, (block.text,), block.gap * scale)
+    pdf.set_font(family, block.style, floor)
+    return _Placed(block, floor, tuple(_wrap(pdf, block.text, width)), block.gap * scale)
+
+
+def _layout(pdf: FPDF, family: str, blocks: list[_Block], width: float) -> tuple[float, list[_Placed]]:
+    """Where the text starts and how each block is set: the first scale at which everything fits above
+    :data:`BOTTOM`; at the smallest, the longest blocks lose their last lines (ending in "…") until it fits."""
+    placed: list[_Placed] = []
+    for scale in SCALES:
+        placed = [_place(pdf, family, b, width, scale) for b in blocks]
+        total = sum(p.height for p in placed)
+        if total <= BOTTOM - HIGHEST_TOP:
+            return max(HIGHEST_TOP, min(TOP, BOTTOM - total)), placed
+    while sum(p.height for p in placed) > BOTTOM - HIGHEST_TOP:  # only text far longer than any stored name
+        index = max(range(len(placed)), key=lambda i: len(placed[i].lines))
+        cut = placed[index]
+        if len(cut.lines) == 1:
+            break
+        pdf.set_font(family, cut.block.style, cut.size)
+        last = cut.lines[-2]
+        while last and pdf.get_string_width(last + "…") > width:
+            last = last[:-1]
+        placed[index] = _Placed(cut.block, cut.size, (*cut.lines[:-2], last + "…"), cut.gap)
+    return HIGHEST_TOP, placed
+
+
 def render_certificate(*, holder: str, campaign: str, score: int, issued_at: datetime, code: str,
                        public_url: str | None = None) -> bytes:
+    """The certificate, one A4 landscape page. Names of any length stay inside the frame: shrunk down to a floor,
+    then wrapped (inside a word that has no space); an overfull page scales everything down."""
     pdf = FPDF(orientation="landscape", format="A4")
     pdf.set_auto_page_break(False)
+    pdf.set_margins(TEXT_MARGIN, TEXT_MARGIN, TEXT_MARGIN)
     pdf.add_page()
     regular, bold = UNICODE_FONTS
+    blocks = [
+        _Block("CERTIFICATE OF ACHIEVEMENT", 30, "B", 8, (40, 70, 120)),
+        _Block("This certifies that", 14, "", 6),
+        _Block(holder, 28, "B", 8, floor=16),
+        _Block("has passed the certification", 14, "", 4),
+        _Block(campaign, 20, "B", 8, floor=12),
+        _Block(f"with a score of {score} / 100 on {issued_at:%d %B %Y}", 14, "", 20),
+        _Block(f"Verification code: {code}", 13, "B", 3, (40, 70, 120), floor=9),
+        _Block(verify_address(public_url, code), 10, "", 0, (90, 90, 90), floor=7),
+    ]
     if regular.exists() and bold.exists():
         pdf.add_font("Body", "", str(regular))
         pdf.add_font("Body", "B", str(bold))
         family = "Body"
     else:
-        family = "Helvetica"
-
-        def latin(text: str) -> str:
-            return text.encode("latin-1", "replace").decode("latin-1")
-
-        holder, campaign = latin(holder), latin(campaign)
+        family = "Helvetica"  # Latin-1 only: anything else is printed as "?"
+        blocks = [replace(b, text=b.text.encode("latin-1", "replace").decode("latin-1")) for b in blocks]
     width = pdf.w
     pdf.set_draw_color(40, 70, 120)
     pdf.set_line_width(1.5)
@@ -53,22 +170,14 @@ def render_certificate(*, holder: str, campaign: str, score: int, issued_at: dat
     pdf.set_line_width(0.4)
     pdf.rect(14, 14, width - 28, pdf.h - 28)
 
-    def line(text: str, size: int, style: str = "", y_gap: float = 4,
-             color: tuple[int, int, int] = (30, 30, 30)) -> None:
-        pdf.set_font(family, style, size)
-        pdf.set_text_color(*color)
-        pdf.cell(0, size * 0.5, text, align="C", new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(y_gap)
-
-    pdf.set_y(42)
-    line("CERTIFICATE OF ACHIEVEMENT", 30, "B", 8, (40, 70, 120))
-    line("This certifies that", 14, "", 6)
-    line(holder, 28, "B", 8)
-    line("has passed the certification", 14, "", 4)
-    line(campaign, 20, "B", 8)
-    line(f"with a score of {score} / 100 on {issued_at:%d %B %Y}", 14, "", 20)
-    line(f"Verification code: {code}", 13, "B", 3, (40, 70, 120))
-    line(verify_address(public_url, code), 10, "", 0, (90, 90, 90))
+    top, placed = _layout(pdf, family, blocks, pdf.epw - 2 * pdf.c_margin)
+    pdf.set_y(top)
+    for p in placed:
+        pdf.set_font(family, p.block.style, p.size)
+        pdf.set_text_color(*p.block.color)
+        for text in p.lines:
+            pdf.cell(0, _leading(p.size), text, align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(p.gap)
     return bytes(pdf.output())
 
 

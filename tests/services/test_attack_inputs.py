@@ -259,11 +259,11 @@ CASES: dict[str, Case] = {
                                                        .apply_form(w.p["tina"], v, {"summary": "Calm."})), YAML),
     "scenario test chat: agent reply": Case(lambda w, v: w.s.scenarios.test_chat(
         w.p["tina"], w.persona(), difficulty="normal", agent_messages=[v]), limit=4000),
-    # pages/rubric.py (tina)
+    # pages/rubric.py (tina drafts and tests; root publishes)
     "rubric YAML form: check": Case(lambda w, v: _checked(w.s.rubrics.check(w.p["tina"], v)), YAML, 200_000),
     "rubric YAML form: save draft": Case(lambda w, v: w.s.rubrics.save_draft(w.p["tina"], v), YAML, 200_000,
                                          probe=lambda w: w.s.rubrics.draft(w.p["tina"])),
-    "rubric publish button: YAML": Case(lambda w, v: w.s.rubrics.publish(w.p["tina"], v), YAML, 200_000,
+    "rubric publish button: YAML": Case(lambda w, v: w.s.rubrics.publish(w.p["root"], v), YAML, 200_000,
                                         probe=lambda w: w.s.rubrics.versions(w.p["tina"])),
     "rubric test form: draft YAML": Case(lambda w, v: w.s.rubrics.test_draft(w.p["tina"], v, Sample()), YAML,
                                          200_000),
@@ -271,7 +271,7 @@ CASES: dict[str, Case] = {
         w.p["tina"], w.rubric(), Sample(last=v)), INTS),
     "rubric form tab: on the YAML view's text": Case(lambda w, v: (w.s.rubrics.form_values(v), w.s.rubrics
                                                      .apply_form(w.p["tina"], v, {"pass_mark": 70})), YAML),
-    "rubric publish: what changed": Case(lambda w, v: w.s.rubrics.publish(w.p["tina"], w.rubric(), note=v)),
+    "rubric publish: what changed": Case(lambda w, v: w.s.rubrics.publish(w.p["root"], w.rubric(), note=v)),
     "rubric form: level meaning": Case(lambda w, v: w.s.rubrics.save_draft(w.p["tina"], w.s.rubrics.apply_form(
         w.p["tina"], w.rubric(), {w.level: v})), setup=lambda w: w.level),
     "rubric form: pass mark (number)": Case(lambda w, v: w.s.rubrics.save_draft(w.p["tina"], w.s.rubrics.apply_form(

@@ -19,6 +19,13 @@ def test_trainees_may_nothing_trainers_more_admins_and_the_system_everything() -
     assert [a.is_staff for a in (ANN, TINA, ROOT, Actor.system())] == [False, True, True, True]
 
 
+def test_trainers_draft_and_test_the_rubric_but_only_admins_publish_it() -> None:
+    assert [may(a, Permission.EDIT_RUBRIC) for a in (ANN, TINA, ROOT)] == [False, True, True]
+    assert [may(a, Permission.PUBLISH_RUBRIC) for a in (ANN, TINA, ROOT, Actor.system())] == [False, False, True, True]
+    with pytest.raises(AccessDenied, match=r"^Only an admin can publish a rubric\.$"):
+        require(TINA, Permission.PUBLISH_RUBRIC)
+
+
 def test_a_refusal_names_who_may_and_what() -> None:
     with pytest.raises(AccessDenied, match=r"^Only trainers and admins can override a grade\.$"):
         require(ANN, Permission.OVERRIDE_GRADES)
