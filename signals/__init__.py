@@ -27,6 +27,7 @@ from signals.kinds import (
     SignalKind,
 )
 from signals.meaning import Item, Match, match_keywords, match_meaning
+from signals.normalise import normalise as _normalise
 from signals.rules import detect_rules
 from signals.semantic import detect_semantic, embed, score, threatens
 from signals.text import content_words, sentences
@@ -120,19 +121,25 @@ def detect(
 ) -> Detection:
     """Every signal in one agent message.
 
+    The detectors read the message with its disguises taken off ("1d10t", "c@lm d0wn", look-alike letters, letter
+    spacing, invisible characters: :func:`signals.normalise.normalise`); every signal's quote and offsets are in
+    ``text`` as written.
+
     Args:
         text: the agent's message, verbatim.
         previous_customer: the customer's message it answers (for recaps and for caving under a threat).
         policy: the persona's offer limits (for offers and concessions).
         max_sentence_words: longer sentences are reported as ``long_sentence``.
     """
+    seen = _normalise(text)
     loaded = _semantic()
     if loaded is None:
-        return detect_rules(text, previous_customer=previous_customer, policy=policy,
-                            max_sentence_words=max_sentence_words)
+        return seen.restore(detect_rules(seen.text, previous_customer=previous_customer, policy=policy,
+                                         max_sentence_words=max_sentence_words))
     encoder, classifiers = loaded
-    return detect_semantic(text, encoder=encoder, classifiers=classifiers, previous_customer=previous_customer,
-                           policy=policy, max_sentence_words=max_sentence_words)
+    return seen.restore(detect_semantic(seen.text, encoder=encoder, classifiers=classifiers,
+                                        previous_customer=previous_customer, policy=policy,
+                                        max_sentence_words=max_sentence_words))
 
 
 def match_item(text: str, items: Sequence[Item], negatives: Sequence[str] | None = None) -> Match | None:
@@ -178,7 +185,8 @@ def customer_threatens(text: str | None) -> bool:
 def leaning(text: str, labels: Sequence[str]) -> float:
     """The highest probability any sentence of ``text`` gets for any of ``labels``, below the classifiers' thresholds
     too: for low-stakes readings that may lean (a hint), never for a grade. In rules mode: 1.0 when the label's
-    exact-phrase rule matches, else 0.0."""
+    exact-phrase rule matches, else 0.0. Like ``detect``, it reads the message with its disguises taken off."""
+    text = _normalise(text).text
     loaded = _semantic()
     if loaded is None:
         rules = {"apology": patterns.APOLOGY, "acknowledgement": patterns.ACKNOWLEDGEMENT,
