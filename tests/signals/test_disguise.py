@@ -133,6 +133,23 @@ def test_heldout_disguises_are_read_and_ordinary_messages_gain_no_insult(mode: s
     assert set(figures.false_after) <= set(figures.false_before), figures.line("heldout", mode)
 
 
+#: ``stranger.jsonl``: 150 disguised insults and calm-downs and 110 hard negatives written by a helper that never saw
+#: this code or the other two files (briefed with the workshop material only), measured once and never tuned on.
+#: Measured: semantic 28 -> 99 of 150 read, rules 5 -> 81; false positives 8 and 9 before and after (messages that
+#: quote the customer's own insult, read as insults even when written plainly). Of the 51 the semantic reader still
+#: misses, about 35 are normalised to the plain words ("moron", "clueless", "relax") that it does not read as an
+#: insult or a "calm down" in that sentence even undisguised: a reader's vocabulary, not a disguise.
+STRANGER_RECALL = {"semantic": 0.63, "rules": 0.5}
+
+
+@pytest.mark.parametrize("mode", ["semantic", "rules"])
+def test_a_strangers_disguises_are_read_and_ordinary_messages_gain_no_insult(mode: str) -> None:
+    figures = measure("stranger", mode)
+    assert figures.recall_after >= STRANGER_RECALL[mode], figures.line("stranger", mode)
+    assert figures.read_after > 2 * figures.read_before, figures.line("stranger", mode)
+    assert set(figures.false_after) <= set(figures.false_before), figures.line("stranger", mode)
+
+
 # --- the normaliser itself ------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(
@@ -299,7 +316,7 @@ def test_a_strong_chat_ending_in_a_disguised_insult_is_capped_like_the_plain_one
 
 
 def main() -> None:
-    for name in ("tune", "heldout"):
+    for name in ("tune", "heldout", "stranger"):
         for mode in ("semantic", "rules"):
             figures = measure(name, mode)
             print(figures.line(name, mode))
