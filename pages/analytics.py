@@ -11,7 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from services import PracticeError
-from ui.context import app_services, or_stop, require_actor
+from services.export import csv_text
+from ui.context import app_services, or_stop, plain, require_actor
 
 services = app_services()
 actor = require_actor()
@@ -20,7 +21,9 @@ st.title("Analytics")
 
 def chart_with_data(chart: alt.Chart, data: pd.DataFrame, name: str) -> None:
     st.altair_chart(chart, use_container_width=True)
-    st.download_button(f"Download {name} (CSV)", data.to_csv(index=False), file_name=f"{name}.csv",
+    st.download_button(f"Download {name} (CSV)", csv_text([str(c) for c in data.columns],
+                                                          data.itertuples(index=False, name=None)),
+                       file_name=f"{name}.csv",
                        mime="text/csv", key=f"dl-{name}")
 
 
@@ -34,7 +37,7 @@ if choices is not None:  # staff are not trainees: they choose one of the traine
     trainee = st.selectbox("Trainee", choices.trainees, help="The trainees you may see.") if choices.trainees else None
 mine = or_stop(lambda: services.analytics.trainee(actor, trainee)) if trainee else None
 if trainee:
-    st.subheader(f"Trainee: {trainee}")
+    st.subheader(f"Trainee: {plain(trainee)}")
 if mine is None:
     st.info("No trainees in your scope yet.")
 elif not mine.trend:
@@ -73,7 +76,7 @@ if choices is not None:
     try:
         view = services.analytics.team(actor, team)
     except PracticeError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         st.stop()
     if not view.heatmap:
         st.info("No graded practice chats in this team yet.")

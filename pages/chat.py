@@ -7,7 +7,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from services import DIFFICULTIES, PracticeError, SessionView, TurnStream
-from ui.context import app_services, chat_ui, plain, require_actor, session_param
+from ui.context import app_services, chat_ui, id_param, plain, require_actor
 from ui.widgets import AVATARS, frustration_bar, mood, pin_to_top, stream_reply, transcript
 
 #: The chat box's widget key: a refused message is put back into it.
@@ -27,9 +27,10 @@ service = services.practice
 actor = require_actor()  # first: it may send a fresh session through app.py's navigation
 ui = chat_ui()
 if ui.session_id is None and "session" in st.query_params:
-    ui.session_id = session_param()
-    if ui.session_id is None:
-        ui.notice = "The link points to no chat."
+    address = id_param("session")
+    ui.session_id = address.value
+    if address.invalid:
+        ui.notice = address.not_found("chat")
 
 
 def open_session(session_id: int) -> None:
@@ -59,7 +60,7 @@ def persona_cards(difficulty: str) -> None:
                     try:
                         run_turn(service.start(actor, persona_slug=card.slug, difficulty=difficulty))
                     except PracticeError as exc:
-                        st.error(str(exc))
+                        st.error(plain(str(exc)))
 
 
 def sidebar(view: SessionView | None) -> str:
@@ -86,13 +87,13 @@ def sidebar(view: SessionView | None) -> str:
             try:
                 run_turn(service.start(actor, persona_slug=card.slug, difficulty=difficulty))
             except PracticeError as exc:
-                st.error(str(exc))
-        st.caption(f"Customer: {backend_label(service.settings.llm_backend, service.settings.customer_model)}")
+                st.error(plain(str(exc)))
+        st.caption(f"Customer: {plain(backend_label(service.settings.llm_backend, service.settings.customer_model))}")
         unfinished = service.unfinished(actor)
         if unfinished:
             st.subheader("Unfinished chats")
             for s in unfinished:
-                label = f"#{s.id} {s.persona_name} ({s.difficulty}, {s.turns} turns)"
+                label = f"#{s.id} {plain(s.persona_name)} ({s.difficulty}, {s.turns} turns)"
                 if st.button(label, key=f"resume-{s.id}", use_container_width=True):
                     open_session(s.id)
                     st.rerun()
@@ -151,7 +152,7 @@ def open_report(session_id: int) -> None:
 
 def refused(message: str, text: str, *, back_in_box: bool) -> None:
     """A message the service refused: say why, and lose nothing typed (back in the box, or shown to copy)."""
-    st.error(message)
+    st.error(plain(message))
     if not text.strip():
         return
     if back_in_box:
@@ -173,7 +174,7 @@ def end_chat(view: SessionView) -> None:
             try:
                 services.practice.end_and_grade(actor, view.id)
             except PracticeError as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 open_report(view.id)
 
@@ -207,7 +208,7 @@ def hint_box(view: SessionView) -> None:
         try:
             services.hints.hint(actor, view.id)
         except PracticeError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
         else:
             st.rerun()  # drawn again with the hint in place of the button
     if current is not None:
@@ -222,12 +223,13 @@ def chat(view: SessionView) -> None:
     # stale tab into a chat that has ended (where no box is drawn) is still answered.
     submitted = st.session_state.get(REPLY_KEY)
     text = submitted if isinstance(submitted, str) else None
-    st.subheader(view.persona_title if view.parties else f"{view.persona_name} · {view.persona_title}")
+    st.subheader(plain(view.persona_title) if view.parties else
+                 f"{plain(view.persona_name)} · {plain(view.persona_title)}")
     pin_to_top("frustration-meter")
     meter(view)
     # Below the meter: the pinned meter paints the strip above it (under Streamlit's header) over what sits there.
-    st.caption(f"Difficulty: {view.difficulty} · chat #{view.id} · trainee: {view.trainee} · "
-               f"customer: {backend_label(view.backend, view.model)}")
+    st.caption(f"Difficulty: {view.difficulty} · chat #{view.id} · trainee: {plain(view.trainee)} · "
+               f"customer: {plain(backend_label(view.backend, view.model))}")
     if view.rush_id is not None:
         note, back = st.columns([3, 1], vertical_alignment="center")
         note.caption(f":material/timer: One of the customers of rush hour #{view.rush_id}: their waiting clock runs "
@@ -243,7 +245,7 @@ def chat(view: SessionView) -> None:
             st.rerun()
     transcript(view.messages, branch=branch_at(view))
     if ui.notice:
-        st.warning(ui.notice)
+        st.warning(plain(ui.notice))
         ui.notice = None
     refusal = None
     if text is not None:
@@ -268,7 +270,7 @@ def chat(view: SessionView) -> None:
             try:
                 run_turn(service.start(actor, persona_slug=view.persona_slug, difficulty=view.difficulty))
             except PracticeError as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
         if new.button("Pick another customer", use_container_width=True):
             ui.session_id = None
             st.query_params.clear()
@@ -280,7 +282,7 @@ def chat(view: SessionView) -> None:
             try:
                 run_turn(service.retry(actor, view.id))
             except PracticeError as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
     if not view.awaiting_reply and view.mode == "practice":
         hint_box(view)
     end_chat(view)
@@ -329,9 +331,9 @@ current, problem = open_view()
 chosen_difficulty = sidebar(current)
 st.title("Difficult-customer practice")
 if problem:
-    st.error(problem)
+    st.error(plain(problem))
 if ui.notice and current is None:
-    st.warning(ui.notice)
+    st.warning(plain(ui.notice))
     ui.notice = None
 if current is None:
     st.write("Choose a customer below (or in the sidebar) and a difficulty. The customer reacts to what you "

@@ -8,7 +8,7 @@ import streamlit as st
 
 from services import HistoryItem
 from services.scores import yes_no
-from ui.context import app_services, chat_ui, or_stop, require_actor
+from ui.context import app_services, chat_ui, or_stop, plain, require_actor
 
 ENDED = {"resolved": "resolved", "walked_away": "customer walked away", "time": "ran out of turns",
          "agent_ended": "you ended it", None: "in progress"}
@@ -90,7 +90,7 @@ if certification:
     st.dataframe(rows(certification), hide_index=True, use_container_width=True, key="certification-chats")
 for i in items[:10]:
     cols = st.columns([3, 1, 1])
-    cols[0].write(f"#{i.session_id} {i.persona_name} ({i.difficulty})" + (f" · {aids(i)}" if aids(i) else ""))
+    cols[0].markdown(f"#{i.session_id} {plain(i.persona_name)} ({i.difficulty})" + (f" · {aids(i)}" if aids(i) else ""))
     if i.status == "ended" and cols[1].button("Report", key=f"report-{i.session_id}", use_container_width=True):
         st.switch_page("pages/report.py", query_params={"session": str(i.session_id)})
     if i.status == "active" and trainee == actor.username and cols[1].button(

@@ -9,23 +9,27 @@ import streamlit as st
 from grading.citations import readable
 from services import PracticeError
 from signals.text import shorten
-from ui.context import app_services, chat_ui, plain, require_actor, session_param
+from ui.context import app_services, chat_ui, id_param, plain, require_actor
 from ui.widgets import evidence_origin, transcript
 
 services = app_services()
 actor = require_actor()  # first: it may send a fresh session through app.py's navigation
 ui = chat_ui()
-session_id = session_param()
+address = id_param("session")
+session_id = address.value
 if session_id is None:
     st.title("Report")
-    st.info("Open a report from the chat or from *My progress*.")
+    if address.invalid:  # e.g. ?session=² or an id past the database's range: no query runs on it
+        st.error(plain(address.not_found("chat")))
+    else:
+        st.info("Open a report from the chat or from *My progress*.")
     st.stop()
 try:
     view = services.practice.get(actor, session_id)
     stored = services.grading.report_for(actor, session_id)
 except PracticeError as exc:
     st.title("Report")
-    st.error(str(exc))
+    st.error(plain(str(exc)))
     st.stop()
 report = stored.report
 own = view.trainee == actor.username
@@ -51,7 +55,7 @@ def shown(text: str) -> str:
 
 
 said = "you said" if own else "the trainee said"
-st.title("Your report" if own else f"Report: {view.trainee}")
+st.title("Your report" if own else f"Report: {plain(view.trainee)}")
 if own:
     try:
         seen = services.review.mark_comments_seen(actor, session_id)
@@ -61,8 +65,9 @@ if own:
         st.info(f"{seen} new {'comment' if seen == 1 else 'comments'} from your trainer on chat #{view.id}: "
                 "they are under their turn in *The conversation* below.", icon=":material/comment:")
 
-st.subheader(f"{' and '.join(p.name for p in view.parties) or view.persona_name} · {view.persona_title}")
-st.caption(f"Chat #{view.id} · {view.difficulty} · trainee: {view.trainee} · graded {stored.created_at:%Y-%m-%d %H:%M}")
+st.subheader(f"{plain(' and '.join(p.name for p in view.parties) or view.persona_name)} · {plain(view.persona_title)}")
+st.caption(f"Chat #{view.id} · {view.difficulty} · trainee: {plain(view.trainee)} · "
+           f"graded {stored.created_at:%Y-%m-%d %H:%M}")
 score, verdict, judge = st.columns(3)
 overridden = report.overridden
 score.metric("Overall" + (" (overridden)" if overridden else ""), f"{report.overall} / 100",
@@ -76,7 +81,7 @@ with verdict:
     st.caption(f"Pass mark {report.pass_mark}")
 with judge:
     j = report.judge
-    st.caption("Grader: deterministic evidence" + (f" + judge {j.model} ({j.status})" if j.model else ""))
+    st.caption("Grader: deterministic evidence" + (f" + judge {plain(j.model)} ({j.status})" if j.model else ""))
     st.caption(plain(report.combining_rule))
 if report.status == "needs_review":
     st.warning("This grade needs review: the judge model failed (" + plain(j.error or "unknown error") +
@@ -152,7 +157,7 @@ for c in report.criteria:
     level = "not applicable" if c.level is None else f"{c.level}/3"
     if c.override:
         level += " (overridden)"
-    with st.expander(f"{c.name} — {level}", expanded=False):
+    with st.expander(f"{plain(c.name)} — {level}", expanded=False):
         if c.level is None:
             st.caption("The conversation gave no opportunity for this; it does not count toward the score.")
         if c.override:
@@ -169,15 +174,15 @@ for c in report.criteria:
                         services.disputes.open(actor, session_id, c.id, why)
                         st.rerun()
                     except PracticeError as exc:
-                        st.error(str(exc))
+                        st.error(plain(str(exc)))
         if actor.is_staff and c.level is not None and st.button(
                 f"Confirm {c.level}/3", key=f"confirm-{c.id}",
                 help="You agree with this level: it counts towards the grader's measured agreement"):
             try:
                 services.calibration.confirm(actor, session_id, c.id)
-                st.toast(f"Confirmed {c.name} at {c.level}/3.")
+                st.toast(f"Confirmed {plain(c.name)} at {c.level}/3.")
             except PracticeError as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
         if actor.is_staff:
             with st.form(f"override-{c.id}"):
                 new_level = st.selectbox("Correct the level", [0, 1, 2, 3], index=c.level or 0, key=f"level-{c.id}")
@@ -188,7 +193,7 @@ for c in report.criteria:
                                                   reason=reason)
                         st.rerun()
                     except PracticeError as exc:
-                        st.error(str(exc))
+                        st.error(plain(str(exc)))
         if c.judge_reason:
             st.caption("Judge: " + plain(c.judge_reason))
         if not c.evidence:
@@ -215,7 +220,7 @@ if actor.is_staff:
                 services.review.comment(actor, session_id, turn=int(position or 1), body=body)
                 st.rerun()
             except PracticeError as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
     exemplar = st.toggle("Exemplar for the team", value=view.id in services.review.exemplar_ids(actor, [view.id]))
     if exemplar != (view.id in services.review.exemplar_ids(actor, [view.id])):
         services.review.mark_exemplar(actor, session_id, exemplar=exemplar)

@@ -1,13 +1,16 @@
-"""Rubric authoring (trainers and admins): a form and a YAML view of the rubric, a test of the draft on stored
-chats beside the published version, versions, publishing. The services check, test, store and authorize."""
+"""Rubric authoring: a form and a YAML view of the rubric, a test of the draft on stored chats beside the published
+version, versions (trainers and admins), publishing (admins; a trainer asks one to review the shared draft). The
+services check, test, store and authorize."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from grading.rubric import PASS_MARK_BOUNDS, WEIGHT_BOUNDS
 from services import PracticeError
 from services.rubric_editor import MAX_YAML_CHARS, Sample
 from ui.context import RubricEditorState, app_services, chat_ui, or_stop, plain, require_actor
@@ -20,12 +23,22 @@ ui = chat_ui()
 st.title("Rubric")
 versions = or_stop(lambda: rubrics.versions(actor))
 newest = versions[0]
+playing = next((v for v in versions if v.in_play), newest)
 if ui.notice:
     st.success(ui.notice)
     ui.notice = None
 if ui.rubric is None:
     ui.rubric = RubricEditorState(or_stop(lambda: rubrics.draft(actor)) or rubrics.version_yaml(actor))
 editor = ui.rubric
+
+
+def number(value: object) -> float:
+    """A form field's starting value: what the YAML holds when it is a finite number, else 0 (the check above
+    already names the field's problem)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0.0
+    clamped = float(min(max(value, -1e9), 1e9))  # a 5,000-digit integer would overflow a float
+    return clamped if math.isfinite(clamped) else 0.0
 
 
 def save(text: str) -> None:
@@ -40,10 +53,14 @@ def save(text: str) -> None:
 check = rubrics.check(actor, editor.text)
 published_text = rubrics.version_yaml(actor)
 unchanged = editor.text == published_text
-who = "from grading/rubric.yaml" if newest.source == "file" else f"by {plain(newest.by)}"
-st.caption(f"Published: version {newest.version} ({who}, {newest.created_at:%Y-%m-%d %H:%M}). "
+who = "from grading/rubric.yaml" if playing.source == "file" else f"by {plain(playing.by)}"
+for skipped in (v for v in versions if v.version > playing.version and v.problem):
+    st.warning(f"Version {skipped.version} breaks a rule a rubric must follow, likely published before the rule "
+               f"existed ({plain(skipped.problem or '')}): it is not used. New chats are graded with version "
+               f"{playing.version} until an admin publishes a fixed version.", icon=":material/warning:")
+st.caption(f"Published: version {playing.version} ({who}, {playing.created_at:%Y-%m-%d %H:%M}). "
            + ("You are looking at it." if unchanged else "You are editing a draft: trainees are graded with the "
-              "published version until you publish."))
+              "published version until the draft is published."))
 if check.rubric is None:
     st.error(f"{len(check.errors)} problem(s) to fix before testing or publishing:\n\n" + "\n".join(
         f"- `{e.field}`" + (f" (line {e.line})" if e.line else "") + f": {plain(e.message)}"
@@ -58,20 +75,25 @@ with form_tab:
     values = rubrics.form_values(editor.text)
     with st.form(f"rubric-form-{editor.revision}"):
         edited: dict[str, Any] = {"pass_mark": st.number_input(
-            "Pass mark (0-100)", value=int(values.get("pass_mark") or 0), step=1, key=f"pm-{editor.revision}")}
+            "Pass mark ({}-{})".format(*PASS_MARK_BOUNDS),
+            value=int(number(values.get("pass_mark"))), step=1, key=f"pm-{editor.revision}")}
         for message in by_field.get("pass_mark", []):
             st.error(plain(message), icon=":material/error:")
-        criteria = check.rubric.criteria if check.rubric else []
-        for index, c in enumerate(criteria):
-            with st.expander(f"{c.name} (`{c.id}`)"):
-                edited[f"{c.id}.weight"] = st.number_input("Weight", value=float(values.get(f"{c.id}.weight") or 0),
-                                                           step=0.5, key=f"w-{editor.revision}-{c.id}")
+        # the criteria as the YAML lists them, so that a weight out of bounds can be fixed here too
+        criteria = [key.removesuffix(".weight") for key in values if key.endswith(".weight")]
+        names = {c.id: c.name for c in check.rubric.criteria} if check.rubric else {}
+        for index, cid in enumerate(criteria):
+            shown_id = f"`{cid}`" if cid.isidentifier() else plain(cid)
+            with st.expander(f"{plain(str(names.get(cid, cid)))} ({shown_id})"):
+                edited[f"{cid}.weight"] = st.number_input("Weight ({:g}-{:g})".format(*WEIGHT_BOUNDS),
+                                                           value=number(values.get(f"{cid}.weight")),
+                                                           step=0.5, key=f"w-{editor.revision}-{cid}")
                 for message in by_field.get(f"criteria.{index}.weight", []):
                     st.error(plain(message), icon=":material/error:")
                 for n in range(4):
-                    edited[f"{c.id}.level.{n}"] = st.text_input(
-                        f"Level {n} means", value=str(values.get(f"{c.id}.level.{n}") or ""), max_chars=600,
-                        key=f"l-{editor.revision}-{c.id}-{n}")
+                    edited[f"{cid}.level.{n}"] = st.text_input(
+                        f"Level {n} means", value=str(values.get(f"{cid}.level.{n}") or ""), max_chars=600,
+                        key=f"l-{editor.revision}-{cid}-{n}")
         if not criteria:
             st.info("Fix the problems above in the YAML view to use the form.")
         if st.form_submit_button("Apply and save draft", disabled=not criteria):
@@ -137,7 +159,8 @@ with test_tab:
 
 with versions_tab:
     st.dataframe(pd.DataFrame([{"version": v.version, "source": v.source, "by": v.by,
-                                "published": v.created_at.strftime("%Y-%m-%d %H:%M"), "note": v.note or ""}
+                                "published": v.created_at.strftime("%Y-%m-%d %H:%M"), "note": v.note or "",
+                                "in play": "✓" if v.in_play else (v.problem or "")}
                                for v in versions]), hide_index=True)
     chosen = st.selectbox("Version", [v.version for v in versions], key="rubric-version")
     version_text = rubrics.version_yaml(actor, chosen)
@@ -150,11 +173,16 @@ with versions_tab:
 
 st.divider()
 tested = editor.tested == editor.text
-note = st.text_input("What changed (shown in the version list)", max_chars=500, key=f"rn-{editor.revision}")
+may_publish = rubrics.may_publish(actor)
+note = st.text_input("What changed (shown in the version list)", max_chars=500, key=f"rn-{editor.revision}") \
+    if may_publish else ""
 publish, discard = st.columns(2)
-if publish.button(f"Publish as version {newest.version + 1}", type="primary",
-                  disabled=check.rubric is None or unchanged or not tested,
-                  help="Test the draft on stored chats first." if not tested and not unchanged else None):
+if not may_publish:
+    publish.info("An admin publishes rubrics: ask one to review your draft (it is saved as the shared draft).",
+                 icon=":material/rate_review:")
+elif publish.button(f"Publish as version {newest.version + 1}", type="primary",
+                    disabled=check.rubric is None or unchanged or not tested,
+                    help="Test the draft on stored chats first." if not tested and not unchanged else None):
     try:
         info = rubrics.publish(actor, editor.text, note=note)
     except PracticeError as exc:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from services import DIFFICULTIES, PracticeError, RushReport, RushView
 from services.rush import DEFAULT_CUSTOMERS, MAX_CUSTOMERS, RushCustomer
-from ui.context import app_services, plain, require_actor
+from ui.context import app_services, id_param, plain, require_actor
 from ui.widgets import frustration_bar, mood, transcript
 
 services = app_services()
@@ -24,11 +24,6 @@ def clock(seconds: float) -> str:
 
 def reply_key(session_id: int) -> str:
     return f"rush-reply-{session_id}"
-
-
-def rush_param() -> int | None:
-    raw = st.query_params.get("rush")
-    return int(raw) if raw is not None and raw.isdigit() else None
 
 
 def open_rush(rush_id: int | None) -> None:
@@ -56,14 +51,14 @@ def start_form() -> None:
                 with st.spinner("Your customers are arriving…"):
                     started = rush.start(actor, chosen, difficulty=difficulty)
             except PracticeError as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 open_rush(started)
     running = rush.running(actor)
     if running:
         st.subheader("Unfinished rush hours")
         for r in running:
-            names = ", ".join(c.chat.persona_name for c in r.customers)
+            names = plain(", ".join(c.chat.persona_name for c in r.customers))
             if st.button(f"#{r.id}: {names} ({r.difficulty})", key=f"resume-{r.id}"):
                 open_rush(r.id)
 
@@ -108,7 +103,7 @@ def live(rush_id: int) -> None:
             written = rush.tick(actor, rush_id)
             view = rush.get(actor, rush_id)
         except PracticeError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
             return
         if written:
             st.rerun()
@@ -139,7 +134,7 @@ def running(view: RushView) -> None:
                "start a reply in a customer's tab; tell anyone you keep waiting what is happening and when you "
                "will be back.")
     live(view.id)
-    tabs = st.tabs([f"{c.chat.persona_name} · {status(c)}" for c in view.customers])
+    tabs = st.tabs([f"{plain(c.chat.persona_name)} · {status(c)}" for c in view.customers])
     for tab, customer in zip(tabs, view.customers, strict=True):
         chat = customer.chat
         with tab:
@@ -147,13 +142,13 @@ def running(view: RushView) -> None:
             transcript(chat.messages)
             refusal = st.session_state.pop(f"refused-{chat.id}", None)
             if refusal:
-                st.error(refusal)
+                st.error(plain(refusal))
             if chat.active:
                 limit = services.practice.settings.max_message_chars
                 st.chat_input(f"Reply to {chat.persona_name} (up to {limit:,} characters)", key=reply_key(chat.id),
                               disabled=chat.awaiting_reply)
             else:
-                st.info(f"{chat.persona_name}: {status(customer)}.")
+                st.info(f"{plain(chat.persona_name)}: {status(customer)}.")
     with st.popover("End rush hour and see the report"):
         st.write("End every chat still running? Each is graded on what you wrote so far.")
         if st.button("Yes, end rush hour", type="primary"):
@@ -161,7 +156,7 @@ def running(view: RushView) -> None:
                 with st.spinner("Grading each conversation…"):
                     rush.end(actor, view.id)
             except PracticeError as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 st.rerun()
 
@@ -199,14 +194,19 @@ def report(result: RushReport) -> None:
 
 
 st.title("Rush hour")
-rush_id = rush_param()
-if rush_id is None:
+address = id_param("rush")
+rush_id = address.value
+if address.invalid:  # e.g. ?rush=² or an id past the database's range: no query runs on it
+    st.error(plain(address.not_found("rush hour")))
+    if st.button("Start a rush hour"):
+        open_rush(None)
+elif rush_id is None:
     start_form()
 else:
     try:
         current = rush.get(actor, rush_id)
     except PracticeError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         if st.button("Start a rush hour"):
             open_rush(None)
     else:

@@ -48,7 +48,7 @@ def save(text: str) -> None:
     try:
         scenarios.save_draft(actor, editor.slug, text)
     except PracticeError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         st.stop()
 
 
@@ -74,16 +74,16 @@ with st.sidebar:
                 raise PracticeError(f"{upload.name} is {len(raw):,} bytes; the limit is {MAX_YAML_CHARS:,}.")
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            st.error(f"{upload.name} is not UTF-8 text: nothing was imported.")
+            st.error(f"{plain(upload.name)} is not UTF-8 text: nothing was imported.")
         except PracticeError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
         else:
             imported = scenarios.check(actor, text)
             slug = imported.persona.slug if imported.persona else upload.name.rsplit(".", 1)[0][:40]
             editor.replace(text, slug=slug, source="import")
             save(text)
-            ui.notice = (f"Imported {upload.name}. Check it, test it, then publish." if imported.persona else
-                         f"Imported {upload.name}: it has problems to fix before it can be published.")
+            ui.notice = (f"Imported {plain(upload.name)}. Check it, test it, then publish." if imported.persona else
+                         f"Imported {plain(upload.name)}: it has problems to fix before it can be published.")
             st.rerun()
 
 check = scenarios.check(actor, editor.text)
@@ -95,7 +95,7 @@ st.caption(f"Editing **{plain(editor.slug)}**" + (" (imported)" if editor.source
            + ". Changes are saved as a draft; trainees see them only once published.")
 if check.persona is None:
     st.error(f"{len(check.errors)} problem(s) to fix before publishing:\n\n" + "\n".join(
-        f"- `{e.field}`" + (f" (line {e.line})" if e.line else "") + f": {plain(e.message)}"
+        f"- `{e.field.replace('`', '')}`" + (f" (line {e.line})" if e.line else "") + f": {plain(e.message)}"
         for e in check.errors[:20]))
 else:
     st.success("Valid: ready to test and publish.", icon=":material/check_circle:")
@@ -136,7 +136,7 @@ with form_tab:
             try:
                 editor.replace(scenarios.apply_form(actor, editor.text, edited))
             except PracticeError as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 save(editor.text)
                 st.rerun()
@@ -163,7 +163,7 @@ with test_tab:
             chat = scenarios.test_chat(actor, editor.text, difficulty=str(difficulty),
                                        agent_messages=editor.test_messages)
         except PracticeError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
         else:
             for turn in chat.turns:
                 icon = ":material/support_agent:" if turn.role == "agent" else ":material/person:"
@@ -213,7 +213,7 @@ if publish.button(f"Publish as version {next_version}", type="primary", disabled
     try:
         info = scenarios.publish(actor, editor.text, note=note, source=editor.source)
     except PracticeError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
     else:
         scenarios.discard_draft(actor, editor.slug)
         ui.editor = ScenarioEditor(info.slug, editor.text, revision=editor.revision + 1)

@@ -25,9 +25,9 @@ elif code.strip() and (asked or "code" in st.query_params):
     try:
         check = services.certification.check_certificate(code, client=client_address())
     except RateLimited as exc:
-        st.warning(str(exc), icon=":material/hourglass:")
+        st.warning(plain(str(exc)), icon=":material/hourglass:")
     except PracticeError as exc:  # e.g. the database is busy
-        st.error(str(exc))
+        st.error(plain(str(exc)))
     else:
         if check.valid:
             issued = check.issued_at.strftime("%d %B %Y") if check.issued_at else "?"

@@ -18,7 +18,14 @@ from settings import get_settings
 
 T = TypeVar("T")
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+#: The marks Markdown, HTML (tags, entities), LaTeX and Streamlit's colours use: escaped, none of them is syntax.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
+#: Where the browser's renderer makes a link or an icon out of plain text, after escapes are read: GitHub's
+#: autolinks (``http://``, ``www.``, e-mail addresses) and Streamlit's ``:material/…:`` icons and ``:emoji:``
+#: codes. An invisible zero-width space there breaks the pattern and leaves the words as they read (text search,
+#: Playwright's included, ignores it).
+_AUTOLINKED = re.compile(r"(?<=:)(?=[^\s\d])|(?<=www)(?=\.)|(?<=@)(?=\S)", re.IGNORECASE)
+ZERO_WIDTH_SPACE = "\u200b"
 
 
 class _ProcessServices:
@@ -189,17 +196,55 @@ def or_stop(call: Callable[[], T]) -> T:
     try:
         return call()
     except PracticeError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         st.stop()
 
 
 def plain(text: str) -> str:
-    """Escape Markdown so trainee and model text is shown exactly as typed, never interpreted."""
+    """Text a person or the model wrote (names, titles, messages, reasons, comments), for any element that renders
+    Markdown (``st.markdown``, captions, alerts, headings, and the labels of buttons, expanders, tabs and page links):
+    shown as typed, line breaks kept, never as a link, an image, emphasis, a heading or HTML."""
+    text = _AUTOLINKED.sub(ZERO_WIDTH_SPACE, text.replace("\r\n", "\n").replace("\r", "\n"))
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    escaped = re.sub(r"(?m)^[ \t]+", "", escaped)  # an indented line would be a code block
     return escaped.replace("\n", "  \n")
 
 
+#: The largest id a row can have: PostgreSQL's ids are ``integer`` columns (32 bits; the migrations use
+#: ``sa.Integer``), and a larger number makes the query itself fail there ("integer out of range").
+MAX_ID = 2**31 - 1
+#: ASCII digits only: ``"²".isdigit()`` is True, yet ``int("²")`` raises (and ``int("٣")`` is 3).
+_ID = re.compile(r"[0-9]{1,12}")
+
+
+@dataclass(frozen=True)
+class AddressId:
+    """An id read from the address (``?session=5``): ``value`` is None when the address has none (``raw`` None)
+    or when what it has cannot name a row, so no query ever runs on it."""
+
+    raw: str | None
+    value: int | None
+
+    @property
+    def invalid(self) -> bool:
+        """The address holds something that is not an id: the page says no such thing exists."""
+        return self.raw is not None and self.value is None
+
+    def not_found(self, noun: str) -> str:
+        """The page's "No chat with id …" for what the address held (shortened; plain text, for :func:`plain`)."""
+        raw = self.raw or ""
+        return f"No {noun} with id {raw if len(raw) <= 40 else raw[:40] + '…'}."
+
+
+def id_param(name: str) -> AddressId:
+    """The ``?name=ID`` in the address, checked in one place before any page uses it."""
+    raw = st.query_params.get(name)
+    if raw is None or not raw.strip():  # ``?session=``: as if none were given
+        return AddressId(None, None)
+    value = int(raw) if _ID.fullmatch(raw) else None
+    return AddressId(raw, value if value is not None and 0 < value <= MAX_ID else None)
+
+
 def session_param() -> int | None:
-    """The ``?session=ID`` in the address, if it is a number."""
-    raw = st.query_params.get("session")
-    return int(raw) if raw is not None and raw.isdigit() else None
+    """The ``?session=ID`` in the address, if it is an id (see :func:`id_param`)."""
+    return id_param("session").value

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from services import Actor, PracticeError
-from ui.context import app_services
+from ui.context import app_services, plain
 
 
 def new_comments(actor: Actor, *, key: str, opening: int | None = None) -> None:
@@ -23,7 +23,7 @@ def new_comments(actor: Actor, *, key: str, opening: int | None = None) -> None:
     for item in items:
         if item.session_id == opening:
             continue
-        st.info(item.notice, icon=":material/comment:")
+        st.info(plain(item.notice), icon=":material/comment:")
         if st.button("Open the report", key=f"{key}-comments-{item.session_id}"):
             st.switch_page("pages/report.py", query_params={"session": str(item.session_id)})
 

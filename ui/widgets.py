@@ -38,6 +38,7 @@ def frustration_bar(frustration: float, mood: str, colour: str, who: str = "Cust
     ``who`` names the customer when there are two."""
     percent = max(0.0, min(100.0, frustration * 10))
     fill = BAND_COLOURS.get(colour, BAND_COLOURS["red"])
+    who = " ".join(who.split())  # one line: a blank line in a name would end the HTML block, and Markdown resume
     label = html.escape(f"{who} frustration" if who == "Customer" else f"{who}'s frustration")
     st.markdown(
         f'<div style="font-size:0.875rem;margin-bottom:0.25rem">{label}: {frustration:.1f} / 10</div>'
@@ -67,8 +68,17 @@ def pin_to_top(key: str) -> None:
 def stream_reply(turn: TurnStream) -> None:
     """The customer's reply as it streams, shown as text (never Markdown or HTML)."""
     def plain_chunks() -> Iterator[str]:
+        # Up to the last space or line break only: a link pattern split between two chunks (``http:`` then
+        # ``//…``) would otherwise escape plain() and be joined into a link again on the page.
+        pending = ""
         for chunk in turn:
-            yield plain(chunk)
+            pending += chunk
+            cut = max(pending.rfind(" "), pending.rfind("\n")) + 1
+            if cut:
+                yield plain(pending[:cut])
+                pending = pending[cut:]
+        if pending:
+            yield plain(pending)
 
     with st.chat_message("assistant", avatar=AVATARS["customer"]):
         st.write_stream(plain_chunks())

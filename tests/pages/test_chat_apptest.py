@@ -173,7 +173,7 @@ def test_review_page_for_a_trainer(app: AppTest) -> None:
     assert trainer.caption[0].value.startswith("1 transcripts match")
     assert list(trainer.dataframe[0].value["trainee"]) == ["ann"]
     app.switch_page("pages/review.py").run()  # not in a trainee's navigation; forced anyway, the service refuses
-    assert [e.value for e in app.error] == ["Only trainers and admins can review transcripts."]
+    assert [e.value.replace("\\", "") for e in app.error] == ["Only trainers and admins can review transcripts."]
     assert len(app.dataframe) == 0
 
 
@@ -223,7 +223,7 @@ def test_scenario_authoring_page(app: AppTest) -> None:
     assert trainer.success[0].value.startswith("Published hostile version 2")
     assert services.practice.catalog.get("hostile").name == "Derek <b>Malone</b>"
     app.switch_page("pages/scenarios.py").run()  # a trainee forcing the page is refused by the service
-    assert [e.value for e in app.error] == ["Only trainers and admins can author scenarios."]
+    assert [e.value.replace("\\", "") for e in app.error] == ["Only trainers and admins can author scenarios."]
 
 
 def test_hr_creates_and_opens_a_campaign_and_a_trainer_reviews(app: AppTest) -> None:
@@ -285,7 +285,7 @@ def test_hr_creates_and_opens_a_campaign_and_a_trainer_reviews(app: AppTest) -> 
     result = services.certification.attempt(ann, attempt.id)
     assert result.outcome == "failed" and result.reviews[0].by == "tina"
     app.switch_page("pages/campaigns.py").run()  # a trainee forcing the HR page is refused by the service
-    assert [e.value for e in app.error] == ["Only an admin can list accounts."]
+    assert [e.value.replace("\\", "") for e in app.error] == ["Only an admin can list accounts."]
 
 
 def test_the_trainers_view_shows_hostile_text_as_text(app: AppTest) -> None:
