@@ -16,7 +16,7 @@ from streamlit import config
 from services import Actor, LoginRefused, PracticeError
 from services.login_sessions import COOKIE_NAME, DEVICE_COOKIE_NAME
 from settings import get_settings
-from ui.context import app_services, chat_ui, client_address
+from ui.context import app_services, chat_ui, client_address, plain
 
 
 def cookie_path() -> str:
@@ -53,7 +53,7 @@ def restore_login() -> None:
         state.login_session_id, state.notice, state.forget_cookie = None, str(exc), True
     except PracticeError as exc:  # the database is busy or unreachable: say so, and try again at the next run
         state.cookie_checked = ui.user_id is not None
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         st.stop()
 
 
@@ -121,7 +121,7 @@ def render_login() -> None:
     st.title("Difficult-customer practice")
     state = chat_ui().login
     if state.notice:
-        st.info(state.notice)
+        st.info(plain(state.notice))
     if sso_configured():
         _single_sign_on()
     if app_services().auth.has_users():
@@ -153,7 +153,7 @@ def _single_sign_on() -> None:
     try:  # the provider vouched for this identity (its cookie survives reloads): map it to an account
         ui.user_id = services.auth.sso_login(st.user.to_dict(), client=client_address()).id
     except PracticeError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         st.button("Sign out of single sign-on", on_click=st.logout)
         return
     st.rerun()
@@ -189,7 +189,7 @@ def _first_admin() -> None:
                 actor = services.first_run.create_first_admin(username=username, password=password, token=token,
                                                               client=client_address())
             except PracticeError as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
                 return
             _remember(actor)
             st.rerun()
@@ -206,7 +206,7 @@ def _login() -> None:
                 device = services.login_sessions.known_device(st.context.cookies.get(DEVICE_COOKIE_NAME))
                 actor = services.auth.login(username, password, client=client_address(), known_device=device)
             except PracticeError as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
                 return
             _remember(actor)
             st.rerun()
@@ -230,7 +230,7 @@ def render_sign_out_everywhere(actor: Actor) -> None:
             try:
                 count = services.login_sessions.revoke_user(actor, chosen.id)
             except PracticeError as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
                 return
-            st.success(f"Signed {chosen.username} out of {count} browser login(s)."
+            st.success(f"Signed {plain(chosen.username)} out of {count} browser login(s)."
                        if count else f"{chosen.username} was not logged in with a password anywhere.")
