@@ -19,6 +19,7 @@ from personas import load_personas
 from signals.classifier import WEIGHTS, read_classifiers
 from signals.dataset import AGENT_LABELS, heldout_examples
 from signals.encoder import load_encoder
+from signals.normalise import normalise
 from signals.train import evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +31,7 @@ def rss():
 import numpy, tokenizers, safetensors.numpy
 before = rss(); start = time.perf_counter()
 from signals.encoder import load_encoder
+from signals.normalise import normalise
 from signals.classifier import load_classifiers
 encoder = load_encoder(); load_classifiers(); encoder.encode(["warm up"])
 print(time.perf_counter() - start, rss() - before)
@@ -69,6 +71,7 @@ def speed_rows() -> list[Row]:
     rows.append(("engine turn, semantic, message never seen (embed + classify + state)",
                  f"{statistics.median(samples) * 1000:.1f} ms", f"{ordered[int(len(ordered) * 0.95)] * 1000:.1f} ms",
                  str(len(samples))))
+    rows.append(_normalise_row(pairs))
     lines: list[Line] = []
     for customer, agent in pairs[:40]:
         lines += [Line("customer", customer), Line("agent", agent)]
@@ -88,6 +91,24 @@ def speed_rows() -> list[Row]:
     rows.append(("evidence pass, 40-turn transcript, messages embedded when sent",
                  f"{statistics.median(warm) * 1000:.1f} ms", f"{max(warm) * 1000:.1f} ms", "10"))
     return rows
+
+
+def _normalise_row(pairs: list[tuple[str, str]]) -> Row:
+    """What taking disguises off costs per agent message (signals/normalise.py), on the calibration replies and on
+    the disguised messages of tests/data/disguise (look-alike letters load the confusables table once)."""
+    disguised = [json.loads(line)["text"] for line in
+                 (ROOT / "tests" / "data" / "disguise" / "heldout.jsonl").read_text(encoding="utf-8").splitlines()
+                 if line.strip()]
+    texts = [agent for _, agent in pairs] + disguised
+    normalise(texts[-1])  # the confusables table, loaded on the first look-alike letter
+    samples = []
+    for text in texts:
+        start = time.perf_counter()
+        normalise(text)
+        samples.append(time.perf_counter() - start)
+    ordered = sorted(samples)
+    return ("taking disguises off one agent message (normalise)", f"{statistics.median(samples) * 1e6:.0f} µs",
+            f"{ordered[int(len(ordered) * 0.95)] * 1e6:.0f} µs", str(len(samples)))
 
 
 def quality_rows() -> list[Row]:
