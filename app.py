@@ -3,16 +3,16 @@
 import streamlit as st
 
 from services import PracticeError
-from ui.context import app_services, chat_ui, current_actor, session_param
+from ui.context import app_services, chat_ui, current_actor, plain, session_param
 from ui.login import log_out, remember_browser, render_login, restore_login
-from ui.notices import new_comments, signal_layer_notice
+from ui.notices import sidebar_notices, signal_layer_notice
 
 st.set_page_config(page_title="Difficult-customer practice", page_icon="🎧", layout="wide")
 st.set_option("client.showSidebarNavigation", True)  # our st.navigation only (see .streamlit/config.toml)
 restore_login()  # a reload or a new tab: the login cookie logs the browser in again
 actor = current_actor()
 PATHS = ("chat", "rush", "history", "report", "analytics", "review", "scenarios", "certification", "cert_review",
-         "campaigns", "verify", "admin_settings", "calibration", "rubric")
+         "campaigns", "verify", "admin_settings", "accounts", "calibration", "rubric")
 if actor is None:
     # Always through st.navigation (without it Streamlit lists every file in pages/), and every page's address
     # shows the login form, so a deep link such as /report?session=5 opens that page once logged in.
@@ -52,11 +52,16 @@ else:
     if actor.role in ("trainer", "admin"):
         pages.append(st.Page("pages/review.py", title="Review", icon=":material/fact_check:"))
         pages.append(st.Page("pages/scenarios.py", title="Scenarios", icon=":material/edit_note:"))
+    if actor.role in ("trainer", "hr", "admin"):
         pages.append(st.Page("pages/cert_review.py", title="Certification review", icon=":material/rule:"))
+    if actor.role in ("trainer", "admin"):
         pages.append(st.Page("pages/calibration.py", title="Calibration", icon=":material/balance:"))
         pages.append(st.Page("pages/rubric.py", title="Rubric", icon=":material/checklist:"))
-    if actor.role == "admin":
+    if actor.role in ("hr", "admin"):  # HR: certification and the trainees' accounts, not the rest of Settings
         pages.append(st.Page("pages/campaigns.py", title="Campaigns", icon=":material/campaign:"))
+    if actor.role == "hr":
+        pages.append(st.Page("pages/accounts.py", title="Accounts and teams", icon=":material/group:"))
+    if actor.role == "admin":
         pages.append(st.Page("pages/admin_settings.py", title="Settings", icon=":material/settings:"))
     if in_attempt:  # no other page (and so no feedback) while an attempt runs; every address leads to it
         attempt = st.Page("pages/certification.py", title="Certification", icon=":material/workspace_premium:",
@@ -65,12 +70,12 @@ else:
                                      visibility="hidden") for path in PATHS]
     page = st.navigation(pages, expanded=True)  # every page listed: staff have more than ten
     with st.sidebar:
-        st.caption(f"Logged in as **{actor.username}** ({actor.role})")
+        st.caption(f"Logged in as **{plain(actor.username)}** ({actor.role})")
         if st.button("Log out"):
             log_out()  # a password login: revoked, and its cookie cleared; single sign-on: st.logout()
             st.rerun()
         remember_browser()  # right after a password login: the page sets the login cookie (nothing visible)
-        if not in_attempt:  # the report being opened marks its own comments seen: not new on this screen
-            new_comments(actor, key="sidebar", opening=session_param() if page.url_path == "report" else None)
+        if not in_attempt:  # the report being opened marks its own news seen: not new on this screen
+            sidebar_notices(actor, opening=session_param() if page.url_path == "report" else None)
         signal_layer_notice()  # the encoder is missing: grades and the customer fall back to phrase patterns
     page.run()

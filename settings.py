@@ -39,8 +39,9 @@ class Settings(BaseSettings):
         trainer_scope: trainers see every trainee (``all``) or only those in their own team (``team``).
         price_per_1k_input / price_per_1k_output: optional prices for the cost estimate shown in the chat.
         sso_provider: the ``[auth.<name>]`` provider in secrets.toml to sign on with (None: the ``[auth]`` one).
-        sso_admins / sso_trainers: who gets which role after single sign-on (``st.login``): e-mail addresses
-            or group names (from the ``sso_groups_claim`` of the identity token); everyone else is a trainee.
+        sso_admins / sso_hr / sso_trainers: who gets which role after single sign-on (``st.login``): e-mail
+            addresses or group names (from the ``sso_groups_claim`` of the identity token), checked in that order;
+            everyone else is a trainee.
         sso_domains: e-mail domains allowed to sign on (empty: any verified address).
         sso_team_claim: the identity-token claim that names the user's team (e.g. ``department``), if any.
         db_pool_size / db_pool_overflow: database connections kept open / allowed beyond that, per process.
@@ -64,7 +65,8 @@ class Settings(BaseSettings):
             ``X-Forwarded-For``; its first address is used); unset, the connection's address is the client.
             Only set it when the balancer overwrites that header, or clients can pick their own address.
         public_url: the app's public address (e.g. ``https://practice.example.com``), printed on certificates so
-            a reader can check the code on its Verify page.
+            a reader can check the code on its Verify page. Production issues no certificate PDF without it
+            (a warning at start-up says so); development prints the local address.
         session_secret: signs the "stay logged in" cookie of a password login (None: a random secret generated
             once and kept in ``data_dir``, for development; production needs it set, shared by every replica).
         session_days: how long a password login stays valid in a browser (the cookie's and the server row's life).
@@ -100,6 +102,7 @@ class Settings(BaseSettings):
     personas_dir: Path = Path(__file__).parent / "personas"
     sso_provider: str | None = None
     sso_admins: list[str] = []
+    sso_hr: list[str] = []
     sso_trainers: list[str] = []
     sso_domains: list[str] = []
     sso_groups_claim: str = "groups"
@@ -178,12 +181,19 @@ def production_problems(settings: Settings, *, sso: bool) -> list[str]:
 
 def production_warnings(settings: Settings, *, sso: bool) -> list[str]:
     """What production starts with but the log should question: settings that are valid in some setups and a
-    mistake in most (printed by server.py at start)."""
-    if settings.environment != "production" or not sso:
+    mistake in most, or that leave a feature off (printed by server.py at start)."""
+    if settings.environment != "production":
         return []
     warnings = []
+    if not settings.public_url:
+        warnings.append("PUBLIC_URL is not set: no certificate PDF is issued until it is (a certificate tells its "
+                        "reader the address to check its code at). Passes and their codes are still recorded. Set "
+                        "PUBLIC_URL to the app's public address, e.g. PUBLIC_URL=https://practice.example.com")
+    if not sso:
+        return warnings
     domains = {d.lower().lstrip("@") for d in settings.sso_domains}
-    for name, entries in (("SSO_ADMINS", settings.sso_admins), ("SSO_TRAINERS", settings.sso_trainers)):
+    for name, entries in (("SSO_ADMINS", settings.sso_admins), ("SSO_HR", settings.sso_hr),
+                          ("SSO_TRAINERS", settings.sso_trainers)):
         outside = [e for e in entries if "@" in e and domains and e.rsplit("@", 1)[1].lower() not in domains]
         if outside:
             warnings.append(f"{name} names {', '.join(outside)}, outside SSO_DOMAINS: unless that is a group's name "

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     ex.add_argument("--format", choices=["json", "csv"], required=True)
     cu = sub.add_parser("create-user", help="create an account (the password is read from standard input)")
     cu.add_argument("--username", required=True)
-    cu.add_argument("--role", choices=["trainee", "trainer", "admin"], required=True)
+    cu.add_argument("--role", choices=["trainee", "trainer", "hr", "admin"], required=True)  # services.auth.ROLES
     cu.add_argument("--team", default=None, help="an existing team (see create-team)")
     cu.add_argument("--full-name", default=None, help="the name printed on certificates")
     cu.add_argument("--password-stdin", action="store_true", required=True)

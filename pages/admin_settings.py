@@ -5,14 +5,15 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.accounts import render_accounts, render_teams
-from ui.context import app_services, plain, require_actor
+from ui.context import app_services, or_stop, plain, require_actor
 from ui.login import render_sign_out_everywhere
 
 services = app_services()
 actor = require_actor()
 st.title("Settings")
 st.caption("Configuration comes from the environment (see the README); secrets are never shown.")
-st.table([{"setting": k, "value": v} for k, v in services.admin.configuration(actor).items()])
+configuration = or_stop(lambda: services.admin.configuration(actor))  # a forced address reads the refusal
+st.table([{"setting": k, "value": v} for k, v in configuration.items()])
 left, right = st.columns(2)
 for column, target in ((left, "customer"), (right, "judge")):
     if column.button(f"Test the {target} model", use_container_width=True):

@@ -40,10 +40,22 @@ with st.expander("Create a campaign", expanded=not campaigns):
                                value=0)
         left, right = st.columns(2)
         pass_mark = left.slider("Pass mark", 0, 100, 70)
-        margin = right.slider("Borderline margin (results this close to the pass mark go to review)", 0, 30, 5)
+        margin = right.slider("Borderline margin (results this close to the pass mark go to review)", 0, 30, 5,
+                              help="A score this many points or fewer from the pass mark, on either side, is not "
+                                   "decided at once: it waits on Certification review for a person to pass or fail "
+                                   "it. E.g. pass mark 70 and margin 5: scores 65 to 75 go to review, 64 fails and 76 "
+                                   "passes at once. 0 sends only a score exactly at the pass mark.")
         minimum_criteria = left.multiselect("Criteria with a minimum level", criteria,
-                                            format_func=lambda cid: titles.get(cid, cid))
-        minimum = right.number_input("Minimum average level for those (0-3)", min_value=0, max_value=3, value=2)
+                                            format_func=lambda cid: titles.get(cid, cid),
+                                            help="Besides the pass mark, each criterion chosen here must reach the "
+                                                 "'Minimum average level' beside it, on average over the attempt's "
+                                                 "chats, or the attempt fails whatever its score; one that never "
+                                                 "applied counts as missed. E.g. 'A sincere apology' with minimum 2: "
+                                                 "an attempt scoring 85 whose apologies average 1.5 is not passed.")
+        minimum = right.number_input("Minimum average level for those (0-3)", min_value=0, max_value=3, value=2,
+                                     help="The average level (0-3, as on the report) each chosen criterion needs "
+                                          "over the attempt's chats. E.g. 2: levels 2 and 3 average 2.5, met; 1 and "
+                                          "2 average 1.5, missed.")
         attempts = left.number_input("Attempts allowed", min_value=1, max_value=10, value=1)
         limit = right.number_input("Time limit per attempt (minutes)", min_value=5, max_value=480, value=30)
         opens = left.date_input("Opens", value=today)
@@ -61,9 +73,9 @@ with st.expander("Create a campaign", expanded=not campaigns):
             try:
                 created = cert.create_campaign(actor, spec)
             except PracticeError as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
-                chat_ui().done = f"Created '{created.name}' as a draft: open it below when it is ready."
+                chat_ui().done = f"Created '{plain(created.name)}' as a draft: open it below when it is ready."
                 st.rerun()
 
 if not campaigns:
@@ -129,9 +141,13 @@ certified = [r for r in report.rows if r.certificate and r.certificate_attempt i
 if certified:
     st.markdown("**Certificates**")
     holder = st.selectbox("Trainee", certified, format_func=lambda r: f"{r.trainee} · {r.certificate}")
-    if holder is not None and holder.certificate and holder.certificate_attempt is not None:
+    refusal = cert.pdf_refusal()
+    if refusal:  # production without PUBLIC_URL: no PDF, and why
+        st.warning(plain(refusal), icon=":material/link_off:")
+    elif holder is not None and holder.certificate and holder.certificate_attempt is not None:
         attempt_id = holder.certificate_attempt  # rendered only when the button is pressed
-        st.download_button(f"Download {holder.trainee}'s certificate (PDF)",
+        st.download_button(f"Download {plain(holder.trainee)}'s certificate (PDF)",
                            lambda: cert.certificate_pdf(actor, attempt_id)[1],
                            file_name=certificate_file_name(holder.certificate), mime="application/pdf")
+    if holder is not None and holder.certificate:
         st.caption(f"Verification code `{holder.certificate}`: anyone can check it on the Verify page.")

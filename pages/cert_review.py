@@ -1,12 +1,13 @@
-"""Certification review (trainers and admins): borderline and flagged results, and trainees' disputes, wait here
-for a person."""
+"""Certification review (trainers, HR and admins): borderline and flagged results, and trainees' disputes (trainers'
+and admins'), wait here for a person."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from services import PracticeError
+from services import AccessDenied, DisputeView, PracticeError
 from ui.context import app_services, chat_ui, or_stop, plain, require_actor
+from ui.disputes import dispute_card
 
 services = app_services()
 actor = require_actor()
@@ -18,7 +19,17 @@ if ui.done:
     ui.done = None
 or_stop(lambda: cert.expire_overdue(actor))  # attempts left past their deadline end before the queue is listed
 queue = or_stop(lambda: cert.review_queue(actor))
-disputes = or_stop(lambda: services.disputes.queue(actor))
+
+
+def open_disputes() -> list[DisputeView]:
+    """Trainees' disputes about criterion levels: trainers' and admins' to decide (HR reviews results only)."""
+    try:
+        return services.disputes.queue(actor, certification=True)  # every dispute: Review, Disputes tab
+    except AccessDenied:
+        return []
+
+
+disputes = or_stop(open_disputes)
 if not queue and not disputes:
     st.info("Nothing is waiting for review.")
 
@@ -35,15 +46,18 @@ for attempt in queue:
         for reason in attempt.review_reasons:
             st.caption(f"Why it is here: {plain(reason)}")
         st.caption("Rule: " + plain(attempt.rule or ""))
+        if attempt.trust_note:
+            st.caption(plain(attempt.trust_note))
         for position, session_id in enumerate(attempt.session_ids, 1):
             st.page_link("pages/report.py", label=f"Scenario {position}: transcript and grade",
                          query_params={"session": str(session_id)}, icon=":material/grading:")
         with st.form(f"review-{attempt.id}"):
             outcome = st.radio("Outcome", ["passed", "failed"], horizontal=True, key=f"o-{attempt.id}")
             reason = st.text_area("Reason (shown with the result)", max_chars=2000, key=f"r-{attempt.id}")
-            st.caption("Recording the decision also confirms each chat's criterion levels as they stand (they count "
-                       "towards the grader's measured agreement): override a level on the chat's report first if you "
-                       "disagree with it.")
+            if cert.confirms_levels(actor):  # a trainer's decision is also their judgement of the grader
+                st.caption("Recording the decision also confirms each chat's criterion levels as they stand (they "
+                           "count towards the grader's measured agreement): override a level on the chat's report "
+                           "first if you disagree with it.")
             if st.form_submit_button("Record the decision", type="primary"):
                 ui.confirming = f"review-{attempt.id}"
         if ui.confirming == f"review-{attempt.id}":  # a second click: the decision is final and shown to the trainee
@@ -56,7 +70,7 @@ for attempt in queue:
                 try:
                     done = cert.review(actor, attempt.id, outcome=str(outcome), reason=reason)
                 except PracticeError as exc:
-                    st.error(str(exc))
+                    st.error(plain(str(exc)))
                 else:
                     ui.done = (f"Recorded: {plain(done.trainee)}'s attempt {done.number} of {plain(done.campaign)} is "
                                f"{'passed' if done.outcome == 'passed' else 'not passed'}"
@@ -68,28 +82,7 @@ for attempt in queue:
 
 
 if disputes:
-    st.subheader(f"Trainees' disputes ({len(disputes)})")
+    st.subheader(f"Trainees' disputes on certification chats ({len(disputes)})")
+    st.caption("Disputes on practice chats, and these too, are on the Review page's *Disputes* tab.")
 for dispute in disputes:
-    with st.container(border=True):
-        now = "not applicable" if dispute.level_now is None else f"{dispute.level_now}/3"
-        st.markdown(f"**{plain(dispute.trainee)}** disputes **{plain(dispute.criterion)}** (now {now}) on "
-                    f"{dispute.created_at:%Y-%m-%d %H:%M}: “{plain(dispute.reason)}”")
-        st.page_link("pages/report.py", label=f"Chat #{dispute.session_id}: transcript and grade",
-                     query_params={"session": str(dispute.session_id)}, icon=":material/grading:")
-        with st.form(f"dispute-{dispute.id}"):
-            decision = st.radio("Decision", ["Uphold (change the level)", "Reject (the level stands)"],
-                                horizontal=True, key=f"d-{dispute.id}")
-            new_level = st.selectbox("New level (when upholding)", [0, 1, 2, 3], key=f"l-{dispute.id}",
-                                     index=min(3, (dispute.level_now or 0) + 1))
-            why = st.text_area("Reason (the trainee sees it)", max_chars=2000, key=f"w-{dispute.id}")
-            if st.form_submit_button("Decide the dispute", type="primary"):
-                uphold = str(decision).startswith("Uphold")
-                try:
-                    decided = services.disputes.decide(actor, dispute.id, uphold=uphold, reason=why,
-                                                       level=int(new_level) if uphold else None)
-                except PracticeError as exc:
-                    st.error(str(exc))
-                else:
-                    ui.done = (f"Dispute #{decided.id} {decided.status}: {decided.criterion} on chat "
-                               f"#{decided.session_id}.")
-                    st.rerun()
+    dispute_card(actor, dispute)

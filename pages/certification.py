@@ -8,7 +8,7 @@ import streamlit as st
 from services import AccessDenied, PracticeError
 from services.certification import AttemptView, CheckIn, certificate_file_name
 from ui.context import app_services, chat_ui, or_stop, plain, require_actor
-from ui.widgets import AVATARS, stream_reply, transcript
+from ui.widgets import AVATARS, frustration_bar, mood, pin_to_top, stream_reply, transcript
 
 services = app_services()
 actor = require_actor()
@@ -16,10 +16,10 @@ ui = chat_ui()
 cert = services.certification
 grace = cert.settings.attempt_reconnect_grace_seconds
 st.title("Certification")
-if ui.notice:
-    st.warning(ui.notice)
+if ui.notice:  # plain text (a service's message)
+    st.warning(plain(ui.notice))
     ui.notice = None
-if ui.done:
+if ui.done:  # Markdown, its parts made plain where it was said
     st.success(ui.done)
     ui.done = None
 
@@ -54,7 +54,7 @@ def confirm(key: str, question: str, yes: str, no: str) -> bool:
 
 
 def result(view: AttemptView) -> None:
-    st.subheader(f"{view.campaign}: attempt {view.number}")
+    st.subheader(f"{plain(view.campaign)}: attempt {view.number}")
     labels = {"passed": ("success", "Passed"), "failed": ("error", "Not passed"),
               "review": ("info", "Awaiting a reviewer's confirmation"), "pending": ("info", "Being graded")}
     kind, label = labels.get(view.outcome, ("info", view.outcome))
@@ -75,18 +75,20 @@ def result(view: AttemptView) -> None:
     cols[1].metric("Judge", view.judge_score if view.judge_score is not None else "not used")
     for reason in view.review_reasons:
         st.caption(f"Sent to review: {plain(reason)}")
-    if view.trusted or view.untrusted:
-        st.caption("Criteria the grader decided alone (its agreement with trainers is established): "
-                   + (", ".join(view.trusted) or "none") + ". Not yet trusted (a person checks a result they could "
-                   "change): " + (", ".join(view.untrusted) or "none") + ".")
+    if view.trust_note:  # why a person did or did not need to look, in criterion names
+        st.caption(plain(view.trust_note))
     for review in view.reviews:
         st.info(f"{plain(review.by)} set the outcome to **{review.outcome}** on {review.at:%Y-%m-%d %H:%M}: "
                 f"{plain(review.reason)}", icon=":material/verified_user:")
-    if view.certificate:
+    refusal = cert.pdf_refusal() if view.certificate else None
+    if view.certificate and refusal:  # production without PUBLIC_URL: no PDF, and why
+        st.warning(plain(refusal), icon=":material/link_off:")
+    elif view.certificate:
         attempt_id = view.id  # rendered only when the button is pressed, not on every rerun of this page
         st.download_button("Download your certificate (PDF)", lambda: cert.certificate_pdf(actor, attempt_id)[1],
                            file_name=certificate_file_name(view.certificate), mime="application/pdf",
                            type="primary")
+    if view.certificate:
         st.caption(f"Verification code: `{view.certificate}`")
     for position, session_id in enumerate(view.session_ids if not ui.attempt_locked else (), 1):
         st.page_link("pages/report.py", label=f"Scenario {position}: report", query_params={"session": str(session_id)},
@@ -113,7 +115,7 @@ def advance(view: AttemptView) -> None:
 def elsewhere(check: CheckIn) -> None:
     """Another window or tab holds the attempt: this one shows why it stopped, and can take the attempt back."""
     view = check.view
-    st.subheader(f"{view.campaign} · scenario {view.position + 1} of {view.scenarios}")
+    st.subheader(f"{plain(view.campaign)} · scenario {view.position + 1} of {view.scenarios}")
     st.warning(check.notice or "", icon=":material/tab_move:")
     if st.button("Continue the attempt here", type="primary"):
         taken = cert.check_in(actor, view.id, holder=ui.holder, take_over=True)
@@ -123,7 +125,7 @@ def elsewhere(check: CheckIn) -> None:
 
 def running(view: AttemptView) -> None:
     head, clock = st.columns([3, 1])
-    head.subheader(f"{view.campaign} · scenario {view.position + 1} of {view.scenarios}")
+    head.subheader(f"{plain(view.campaign)} · scenario {view.position + 1} of {view.scenarios}")
     head.caption(f"No feedback until the attempt ends. After a reload or a lost connection the attempt resumes if "
                  f"you are back within {grace} seconds (the clock keeps running); after that it counts as "
                  "abandoned. Only one window can drive it.")
@@ -131,8 +133,14 @@ def running(view: AttemptView) -> None:
         timer(view)
     chat = services.practice.get(actor, view.session_id or 0)
     st.markdown(f"**{plain(chat.persona_name)}** · {plain(chat.persona_title)} · {chat.difficulty}")
-    if not view.hide_aids:
-        st.progress(min(1.0, chat.frustration / 10), text=f"Customer frustration {chat.frustration:.1f}/10")
+    if not view.hide_aids:  # the practice chat's meter, pinned: a plain bar here scrolled away as the chat grew
+        pin_to_top("attempt-meter")
+        with st.container(key="attempt-meter"):
+            customers = [(p.name, p.frustration) for p in chat.parties] or [("Customer", chat.frustration)]
+            for name, frustration in customers:
+                frustration_bar(frustration, *mood(frustration), who=name)
+            feeling, colour = mood(max(f for _, f in customers))
+            st.badge(feeling, color=colour)  # type: ignore[arg-type]  # and it keeps the bar inside the pinned strip
     transcript(chat.messages)
     answered = any(m.role == "agent" for m in chat.messages)
     last = view.position + 1 >= view.scenarios
@@ -187,7 +195,7 @@ if ui.attempt_id is not None:
     try:
         check = cert.check_in(actor, ui.attempt_id, holder=ui.holder, take_over=take_over)
     except (PracticeError, AccessDenied) as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         ui.attempt_id = None
         st.stop()
     current = check.view

@@ -12,6 +12,8 @@ from settings import Settings
 def can_read(actor: Actor, row: PracticeSession, settings: Settings) -> bool:
     if may(actor, Permission.READ_EVERY_CHAT) or (actor.id is not None and actor.id == row.user_id):
         return True
+    if row.attempt_id is not None and may(actor, Permission.READ_CERTIFICATION_CHATS):
+        return True  # HR reviews certification results: their chats, never a practice chat
     if may(actor, Permission.READ_TEAM_CHATS):
         team = row.user.team if row.user is not None else None
         return settings.trainer_scope == "all" or (team is not None and team == actor.team)
@@ -33,6 +35,8 @@ def require(row: PracticeSession | None, session_id: int, allowed: bool) -> Prac
 
 
 def can_see_trainee(actor: Actor, username: str, team: str | None, settings: Settings) -> bool:
+    """Whether ``actor`` may see this trainee's chats and progress (certification results: also HR, see
+    :meth:`services.certification.base.CertificationBase._sees`)."""
     if may(actor, Permission.READ_EVERY_CHAT) or actor.username == username:
         return True
     return may(actor, Permission.READ_TEAM_CHATS) and (settings.trainer_scope == "all"

@@ -1,5 +1,8 @@
-"""Account management (admins only): list accounts, change full name, role and team, disable and enable, reset a
-password. Every change is one transaction with its entry in the audit hash chain.
+"""Account management (admins; HR for trainee accounts only): list accounts, change full name, role and team,
+disable and enable, reset a password. Every change is one transaction with its entry in the audit hash chain.
+
+HR (``MANAGE_TRAINEE_ACCOUNTS``) lists, changes, disables, unlocks and resets trainee accounts only, and gives no
+role but trainee: a trainer's, HR's or an admin's account is an admin's to change (see :func:`roles_given_by`).
 
 The last enabled admin can be neither demoted nor disabled, so the installation always keeps someone who can
 manage it. The count is taken inside the audited transaction: two admins demoting each other at once both
@@ -21,11 +24,14 @@ from services.auth import (
     SSO_ONLY,
     AccountError,
     Actor,
+    Role,
     check_new_password,
     clean_full_name,
     hash_password,
-    require_admin,
+    require_account_manager,
+    require_role_given,
     resolve_team,
+    roles_given_by,
 )
 from services.views import PracticeError
 
@@ -65,21 +71,28 @@ class AccountService:
         self.work = Work(sessions)
 
     def accounts(self, actor: Actor) -> list[Account]:
-        require_admin(actor, "list accounts")
-        now = utcnow()
+        """Every account for an admin; the trainee accounts for HR (the ones it may change)."""
+        require_account_manager(actor, "list accounts")
+        now, shown = utcnow(), roles_given_by(actor)
         with self.work() as uow:
-            return [_account(u, now) for u in uow.users.all()]
+            return [_account(u, now) for u in uow.users.all() if u.role in shown]
+
+    @staticmethod
+    def roles(actor: Actor) -> tuple[Role, ...]:
+        """The roles ``actor`` may give an account (the Role choices of the account forms)."""
+        return roles_given_by(actor)
 
     def update(self, actor: Actor, user_id: int, *, full_name: str | None, role: str, team: str | None) -> Account:
         """Change an account's full name, role and team (the team must exist). Nothing changed: nothing written."""
-        require_admin(actor, "change accounts")
+        require_account_manager(actor, "change accounts")
         if role not in ROLES:
-            raise AccountError("role", f"Unknown role '{role}' (choose trainee, trainer or admin).")
+            raise AccountError("role", f"Unknown role '{role}' (choose {', '.join(ROLES[:-1])} or {ROLES[-1]}).")
+        require_role_given(actor, role, "give the {name} role")
         name = clean_full_name(full_name)
         with self.work() as uow:
             def change() -> User:
                 seen = audit.chain_end(uow.db)
-                user = self._user(uow, user_id)
+                user = self._manageable(uow, actor, user_id, "change the account of {role}")
                 new_team = resolve_team(uow.users, team)
                 if (user.full_name, user.role, user.team) == (name, role, new_team):
                     return user
@@ -94,13 +107,13 @@ class AccountService:
 
     def set_disabled(self, actor: Actor, user_id: int, disabled: bool) -> Account:
         """Disable (or enable again) an account. An admin cannot disable themselves, nor the last enabled admin."""
-        require_admin(actor, "disable or enable accounts")
+        require_account_manager(actor, "disable or enable accounts")
         if disabled and actor.id == user_id:
             raise AccountError("disabled", "You cannot disable your own account (another admin can).")
         with self.work() as uow:
             def change() -> User:
                 seen = audit.chain_end(uow.db)
-                user = self._user(uow, user_id)
+                user = self._manageable(uow, actor, user_id, "disable or enable the account of {role}")
                 if user.disabled == disabled:
                     return user
                 if disabled and user.role == "admin":
@@ -117,10 +130,10 @@ class AccountService:
     def unlock(self, actor: Actor, user_id: int) -> Account:
         """Lift a lockout after failed logins (someone may be locking the account on purpose: the owner, who knows
         the password, can log in at once). Recorded in the audit chain, with who did it."""
-        require_admin(actor, "unlock accounts")
+        require_account_manager(actor, "unlock accounts")
         with self.work() as uow:
             def change() -> User:
-                user = self._user(uow, user_id)
+                user = self._manageable(uow, actor, user_id, "unlock the account of {role}")
                 uow.users.clear_failed_logins(user.id)
                 audit.append(uow.db, actor=actor.username, action="user.unlocked", subject_type="user", row=user)
                 return user
@@ -132,12 +145,14 @@ class AccountService:
     def reset_password(self, actor: Actor, user_id: int, password: str) -> Account:
         """Give a local account a new password (and lift a lockout). The hash is not in the audit fingerprint, but
         the reset is recorded in the chain, with who did it."""
-        require_admin(actor, "reset passwords")
+        require_account_manager(actor, "reset passwords")
+        with self.work() as uow:  # a refusal comes before the slow hash
+            self._manageable(uow, actor, user_id, "reset the password of {role}")
         check_new_password(password)
         password_hash = hash_password(password)
         with self.work() as uow:
             def change() -> User:
-                user = self._user(uow, user_id)
+                user = self._manageable(uow, actor, user_id, "reset the password of {role}")
                 if user.password_hash == SSO_ONLY:
                     raise AccountError("password", f"'{user.username}' signs on through single sign-on and has "
                                                    "no password here.")
@@ -154,6 +169,14 @@ class AccountService:
         user = uow.users.get(user_id)
         if user is None:
             raise PracticeError(f"No account with id {user_id}.")
+        return user
+
+    @classmethod
+    def _manageable(cls, uow: UnitOfWork, actor: Actor, user_id: int, doing: str) -> User:
+        """The account, if ``actor`` may change accounts of its role (read in the change's transaction, so a role
+        changed meanwhile is the one checked)."""
+        user = cls._user(uow, user_id)
+        require_role_given(actor, user.role, doing)
         return user
 
     @staticmethod

@@ -25,8 +25,8 @@ from services.rate_limit import RateLimited
 from services.views import PracticeError
 from settings import Settings
 
-Role = Literal["trainee", "trainer", "admin"]
-ROLES: tuple[Role, ...] = ("trainee", "trainer", "admin")
+Role = Literal["trainee", "trainer", "hr", "admin"]
+ROLES: tuple[Role, ...] = ("trainee", "trainer", "hr", "admin")
 MIN_PASSWORD = 8
 #: The longest password accepted (argon2 would hash a megabyte; nobody types one).
 MAX_PASSWORD = 256
@@ -56,6 +56,36 @@ def require_admin(actor: Actor | None, doing: str) -> None:
     require(actor, Permission.MANAGE_ACCOUNTS, doing)
 
 
+def roles_given_by(actor: Actor | None) -> tuple[Role, ...]:
+    """The roles whose accounts ``actor`` may create and change, and may give: every role for an admin, trainee
+    for HR (``MANAGE_TRAINEE_ACCOUNTS``), none for anyone else."""
+    from services.permissions import Permission, may
+
+    if may(actor, Permission.MANAGE_ACCOUNTS):
+        return ROLES
+    return ("trainee",) if may(actor, Permission.MANAGE_TRAINEE_ACCOUNTS) else ()
+
+
+def require_account_manager(actor: Actor | None, doing: str) -> None:
+    """Refuse anyone who may manage no account at all: "Only HR and admins can {doing}."."""
+    from services.permissions import Permission, require
+
+    require(actor, Permission.MANAGE_TRAINEE_ACCOUNTS, doing)
+
+
+def role_label(role: str) -> str:
+    """A role as people read it: "a trainee", "a trainer", "HR", "an admin"."""
+    return {"hr": "HR", "admin": "an admin"}.get(role, f"a {role}")
+
+
+def require_role_given(actor: Actor | None, role: str, doing: str) -> None:
+    """Refuse an account manager who may not touch accounts of ``role`` (HR: anything but a trainee's account):
+    "Only an admin can {doing}." (``doing`` may hold ``{role}``, "a trainer", and ``{name}``, "trainer")."""
+    if role not in roles_given_by(actor):
+        said = doing.format(role=role_label(role), name="HR" if role == "hr" else role)
+        raise AccessDenied(f"Only an admin can {said} (HR manages trainee accounts).")
+
+
 MAX_FULL_NAME = 80
 MAX_TEAM = 60
 
@@ -71,8 +101,8 @@ def resolve_team(users: UserRepository, name: str | None) -> str | None:
         return None
     row = users.team_by_key(team_key(name))
     if row is None:
-        raise AccountError("team", f"There is no team '{' '.join(name.split())}': an admin adds it under Teams "
-                                   "on the Settings page first.")
+        raise AccountError("team", f"There is no team '{' '.join(name.split())}': add it under Teams (on Settings, "
+                                   "or Accounts and teams) first.")
     return row.name
 
 
@@ -148,7 +178,7 @@ def refusal(settings: Settings) -> PracticeError:
         f"Wrong username or password. After {settings.login_lockout_after} wrong passwords in a row an account "
         f"is paused for {settings.login_lockout_minutes} minutes, except in a browser that has logged in to it "
         "before; if your password is right and you still cannot log in, an admin can unlock your account "
-        "(Settings, Accounts, Unlock).")
+        "(or HR, for a trainee: Accounts, Unlock).")
 
 
 @dataclass(frozen=True)
@@ -194,13 +224,12 @@ class AuthService:
         self.settings = settings or Settings()
 
     def sso_role(self, email: str, groups: list[str]) -> Role:
-        """The role the configuration gives this identity: admin, then trainer, else trainee."""
+        """The role the configuration gives this identity: the first of admin (``SSO_ADMINS``), HR (``SSO_HR``)
+        and trainer (``SSO_TRAINERS``) that names its address or one of its groups, else trainee."""
         names = {email.lower(), *(g.lower() for g in groups)}
-        if names & {a.lower() for a in self.settings.sso_admins}:
-            return "admin"
-        if names & {t.lower() for t in self.settings.sso_trainers}:
-            return "trainer"
-        return "trainee"
+        configured: tuple[tuple[Role, list[str]], ...] = (
+            ("admin", self.settings.sso_admins), ("hr", self.settings.sso_hr), ("trainer", self.settings.sso_trainers))
+        return next((role for role, entries in configured if names & {e.lower() for e in entries}), "trainee")
 
     def sso_login(self, claims: Mapping[str, object], *, client: str = "unknown") -> Actor:
         """The account for an identity the provider vouched for (``st.user``), created on first sign-on.
@@ -282,17 +311,19 @@ class AuthService:
 
     def create_user(self, actor: Actor | None, *, username: str, role: str, password: str,
                     team: str | None = None, full_name: str | None = None, add_team: bool = True) -> Actor:
-        """Create an account. Only admins (or the operator's CLI) may (the very first admin: :mod:`services.first_run`).
+        """Create an account. Only admins (or the operator's CLI) may, and HR a trainee's (the very first admin:
+        :mod:`services.first_run`).
 
         ``team`` must name an existing team (any case; the team's own spelling is stored). Only the operator's
         tools (``Actor.system()``) may name a new one, which is then added (audited), unless ``add_team`` is
         False (``python -m db create-user`` refuses unknown teams, to catch typos). Bad input raises
         :class:`AccountError` naming the field."""
         may_add = add_team and actor is not None and actor.role == "system"
-        require_admin(actor, "create accounts")
+        require_account_manager(actor, "create accounts")
         assert actor is not None
         if role not in ROLES:
-            raise AccountError("role", f"Unknown role '{role}' (choose trainee, trainer or admin).")
+            raise AccountError("role", f"Unknown role '{role}' (choose {', '.join(ROLES[:-1])} or {ROLES[-1]}).")
+        require_role_given(actor, role, "create an account for {role}")
         username = new_username(username)
         name = clean_full_name(full_name)
         check_new_password(password)

@@ -23,7 +23,7 @@ from services.access import can_read, can_see_trainee, require
 from services.auth import AccessDenied, Actor
 from services.calibration import record_judgement
 from services.catalog import LiveCatalog
-from services.permissions import Permission
+from services.permissions import Permission, may
 from services.permissions import require as require_permission
 from services.rubrics import LiveRubric
 from services.scores import decided_overall, decided_report, decisions, score_label
@@ -145,7 +145,7 @@ class GradingService:
         row = uow.sessions.get(session_id)
         row = require(row, session_id, row is not None and can_read(actor, row, self.settings))
         self._no_feedback_during_attempt(uow, actor, row)
-        if actor.role == "trainee" and uow.grades.latest(session_id) is not None:
+        if not may(actor, Permission.OVERRIDE_GRADES) and uow.grades.latest(session_id) is not None:
             raise AccessDenied("Only a trainer can regrade a graded chat (a new grade would set aside any "
                                "corrections a trainer made to this one).")
         if not any(m.role == "agent" for m in row.messages):

@@ -1,4 +1,4 @@
-"""Teams as a managed list (admins change it; anyone logged in may read the names, for filters and forms).
+"""Teams as a managed list (admins and HR change it; anyone logged in may read the names, for filters and forms).
 
 A team's name is unique whatever its case ("Team North" and "team north" are one team). Accounts and campaign
 assignments hold the team's name, so a rename rewrites them in the same transaction, each with its audit entry;
@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from db import audit
 from db.models import Team
 from db.repositories import UnitOfWork, Work
-from services.auth import MAX_TEAM, AccountError, Actor, require_admin, team_key
+from services.auth import MAX_TEAM, AccountError, Actor, team_key
+from services.permissions import Permission, require
 from services.views import PracticeError
 
 
@@ -51,7 +52,7 @@ class TeamService:
             return uow.users.team_names()
 
     def teams(self, actor: Actor) -> list[TeamView]:
-        require_admin(actor, "manage teams")
+        require(actor, Permission.MANAGE_TEAMS)
         with self.work() as uow:
             members = uow.users.member_counts()
             assigned = uow.campaigns.assigned_campaign_counts()
@@ -59,7 +60,7 @@ class TeamService:
             return [TeamView(t.id, t.name, members.get(t.name, 0), assigned.get(t.name, 0)) for t in rows]
 
     def create(self, actor: Actor, name: str) -> TeamView:
-        require_admin(actor, "manage teams")
+        require(actor, Permission.MANAGE_TEAMS)
         cleaned = _clean(name)
         with self.work() as uow:
             def change() -> Team:
@@ -78,7 +79,7 @@ class TeamService:
 
     def rename(self, actor: Actor, team_id: int, new_name: str) -> TeamView:
         """Rename a team (a change of case only is allowed); its accounts and campaign assignments follow."""
-        require_admin(actor, "manage teams")
+        require(actor, Permission.MANAGE_TEAMS)
         cleaned = _clean(new_name)
         with self.work() as uow:
             def change() -> TeamView:
@@ -110,7 +111,7 @@ class TeamService:
 
     def delete(self, actor: Actor, team_id: int) -> str:
         """Delete a team no account and no campaign names; returns its name."""
-        require_admin(actor, "manage teams")
+        require(actor, Permission.MANAGE_TEAMS)
         with self.work() as uow:
             def change() -> str:
                 seen = audit.chain_end(uow.db)

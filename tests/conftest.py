@@ -96,7 +96,8 @@ def agent_lines(name: str) -> list[str]:
 
 
 def make_people(services: object) -> dict[str, object]:
-    """The role-matrix cast: trainees ann (team red) and bob (blue), trainer tina (red), admin root."""
+    """The role-matrix cast: trainees ann (team red) and bob (blue), trainer tina (red), admin root, HR hazel (no
+    team: HR sees every trainee's certification results)."""
     from services import Actor
 
     make = services.auth.create_user  # type: ignore[attr-defined]
@@ -106,6 +107,7 @@ def make_people(services: object) -> dict[str, object]:
         "bob": make(system, username="bob", role="trainee", password="password-2", team="blue"),
         "tina": make(system, username="tina", role="trainer", password="password-3", team="red"),
         "root": make(system, username="root", role="admin", password="password-4"),
+        "hazel": make(system, username="hazel", role="hr", password="password-5"),
     }
 
 

@@ -14,7 +14,7 @@ from settings import Settings, production_problems, production_warnings
 from tests.browser.helpers import free_port
 from tests.conftest import ROOT
 
-GOOD = {"environment": "production", "session_secret": "k" * 40}
+GOOD = {"environment": "production", "session_secret": "k" * 40, "public_url": "https://practice.example.com"}
 
 
 def _refusal(**changes: object) -> str:

@@ -1,4 +1,5 @@
-"""The Settings page's accounts and teams (admins): render the lists and forms, hand every change to a service.
+"""The accounts and teams of the Settings page (admins) and of the Accounts and teams page (HR: trainee accounts):
+render the lists and forms, hand every change to a service (which decides what the actor sees and may give).
 
 Form buttons act in callbacks, which Streamlit runs before the page is drawn again, so the tables below show
 a change at once. A refused change keeps what was typed and shows the reason under the field it is about.
@@ -12,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from services import ROLES, Account, AccountError, Actor, PracticeError, Services, TeamView
+from services import Account, AccountError, Actor, PracticeError, Services, TeamView
 from ui.context import plain
 
 NO_TEAM = ""
@@ -81,19 +82,24 @@ def _status_label(account: Account) -> str:
 
 
 def render_accounts(services: Services, actor: Actor) -> None:
-    accounts = services.accounts.accounts(actor)
+    accounts = services.accounts.accounts(actor)  # HR: the trainee accounts only
+    roles = services.accounts.roles(actor)  # the roles this actor may give (HR: trainee)
     teams = [NO_TEAM, *services.teams.names(actor)]
     st.dataframe([{"username": a.username, "full name": a.full_name or "", "role": a.role, "team": a.team or "",
                    "status": _status_label(a), "sign-on": "single sign-on" if a.sso else "password"}
                   for a in accounts], hide_index=True, use_container_width=True)
     create, change = st.tabs(["Create an account", "Change an account"])
     with create:
-        _create_form(services, actor, teams)
+        _create_form(services, actor, teams, roles)
     with change:
-        _change_forms(services, actor, accounts, teams)
+        _change_forms(services, actor, accounts, teams, roles)
 
 
-def _create_form(services: Services, actor: Actor, teams: list[str]) -> None:
+def _role_label(role: str) -> str:
+    return "HR" if role == "hr" else role
+
+
+def _create_form(services: Services, actor: Actor, teams: list[str], roles: tuple[str, ...]) -> None:
     for name, default in CREATE_FIELDS.items():
         st.session_state.setdefault(_key("create", name), default)
     if st.session_state[_key("create", "team")] not in teams:  # the team was renamed or deleted meanwhile
@@ -115,7 +121,7 @@ def _create_form(services: Services, actor: Actor, teams: list[str]) -> None:
         _error_under("create", "username")
         st.text_input("Full name (printed on certificates; optional)", max_chars=80, key=_key("create", "full_name"))
         _error_under("create", "full_name")
-        st.selectbox("Role", ROLES, key=_key("create", "role"))
+        st.selectbox("Role", roles, format_func=_role_label, key=_key("create", "role"))
         _error_under("create", "role")
         st.selectbox("Team", teams, format_func=_team_label, key=_key("create", "team"),
                      help="Teams are added, renamed and deleted under Teams below.")
@@ -126,7 +132,8 @@ def _create_form(services: Services, actor: Actor, teams: list[str]) -> None:
         _outcome("create")
 
 
-def _change_forms(services: Services, actor: Actor, accounts: list[Account], teams: list[str]) -> None:
+def _change_forms(services: Services, actor: Actor, accounts: list[Account], teams: list[str],
+                  roles: tuple[str, ...]) -> None:
     if not accounts:
         return
     by_id = {a.id: a for a in accounts}
@@ -158,7 +165,7 @@ def _change_forms(services: Services, actor: Actor, accounts: list[Account], tea
         st.markdown(f"**{plain(picked.username)}**")
         st.text_input("Full name", max_chars=80, key=_key(form, "full_name"))
         _error_under(form, "full_name")
-        st.selectbox("Role", ROLES, key=_key(form, "role"))
+        st.selectbox("Role", roles, format_func=_role_label, key=_key(form, "role"))
         _error_under(form, "role")
         if picked.sso:
             st.caption("Signs on through single sign-on: its role (and team, if the provider sends one) is set "
@@ -185,7 +192,7 @@ def _unlock_control(services: Services, actor: Actor, picked: Account) -> None:
         _act(form, lambda: f"Unlocked '{services.accounts.unlock(actor, picked.id).username}': they can log in "
                            "with their password now.")
 
-    st.button(f"Unlock {picked.username}", icon=":material/lock_open:", on_click=unlock, key=_key(form, "go"),
+    st.button(f"Unlock {plain(picked.username)}", icon=":material/lock_open:", on_click=unlock, key=_key(form, "go"),
               help="Locked after failed logins. If the owner did not make them, someone may be guessing: the "
                    "address limits still apply to them.")
     _outcome(form)
@@ -237,7 +244,7 @@ def _disable_control(services: Services, actor: Actor, picked: Account) -> None:
         forms.confirm = None
         _act(form, call)
 
-    label = f"Disable {picked.username}" if disable else f"Enable {picked.username}"
+    label = f"Disable {plain(picked.username)}" if disable else f"Enable {plain(picked.username)}"
     if forms.confirm != picked.id:
         st.button(label + "…", icon=":material/block:" if disable else ":material/check:", on_click=ask,
                   args=(picked.id,), key=_key(form, "ask"))

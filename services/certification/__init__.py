@@ -1,4 +1,4 @@
-"""Certification: campaigns (admin), attempts (trainee), results that can be trusted, reviews, certificates.
+"""Certification: campaigns (HR and admins), attempts (trainee), results that can be trusted, reviews, certificates.
 
 - Opening a campaign freezes each scenario's persona version (content hash) and the rubric (its text and
   hash): later edits publish new versions and never change a running campaign.

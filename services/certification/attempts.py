@@ -12,7 +12,6 @@ from db import audit
 from db.models import Attempt, utcnow
 from db.repositories import UnitOfWork
 from db.repositories.campaigns import encode_plan, plan_of
-from services.access import can_see_trainee
 from services.auth import AccessDenied, Actor
 from services.certification.presence import Presence
 from services.certification.views import AttemptView
@@ -126,7 +125,7 @@ class Attempts(Presence):
             if row is None:
                 raise PracticeError(f"No attempt with id {attempt_id}.")
             mine = actor.id is not None and row.user_id == actor.id
-            if not mine and not can_see_trainee(actor, row.user.username, row.user.team, self.settings):
+            if not mine and not self._sees(actor, row.user):
                 raise AccessDenied(f"No attempt with id {attempt_id}.")
             return self._attempt_view(uow, row, holder if mine else None)
 

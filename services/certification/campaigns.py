@@ -1,4 +1,4 @@
-"""Campaigns (admin): create, open (freezing persona versions and the rubric), close, list."""
+"""Campaigns (HR and admins): create, open (freezing persona versions and the rubric), close, list."""
 
 from __future__ import annotations
 
@@ -105,7 +105,7 @@ class Campaigns(CertificationBase):
             return self._view(uow, uow.commit(change))
 
     def campaigns(self, actor: Actor) -> list[CampaignView]:
-        """Admins: every campaign. Trainees: the open ones assigned to them. Trainers: those of their trainees."""
+        """HR, admins and trainers: every campaign. Trainees: the open ones assigned to them."""
         with self.work() as uow:
             rows = uow.campaigns.all()
             if may(actor, Permission.SEE_EVERY_CAMPAIGN):

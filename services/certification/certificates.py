@@ -22,12 +22,16 @@ UNICODE_FONTS = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
                  Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"))
 
 
+#: The app's address on the developer's own machine (the port in .streamlit/config.toml): what a certificate
+#: printed in development points to. Production prints none until PUBLIC_URL is set (:meth:`Certificates.pdf_refusal`).
+LOCAL_URL = "http://localhost:8501"
+
+
 def verify_address(public_url: str | None, code: str) -> str:
-    """Where a reader checks the code: the app's public Verify page (with the code filled in) when the app's
-    address is configured, else the page's name."""
-    if public_url:
-        return f"Check it at {public_url.rstrip('/')}/verify?code={code}"
-    return "Check it on the Verify certificate page of the practice app (no login needed)"
+    """Where a reader checks the code: the app's Verify page with the code filled in, at its public address (or,
+    in development, the local one). A page's name alone ("the Verify page of the practice app") leads nobody
+    outside to it."""
+    return f"Check it at {(public_url or LOCAL_URL).rstrip('/')}/verify?code={code}"
 
 
 #: Text keeps this far from the page's edge (mm): 6 mm inside the inner border drawn at 14 mm.
@@ -186,11 +190,25 @@ def certificate_file_name(code: str) -> str:
 
 
 class Certificates(HRReport):
+    def pdf_refusal(self) -> str | None:
+        """Why no certificate PDF can be issued now, or None. In production a certificate must tell its reader the
+        app's public address (``PUBLIC_URL``) to check it at; until that is set, passes and their codes are
+        recorded (and verifiable) but no PDF is issued. Development prints the local address instead."""
+        if self.settings.environment == "production" and not self.settings.public_url:
+            return ("The certificate is recorded, but its PDF cannot be issued yet: the app's public address "
+                    "(PUBLIC_URL) is not set, so the certificate could not tell its reader where to check it. An "
+                    "admin sets PUBLIC_URL (e.g. https://practice.example.com) and restarts the app.")
+        return None
+
     def certificate_pdf(self, actor: Actor, attempt_id: int) -> tuple[str, bytes]:
-        """(file name, PDF) of an attempt's certificate: its holder, or staff who may see them."""
+        """(file name, PDF) of an attempt's certificate: its holder, or staff who may see them; refused while
+        :meth:`pdf_refusal` says why."""
         view = self.attempt(actor, attempt_id)
         if view.certificate is None:
             raise PracticeError("This attempt has no certificate (only a pass gets one).")
+        refusal = self.pdf_refusal()
+        if refusal is not None:
+            raise PracticeError(refusal)
         with self.work() as uow:
             cert = uow.campaigns.certificate(view.certificate)
             assert cert is not None

@@ -1,4 +1,4 @@
-"""HR's campaign report and its CSV."""
+"""HR's campaign report and its CSV (HR and admins: ``MANAGE_CAMPAIGNS``)."""
 
 from __future__ import annotations
 

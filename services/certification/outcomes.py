@@ -57,7 +57,7 @@ class Outcomes(Campaigns):
         decision = decide([g.report for _, g in graded], CampaignRule(
             scenarios=len(plan_of(row)), pass_mark=campaign.pass_mark, minimums=minimums_of(campaign),
             review_margin=campaign.review_margin, judge_configured=self.settings.judge == "llm",
-            trusted=self.calibration.trusted_in(uow, rubric)))
+            trusted=self.calibration.trusted_in(uow, rubric), names={c.id: c.name for c in rubric.criteria}))
         if status == "abandoned":
             decision = decision.abandoned()
 

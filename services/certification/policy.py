@@ -5,12 +5,13 @@ counts 0) must reach the campaign's pass mark, every criterion minimum must be m
 carry a manipulation flag. A result within the review margin of the pass mark, a manipulation flag, a failed
 judge, or a result that one level more or less on an untrusted criterion (the grader's agreement with trainers on it
 not yet established, see :mod:`grading.agreement`) would carry across the pass mark or a criterion minimum sends the
-attempt to a person instead of deciding it.
+attempt to a person instead of deciding it. Every text names criteria by their names: people read them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from statistics import mean
 from typing import Literal
 
@@ -31,6 +32,8 @@ class CampaignRule:
     judge_configured: bool
     #: The criteria the grader may decide alone (None: trust is not considered).
     trusted: frozenset[str] | None = None
+    #: {criterion id: name} for the texts (the reports' own names otherwise, the id as a last resort).
+    names: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -69,22 +72,23 @@ def _shifted(report: GradeReport, criterion_id: str, step: int) -> int:
 
 
 def _untrusted_reasons(reports: list[GradeReport], rule: CampaignRule, score: int, missing: int,
-                       levels: dict[str, list[int]], untrusted: list[str]) -> list[str]:
+                       levels: dict[str, list[int]], untrusted: list[str], names: Mapping[str, str]) -> list[str]:
     """Untrusted criteria that could change the outcome: one level more or less on each of them, in every chat
     where it applied, carries the score across the pass mark or the criterion across its minimum."""
     out = []
     for cid in untrusted:
+        name = names.get(cid, cid)
         for step in (1, -1):
             moved = _average([_shifted(r, cid, step) for r in reports], missing)
             need = rule.minimums.get(cid)
             shifted_levels = [_moved(v, step) for v in levels[cid]]
             if (moved >= rule.pass_mark) != (score >= rule.pass_mark):
-                out.append(f"untrusted criterion {cid}: one level {'more' if step > 0 else 'less'} would make the "
+                out.append(f"untrusted criterion {name}: one level {'more' if step > 0 else 'less'} would make the "
                            f"score {moved} (pass mark {rule.pass_mark}); the grader's agreement with trainers on it is "
                            "not yet established")
                 break
             if need is not None and (mean(shifted_levels) >= need) != (mean(levels[cid]) >= need):
-                out.append(f"untrusted criterion {cid}: one level {'more' if step > 0 else 'less'} would "
+                out.append(f"untrusted criterion {name}: one level {'more' if step > 0 else 'less'} would "
                            f"{'meet' if step > 0 else 'miss'} its minimum {need}; the grader's agreement with "
                            "trainers on it is not yet established")
                 break
@@ -102,7 +106,9 @@ def decide(reports: list[GradeReport], rule: CampaignRule) -> CertificationDecis
         for c in r.criteria:
             if c.level is not None:
                 levels.setdefault(c.id, []).append(c.level)
-    unmet = [f"{cid} averages {mean(levels[cid]):.1f} < {need}" if cid in levels else f"{cid} never shown"
+    names = {**{c.id: c.name for r in reports for c in r.criteria}, **rule.names}
+    unmet = [f"{names.get(cid, cid)} averages {mean(levels[cid]):.1f} < {need}" if cid in levels
+             else f"{names.get(cid, cid)} never shown"
              for cid, need in rule.minimums.items() if cid not in levels or mean(levels[cid]) < need]
     reasons: list[str] = []
     if abs(score - rule.pass_mark) <= rule.review_margin:
@@ -118,7 +124,8 @@ def decide(reports: list[GradeReport], rule: CampaignRule) -> CertificationDecis
     passed = score >= rule.pass_mark and not unmet and not manipulated
     text = (f"Pass when the average over {rule.scenarios} scenario(s) is at least {rule.pass_mark}"
             + (" and every criterion minimum is met ("
-               + ", ".join(f"{k} >= {v}" for k, v in rule.minimums.items()) + ")" if rule.minimums else "")
+               + "; ".join(f"{names.get(k, k)} >= {v}" for k, v in rule.minimums.items()) + ")" if rule.minimums
+               else "")
             + "; no manipulation attempt. "
             + ("Each score combines the deterministic grade with the judge: " + reports[0].combining_rule
                if judged and reports else "No judge configured: the deterministic grade decides.")
@@ -129,7 +136,7 @@ def decide(reports: list[GradeReport], rule: CampaignRule) -> CertificationDecis
     if rule.trusted is not None:
         trusted = [cid for cid in levels if cid in rule.trusted]
         untrusted = [cid for cid in levels if cid not in rule.trusted]
-        reasons.extend(_untrusted_reasons(reports, rule, score, missing, levels, untrusted))
+        reasons.extend(_untrusted_reasons(reports, rule, score, missing, levels, untrusted, names))
     outcome: Outcome = "review" if reasons else ("passed" if passed else "failed")
     return CertificationDecision(score, deterministic, judge_score, outcome, passed, text, tuple(reasons),
                                  tuple(trusted), tuple(untrusted))

@@ -14,7 +14,7 @@ OUTCOMES = ("passed", "failed")
 
 
 class CampaignSpec(BaseModel):
-    """What an admin fills in to create a campaign (validated; errors name the field)."""
+    """What HR or an admin fills in to create a campaign (validated; errors name the field)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -117,10 +117,34 @@ class AttemptView:
     #: Applicable criteria the grader was trusted on when the outcome was decided, and those it was not.
     trusted: tuple[str, ...] = ()
     untrusted: tuple[str, ...] = ()
+    #: The same criteria by name (as the campaign's frozen rubric names them): what people read.
+    trusted_names: tuple[str, ...] = ()
+    untrusted_names: tuple[str, ...] = ()
 
     @property
     def active(self) -> bool:
         return self.status == "active"
+
+    @property
+    def trust_note(self) -> str | None:
+        """Why a person did or did not need to look at this result, given the criteria the grader is trusted on
+        (its agreement with trainers established). None when trust played no part: decided before trust was
+        recorded, abandoned (which fails whatever the grades), or not yet graded. Names are joined with "; "
+        (a name may hold a comma)."""
+        if not (self.trusted or self.untrusted) or self.status in ("active", "abandoned") or self.outcome == "pending":
+            return None
+        lists = (f"Not yet trusted (the grader's agreement with trainers not yet established): "
+                 f"{'; '.join(self.untrusted_names) or 'none'}. Trusted: {'; '.join(self.trusted_names) or 'none'}.")
+        if self.reviews:
+            return f"A reviewer decided this result. {lists}"
+        if self.outcome == "review":
+            return f"A person decides this result (why: above). {lists}"
+        if not self.untrusted:
+            return f"Decided without a reviewer: the grader is trusted on every criterion that applied. {lists}"
+        result = "a pass" if self.outcome == "passed" else "not passed"
+        return ("Decided without a reviewer: no criterion the grader is not yet trusted on could move the result "
+                "across the pass mark or a criterion minimum (one level more or less on any one of them leaves it "
+                f"{result}), so no person needed to look. {lists}")
 
     def seconds_left(self, now: datetime | None = None) -> int:
         return max(0, int((self.deadline - (now or utcnow())).total_seconds()))

@@ -38,6 +38,7 @@ class World:
     ann: Actor
     bob: Actor
     root: Actor
+    hazel: Actor  # HR
     ann_id: int
     chat: int  # ann's graded practice chat, still running (so a refusal is never just "it has ended")
     branch: int  # her "try a different reply" of it
@@ -54,7 +55,8 @@ class World:
 
 # Expected outcomes. DENIED: AccessDenied. REFUSED: any PracticeError (AccessDenied included). EMPTY: allowed for
 # any trainee on any id, because the method is scoped to the caller: it must return nothing (falsy) of ann's.
-DENIED, REFUSED, EMPTY = "denied", "refused", "empty"
+# ALLOWED (HR's sweep only): not refused as forbidden (the state may still say no, e.g. opening an open campaign).
+DENIED, REFUSED, EMPTY, ALLOWED = "denied", "refused", "empty", "allowed"
 Call = Callable[[World], object]
 LINE = "Could you tell me more about what happened?"
 WHY = "Because I am bob and I say so."
@@ -121,9 +123,10 @@ CASES: dict[str, tuple[str, Call]] = {
                                                                    holder=HOLDER).finish()),
     "certification.start_attempt": (DENIED, lambda w: w.s.certification.start_attempt(w.bob, w.campaign,
                                                                                      holder=HOLDER)),
-    # accounts, teams and login sessions: admins only, except logging out
+    # accounts, teams and login sessions: admins only (HR: trainees' accounts and teams), except logging out
     "accounts.reset_password": (DENIED, lambda w: w.s.accounts.reset_password(w.bob, w.ann_id, "password-666")),
     "accounts.set_disabled": (DENIED, lambda w: w.s.accounts.set_disabled(w.bob, w.ann_id, True)),
+    "accounts.unlock": (DENIED, lambda w: w.s.accounts.unlock(w.bob, w.ann_id)),
     "accounts.update": (DENIED, lambda w: w.s.accounts.update(w.bob, w.ann_id, full_name="Ann Pwned", role="admin",
                                                               team="blue")),
     "teams.delete": (DENIED, lambda w: w.s.teams.delete(w.bob, w.team)),
@@ -133,6 +136,19 @@ CASES: dict[str, tuple[str, Call]] = {
     # way, so it neither ends ann's login nor tells bob that the id exists (checked by the snapshot below)
     "login_sessions.end": (EMPTY, lambda w: w.s.login_sessions.end(w.bob, w.login)),
     "login_sessions.revoke_user": (DENIED, lambda w: w.s.login_sessions.revoke_user(w.bob, w.ann_id)),
+}
+
+#: What HR (hazel) may do on ann's ids, where it differs from a trainee's :data:`CASES`: her certification results
+#: (reading, reviewing, certificates, HR's reports, the campaign) and her trainee account and team. Everything else
+#: (her practice chats, grades, comments, disputes, rush hours, login sessions, giving her another role) is refused
+#: as it is to bob.
+HR: dict[str, str] = {
+    **{name: expected for name, (expected, _) in CASES.items()},
+    "certification.attempt": ALLOWED, "certification.certificate_pdf": ALLOWED,
+    "certification.close_campaign": ALLOWED, "certification.expire_overdue": ALLOWED,
+    "certification.open_campaign": ALLOWED, "certification.report": ALLOWED, "certification.report_csv": ALLOWED,
+    "certification.review": ALLOWED, "accounts.reset_password": ALLOWED, "accounts.set_disabled": ALLOWED,
+    "accounts.unlock": ALLOWED, "teams.delete": ALLOWED, "teams.rename": ALLOWED,
 }
 
 #: Id-taking methods with an actor that pages never call: composition hooks taking the caller's unit of work
@@ -183,8 +199,9 @@ def test_every_id_taking_method_has_a_rule() -> None:
 def build_world(settings: Settings) -> World:
     s = build_services(settings)
     people = make_people(s)
-    ann, bob, root = people["ann"], people["bob"], people["root"]
+    ann, bob, root, hazel = people["ann"], people["bob"], people["root"], people["hazel"]
     assert isinstance(ann, Actor) and isinstance(bob, Actor) and isinstance(root, Actor) and ann.id is not None
+    assert isinstance(hazel, Actor)
     lines = agent_lines("hostile")
     view = s.practice.start(ann, persona_slug="hostile", seed=1).finish()
     assert view is not None
@@ -221,7 +238,7 @@ def build_world(settings: Settings) -> World:
     texts += [e.quote for c in grade.report.criteria for e in c.evidence] + [e.note for c in grade.report.criteria
                                                                               for e in c.evidence]
     texts += [hint.text, dispute.reason, done.certificate, "Root's private note", "Root's exemplar note"]
-    return World(s, ann, bob, root, ann.id, chat, branch, criterion, dispute.id, rush, rush_chat, campaign,
+    return World(s, ann, bob, root, hazel, ann.id, chat, branch, criterion, dispute.id, rush, rush_chat, campaign,
                  attempt.id, login, team, tuple(sorted({t for t in texts if len(t.strip()) >= 8})))
 
 
@@ -261,14 +278,15 @@ def snapshot(w: World) -> dict[str, object]:
     }
 
 
-def test_bob_reaches_nothing_of_anns(settings: Settings) -> None:
-    w = build_world(settings)
-    for readable in (w.s.practice.get(w.root, w.chat), w.s.grading.latest(w.root, w.chat),
-                     w.s.disputes.for_session(w.root, w.chat), w.s.rush.report(w.root, w.rush)):
-        assert leaks(w, str(readable)), readable  # the detector sees what bob must not
+def sweep(w: World, expectations: dict[str, str]) -> list[str]:
+    """Every case called as ``w.bob`` (the caller under test): what went otherwise than ``expectations`` says, and
+    what of ann's changed. ALLOWED cases run last, after the check that nothing else changed."""
     before = snapshot(w)
     problems: list[str] = []
-    for name, (expected, call) in sorted(CASES.items()):
+    for name, (_, call) in sorted(CASES.items()):
+        expected = expectations[name]
+        if expected == ALLOWED:
+            continue
         try:
             result = call(w)
         except PracticeError as exc:  # AccessDenied is a PracticeError
@@ -287,7 +305,35 @@ def test_bob_reaches_nothing_of_anns(settings: Settings) -> None:
     after = snapshot(w)
     problems += [f"ann's {key} changed: {before[key]!r} -> {after[key]!r}" for key in before
                  if before[key] != after[key]]
+    for name, (_, call) in sorted(CASES.items()):
+        if expectations[name] != ALLOWED:
+            continue
+        try:
+            call(w)
+        except AccessDenied as exc:
+            problems.append(f"{name}: expected allowed, got AccessDenied: {exc}")
+        except PracticeError:  # allowed, but the state says no (the campaign is open already, the team is used)
+            pass
+    return problems
+
+
+def test_bob_reaches_nothing_of_anns(settings: Settings) -> None:
+    w = build_world(settings)
+    for readable in (w.s.practice.get(w.root, w.chat), w.s.grading.latest(w.root, w.chat),
+                     w.s.disputes.for_session(w.root, w.chat), w.s.rush.report(w.root, w.rush)):
+        assert leaks(w, str(readable)), readable  # the detector sees what bob must not
+    problems = sweep(w, {name: expected for name, (expected, _) in CASES.items()})
     assert problems == [], "\n".join(problems)
+
+
+def test_hr_reaches_anns_certification_and_account_only(settings: Settings) -> None:
+    """HR (hazel) on every id of ann's: her certification results and her trainee account are HR's; her practice
+    chats, grades, disputes, rush hours and login sessions are not, and she cannot be given another role."""
+    assert set(HR) == set(CASES)
+    w = build_world(settings)
+    problems = sweep(dataclasses.replace(w, bob=w.hazel), HR)  # the cases call as ``w.bob``
+    assert problems == [], "\n".join(problems)
+    assert w.s.certification.attempt(w.hazel, w.attempt).reviews[0].by == "hazel"  # the allowed review ran
 
 
 def test_a_trainee_cannot_join_a_chat_to_anothers_attempt() -> None:

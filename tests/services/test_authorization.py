@@ -43,10 +43,11 @@ def expected(role: str, me: str, owner: str, action: str, scope: str) -> bool:
         return mine
     if role == "admin" or mine:
         return True
-    return role == "trainer" and (scope == "all" or owner == "ann")  # tina is in ann's team
+    # tina is in ann's team; HR reads certification chats only, and these are practice chats
+    return role == "trainer" and (scope == "all" or owner == "ann")
 
 
-@pytest.mark.parametrize("me", ["ann", "bob", "tina", "root"])
+@pytest.mark.parametrize("me", ["ann", "bob", "tina", "root", "hazel"])
 @pytest.mark.parametrize("owner", ["ann", "bob"])
 def test_session_matrix(world: dict[str, Any], me: str, owner: str) -> None:
     actor = world["people"][me]
@@ -73,7 +74,7 @@ def test_a_missing_chat_reads_like_a_forbidden_one(world: dict[str, Any]) -> Non
     assert str(missing.value).replace("9999", "N") == str(forbidden.value).replace(str(world["chats"]["bob"]), "N")
 
 
-@pytest.mark.parametrize("me", ["ann", "bob", "tina", "root"])
+@pytest.mark.parametrize("me", ["ann", "bob", "tina", "root", "hazel"])
 def test_history_matrix(world: dict[str, Any], me: str) -> None:
     services, actor = world["services"], world["people"][me]
     for trainee in ("ann", "bob"):
@@ -86,7 +87,7 @@ def test_history_matrix(world: dict[str, Any], me: str) -> None:
                 services.grading.history(actor, trainee)
 
 
-@pytest.mark.parametrize("me", ["ann", "bob", "tina", "root"])
+@pytest.mark.parametrize("me", ["ann", "bob", "tina", "root", "hazel"])
 def test_admin_only_actions(world: dict[str, Any], me: str) -> None:
     services, actor = world["services"], world["people"][me]
     admin_calls: dict[str, Callable[[], object]] = {
@@ -95,13 +96,65 @@ def test_admin_only_actions(world: dict[str, Any], me: str) -> None:
         "list accounts": lambda: services.auth.users(actor),
         "create account": lambda: services.auth.create_user(actor, username=f"new-{me}", role="trainee",
                                                             password="password-9"),
+        "create a trainer": lambda: services.auth.create_user(actor, username=f"coach-{me}", role="trainer",
+                                                              password="password-9"),
     }
-    for call in admin_calls.values():
-        if actor.role == "admin":
+    for name, call in admin_calls.items():
+        if actor.role == "admin" or (actor.role == "hr" and name == "create account"):  # HR: trainee accounts
             call()
         else:
             with pytest.raises(AccessDenied):
                 call()
+
+
+@pytest.mark.parametrize("me", ["ann", "bob", "tina", "root", "hazel"])
+def test_account_matrix(world: dict[str, Any], me: str) -> None:
+    """An admin manages every account; HR the trainees' (giving no other role); nobody else any."""
+    services, people, actor = world["services"], world["people"], world["people"][me]
+    for target in ("ann", "tina", "root", "hazel"):
+        account = next(a for a in services.accounts.accounts(people["root"]) if a.username == target)
+        allowed = actor.role == "admin" or (actor.role == "hr" and account.role == "trainee")
+        calls: dict[str, Callable[[], object]] = {
+            "save as it is": lambda a=account: services.accounts.update(actor, a.id, full_name=a.full_name,
+                                                                        role=a.role, team=a.team),
+            "unlock": lambda a=account: services.accounts.unlock(actor, a.id),
+        }
+        for name, call in calls.items():
+            if allowed:
+                call()
+            else:
+                with pytest.raises(AccessDenied):
+                    call()
+                    pytest.fail(f"{me} ({actor.role}) may '{name}' on {target}'s account")
+        if allowed and actor.role == "hr":
+            with pytest.raises(AccessDenied, match="Only an admin can give the trainer role"):
+                services.accounts.update(actor, account.id, full_name=None, role="trainer", team=None)
+
+
+@pytest.mark.parametrize("me", ["ann", "bob", "tina", "root", "hazel"])
+def test_certification_matrix(world: dict[str, Any], me: str) -> None:
+    """HR and admins run campaigns; trainers, HR and admins review results; trainees take them."""
+    from datetime import timedelta
+
+    from db.models import utcnow
+
+    services, actor = world["services"], world["people"][me]
+    cert = services.certification
+    spec = {"name": f"Campaign of {me}", "scenarios": [("hostile", "normal")], "trainees": ["ann"],
+            "opens_at": utcnow() - timedelta(hours=1), "closes_at": utcnow() + timedelta(days=1)}
+    runs, reviews = actor.role in ("hr", "admin"), actor.role in ("trainer", "hr", "admin")
+    if runs:
+        created = cert.create_campaign(actor, spec)
+        assert cert.open_campaign(actor, created.id).status == "open"
+        assert cert.report(actor, created.id).assigned == 1
+    else:
+        with pytest.raises(AccessDenied):
+            cert.create_campaign(actor, spec)
+    if reviews:
+        assert cert.review_queue(actor) == []
+    else:
+        with pytest.raises(AccessDenied):
+            cert.review_queue(actor)
 
 
 def test_only_the_first_account_can_be_created_without_an_admin(settings: Settings) -> None:
@@ -142,7 +195,7 @@ def test_passwords_are_argon2_hashes_and_lockout_resets_on_success(settings: Set
     assert "an admin can unlock your account" in str(locked.value)
 
 
-@pytest.mark.parametrize("me", ["ann", "bob", "tina", "root"])
+@pytest.mark.parametrize("me", ["ann", "bob", "tina", "root", "hazel"])
 def test_scenario_authoring_matrix(world: dict[str, Any], me: str) -> None:
     """Trainers and admins author scenarios; trainees are refused every authoring call."""
     services, actor = world["services"], world["people"][me]
@@ -166,7 +219,7 @@ def test_scenario_authoring_matrix(world: dict[str, Any], me: str) -> None:
             assert services.scenarios.draft(SYSTEM, "hostile") is None, name
 
 
-@pytest.mark.parametrize("me", ["ann", "bob", "tina", "root"])
+@pytest.mark.parametrize("me", ["ann", "bob", "tina", "root", "hazel"])
 def test_rubric_authoring_matrix(world: dict[str, Any], me: str) -> None:
     """Trainers and admins draft and test the rubric; only an admin publishes it (nothing stored on a refusal)."""
     services, actor = world["services"], world["people"][me]

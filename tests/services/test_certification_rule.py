@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +132,16 @@ def test_an_untrusted_criterion_on_the_edge_of_its_minimum_sends_it_to_review() 
     assert any("untrusted criterion limits: one level less would miss its minimum 3" in r for r in edge.reasons)
     assert _trust(reports, frozenset({"apology", "ownership", "limits"}), pass_mark=10,
                   minimums={"limits": 3}).outcome == "passed"
+
+
+def test_reasons_and_the_rule_name_criteria_by_their_names_never_their_ids() -> None:
+    """People read these texts (the trainee's result, the review queue): criterion names, as the rubric has them."""
+    reports = [report(67, {"apology": 2, "limits": 2, "ownership": 2})]
+    names = {"apology": "A sincere apology", "limits": "Setting boundaries, with a reason", "ownership": "Ownership"}
+    rule = CampaignRule(1, 70, {"limits": 3, "closing": 1}, 0, False, trusted=frozenset({"apology"}), names=names)
+    decided = decide_rule(reports, rule)
+    said = " ".join((decided.rule, *decided.reasons))
+    assert "untrusted criterion Ownership: one level more would make the score 78" in said
+    assert "(Setting boundaries, with a reason >= 3; closing >= 1)" in said  # no name known: the id, as a last resort
+    assert "Setting boundaries, with a reason averages 2.0 < 3" in said
+    assert re.findall(r"\b(apology|limits|ownership)\b", said) == [], said
