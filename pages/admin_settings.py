@@ -16,7 +16,7 @@ configuration = or_stop(lambda: services.admin.configuration(actor))  # a forced
 st.table([{"setting": k, "value": v} for k, v in configuration.items()])
 left, right = st.columns(2)
 for column, target in ((left, "customer"), (right, "judge")):
-    if column.button(f"Test the {target} model", use_container_width=True):
+    if column.button(f"Test the {target} model", width="stretch"):
         result = services.admin.test_connection(actor, target)
         latency = f" in {result.latency_ms:.0f} ms" if result.latency_ms is not None else ""
         (column.success if result.ok else column.error)(plain(f"{result.detail}{latency}"))

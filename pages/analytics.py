@@ -20,7 +20,7 @@ st.title("Analytics")
 
 
 def chart_with_data(chart: alt.Chart, data: pd.DataFrame, name: str) -> None:
-    st.altair_chart(chart, use_container_width=True)
+    st.altair_chart(chart, width="stretch")
     st.download_button(f"Download {name} (CSV)", csv_text([str(c) for c in data.columns],
                                                           data.itertuples(index=False, name=None)),
                        file_name=f"{name}.csv",

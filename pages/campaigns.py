@@ -120,7 +120,7 @@ if report.weak_spots:
     st.altair_chart(alt.Chart(weak).mark_bar().encode(
         x=alt.X("average_level:Q", scale=alt.Scale(domain=[0, 3]), title="average level (0-3)"),
         y=alt.Y("criterion:N", sort="x"), tooltip=["criterion", "average_level", "graded"]),
-        use_container_width=True)
+        width="stretch")
 OUTCOMES = {"pending": "being graded", "review": "awaiting review", "failed": "not passed"}
 
 

@@ -65,7 +65,7 @@ for attempt in queue:
                        "trainee sees it with your reason"
                        + (", and a certificate is issued." if outcome == "passed" else "."), icon=":material/help:")
             yes, no = st.columns(2)
-            if yes.button("Yes, record it", type="primary", key=f"yes-{attempt.id}", use_container_width=True):
+            if yes.button("Yes, record it", type="primary", key=f"yes-{attempt.id}", width="stretch"):
                 ui.confirming = None
                 try:
                     done = cert.review(actor, attempt.id, outcome=str(outcome), reason=reason)
@@ -76,7 +76,7 @@ for attempt in queue:
                                f"{'passed' if done.outcome == 'passed' else 'not passed'}"
                                + (f"; certificate {done.certificate} issued." if done.certificate else "."))
                     st.rerun()
-            if no.button("Cancel", key=f"no-{attempt.id}", use_container_width=True):
+            if no.button("Cancel", key=f"no-{attempt.id}", width="stretch"):
                 ui.confirming = None
                 st.rerun()
 

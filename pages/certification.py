@@ -44,10 +44,10 @@ def confirm(key: str, question: str, yes: str, no: str) -> bool:
     with st.container(border=True):
         st.warning(question, icon=":material/help:")
         left, right = st.columns(2)
-        if left.button(yes, type="primary", key=f"{key}-yes", use_container_width=True):
+        if left.button(yes, type="primary", key=f"{key}-yes", width="stretch"):
             ui.confirming = None
             return True
-        if right.button(no, key=f"{key}-no", use_container_width=True):
+        if right.button(no, key=f"{key}-no", width="stretch"):
             ui.confirming = None
             st.rerun()
     return False
@@ -152,12 +152,12 @@ def running(view: AttemptView) -> None:
         st.rerun()
     go, stop = st.columns(2)
     if go.button("Finish the attempt" if last else "Next scenario", type="primary", disabled=not answered,
-                 use_container_width=True, help=None if answered else "Answer the customer at least once first"):
+                 width="stretch", help=None if answered else "Answer the customer at least once first"):
         if last:
             ui.confirming = f"finish-{view.id}"
         else:
             advance(view)
-    if stop.button("Abandon the attempt", use_container_width=True):
+    if stop.button("Abandon the attempt", width="stretch"):
         ui.confirming = f"abandon-{view.id}"
     if confirm(f"finish-{view.id}", "Finish the attempt now? Your answers are graded as they are and cannot be "
                "changed afterwards.", "Yes, finish and grade it", "No, keep going"):

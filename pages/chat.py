@@ -12,6 +12,8 @@ from ui.widgets import AVATARS, frustration_bar, mood, pin_to_top, stream_reply,
 
 #: The chat box's widget key: a refused message is put back into it.
 REPLY_KEY = "reply"
+#: The closed box an ended chat shows in its place (a key of its own: a stale tab's text is never put in it).
+ENDED_KEY = "reply-ended"
 #: How often an open chat looks in the database for a change made elsewhere (another tab, another replica).
 CHECK_SECONDS = 10
 ENDINGS = {
@@ -56,7 +58,7 @@ def persona_cards(difficulty: str) -> None:
                 st.markdown(f"**{plain(card.title)}**")
                 st.caption(plain(card.summary))
                 label = f"Start ({difficulty}, frustration {card.start_frustration[difficulty]:.0f}/10)"
-                if st.button(label, key=f"start-{card.slug}", use_container_width=True):
+                if st.button(label, key=f"start-{card.slug}", width="stretch"):
                     try:
                         run_turn(service.start(actor, persona_slug=card.slug, difficulty=difficulty))
                     except PracticeError as exc:
@@ -83,7 +85,7 @@ def sidebar(view: SessionView | None) -> str:
         if card is not None:
             st.caption(plain(card.summary))
             st.caption(f"Starts at frustration {card.start_frustration[difficulty]:.0f}/10.")
-        if st.button("Start new chat", type="primary", use_container_width=True, disabled=card is None):
+        if st.button("Start new chat", type="primary", width="stretch", disabled=card is None):
             try:
                 run_turn(service.start(actor, persona_slug=card.slug, difficulty=difficulty))
             except PracticeError as exc:
@@ -94,7 +96,7 @@ def sidebar(view: SessionView | None) -> str:
             st.subheader("Unfinished chats")
             for s in unfinished:
                 label = f"#{s.id} {plain(s.persona_name)} ({s.difficulty}, {s.turns} turns)"
-                if st.button(label, key=f"resume-{s.id}", use_container_width=True):
+                if st.button(label, key=f"resume-{s.id}", width="stretch"):
                     open_session(s.id)
                     st.rerun()
         skipped = service.skipped_personas()
@@ -249,13 +251,18 @@ def chat(view: SessionView) -> None:
         ui.notice = None
     refusal = None
     if text is not None:
+        # Shown the moment it is sent: the customer reacts to it first (reading it can take seconds on a busy
+        # machine), then answers. Taken back if the service refuses it (nothing is stored then).
+        sent = st.empty()
+        if view.active and not view.awaiting_reply and text.strip() and len(text) <= service.settings.max_message_chars:
+            with sent.container(), st.chat_message("user", avatar=AVATARS["agent"]):
+                st.markdown(plain(text))
         try:
             turn = service.send(actor, view.id, text)
         except PracticeError as exc:
+            sent.empty()
             refusal = str(exc)
-        else:  # stored: only now is it shown as sent
-            with st.chat_message("user", avatar=AVATARS["agent"]):
-                st.markdown(plain(text))
+        else:
             run_turn(turn)
     if not view.active:
         if refusal is not None and text is not None:
@@ -264,17 +271,20 @@ def chat(view: SessionView) -> None:
         kind, ending = ENDINGS.get(reason or "", ("info", "This chat has ended."))
         getattr(st, kind)(ending)
         report, again, new = st.columns(3)
-        if report.button("See your report", type="primary", use_container_width=True):
+        if report.button("See your report", type="primary", width="stretch"):
             open_report(view.id)
-        if again.button("Try this customer again", use_container_width=True):
+        if again.button("Try this customer again", width="stretch"):
             try:
                 run_turn(service.start(actor, persona_slug=view.persona_slug, difficulty=view.difficulty))
             except PracticeError as exc:
                 st.error(plain(str(exc)))
-        if new.button("Pick another customer", use_container_width=True):
+        if new.button("Pick another customer", width="stretch"):
             ui.session_id = None
             st.query_params.clear()
             st.rerun()
+        # A box at the bottom still, only closed: without one, Streamlit swaps the page's scrolling area for another
+        # (the chat box's "stick to the end" one goes), which jumps to the top, far from the end notice above.
+        st.chat_input("This chat has ended: nothing more can be sent", key=ENDED_KEY, disabled=True)
         return
     if view.awaiting_reply:
         st.info("The customer has not answered yet.")

@@ -74,30 +74,30 @@ if graded:
     )
     rule = alt.Chart(pd.DataFrame([{"pass": pass_mark}])).mark_rule(strokeDash=[4, 4], color="green").encode(
         y="pass:Q")
-    st.altair_chart(line + rule, use_container_width=True)
+    st.altair_chart(line + rule, width="stretch")
     st.caption(f"Dashed line: pass mark ({pass_mark}). A score a trainer overrode is the trainer's decision. "
                "Triangles: chats where hints were used.")
 
 st.markdown("#### Practice chats")
 if items:
-    st.dataframe(rows(items), hide_index=True, use_container_width=True)
+    st.dataframe(rows(items), hide_index=True, width="stretch")
 else:
     st.caption("No practice chats yet.")
 if certification:
     st.markdown("#### Certification chats")
     st.caption("Kept apart from the practice trend above; attempt results and certificates are on the "
                "Certification page.")
-    st.dataframe(rows(certification), hide_index=True, use_container_width=True, key="certification-chats")
+    st.dataframe(rows(certification), hide_index=True, width="stretch", key="certification-chats")
 for i in items[:10]:
     cols = st.columns([3, 1, 1])
     cols[0].markdown(f"#{i.session_id} {plain(i.persona_name)} ({i.difficulty})" + (f" · {aids(i)}" if aids(i) else ""))
-    if i.status == "ended" and cols[1].button("Report", key=f"report-{i.session_id}", use_container_width=True):
+    if i.status == "ended" and cols[1].button("Report", key=f"report-{i.session_id}", width="stretch"):
         st.switch_page("pages/report.py", query_params={"session": str(i.session_id)})
     if i.status == "active" and trainee == actor.username and cols[1].button(
-            "Resume", key=f"resume-{i.session_id}", use_container_width=True):
+            "Resume", key=f"resume-{i.session_id}", width="stretch"):
         ui.session_id = i.session_id
         st.switch_page("pages/chat.py", query_params={"session": str(i.session_id)})
-    if trainee == actor.username and cols[2].button("Retry", key=f"retry-{i.session_id}", use_container_width=True):
+    if trainee == actor.username and cols[2].button("Retry", key=f"retry-{i.session_id}", width="stretch"):
         turn = services.practice.start(actor, persona_slug=i.persona_slug, difficulty=i.difficulty)
         turn.finish()
         if turn.session is not None:

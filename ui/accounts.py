@@ -87,7 +87,7 @@ def render_accounts(services: Services, actor: Actor) -> None:
     teams = [NO_TEAM, *services.teams.names(actor)]
     st.dataframe([{"username": a.username, "full name": a.full_name or "", "role": a.role, "team": a.team or "",
                    "status": _status_label(a), "sign-on": "single sign-on" if a.sso else "password"}
-                  for a in accounts], hide_index=True, use_container_width=True)
+                  for a in accounts], hide_index=True, width="stretch")
     create, change = st.tabs(["Create an account", "Change an account"])
     with create:
         _create_form(services, actor, teams, roles)
@@ -264,7 +264,7 @@ def render_teams(services: Services, actor: Actor) -> None:
     teams = services.teams.teams(actor)
     if teams:
         st.dataframe([{"team": t.name, "accounts": t.members, "campaigns": t.campaigns} for t in teams],
-                     hide_index=True, use_container_width=True)
+                     hide_index=True, width="stretch")
     else:
         st.info("No teams yet: add the first one below.")
     add, rename, delete = st.tabs(["Add a team", "Rename a team", "Delete a team"])
