@@ -89,6 +89,10 @@ class Dispute(Base):
     #: The level a trainer gave when upholding it (stored as an override too).
     decided_level: Mapped[int | None]
     decided_at: Mapped[datetime | None]
+    #: The level the trainee asked for (None: a dispute from before they were asked).
+    requested_level: Mapped[int | None] = mapped_column(default=None)
+    #: When the trainee opened the chat's report after the decision (None: not seen yet, or still open).
+    decision_seen_at: Mapped[datetime | None] = mapped_column(default=None)
 
     __table_args__ = (
         Index("ix_disputes_session", "session_id", "id"),

@@ -4,8 +4,9 @@ trainer's level for one criterion of one chat).
 * **Quadratic-weighted Cohen's kappa** over the levels 0-3: ``1 - sum(w * observed) / sum(w * expected)`` with
   ``w = (i - j)^2``, ``observed`` the confusion counts and ``expected`` the counts the two margins would give by
   chance. 1 is perfect agreement, 0 what chance gives; a miss by two levels costs four times a miss by one.
-  Undefined (``None``) when chance alone would agree perfectly (every pair in one level on both sides): such
-  agreement shows nothing about telling levels apart.
+  Undefined (``None``) when the pairs show nothing about telling levels apart: fewer than two of them, or every pair
+  the same (the grader always on one level and the trainer always on one level; the formula would give 1 when the
+  two levels are equal, and 0 when they differ).
 * **Exact agreement**: the share of pairs on the same level.
 * **Confusion**: counts, grader level (rows) x trainer level (columns).
 
@@ -77,15 +78,13 @@ def confusion(pairs: Iterable[tuple[int, int]]) -> Confusion:
 def quadratic_kappa(pairs: Sequence[tuple[int, int]]) -> float | None:
     """Quadratic-weighted Cohen's kappa of (grader, trainer) level pairs; None when undefined (see above)."""
     n = len(pairs)
-    if n == 0:
+    if len(set(pairs)) < 2:
         return None
     observed = confusion(pairs)
     rows = [sum(r) for r in observed]
     cols = [sum(observed[i][j] for i in LEVELS) for j in LEVELS]
     disagreement = sum((i - j) ** 2 * observed[i][j] for i in LEVELS for j in LEVELS)
-    chance = sum((i - j) ** 2 * rows[i] * cols[j] / n for i in LEVELS for j in LEVELS)
-    if chance == 0:
-        return None
+    chance = sum((i - j) ** 2 * rows[i] * cols[j] / n for i in LEVELS for j in LEVELS)  # > 0: two pairs differ
     return 1 - disagreement / chance
 
 

@@ -33,7 +33,8 @@ st.dataframe(pd.DataFrame([{
     "trusted": "yes" if c.trusted else "no",
 } for c in table.criteria]), hide_index=True, width="stretch", height=35 * (len(table.criteria) + 1) + 3)
 st.caption("Kappa 1 is perfect agreement, 0 what chance gives; a miss by two levels costs four times a miss by one. "
-           "“—”: not enough spread to measure (no judgements, or every judgement on one level).")
+           "“—”: not enough spread to measure (fewer than two chats judged, or every judged chat alike: the grader on "
+           "one level and the trainers on one level).")
 st.download_button("Download as CSV", table.csv(), file_name=f"calibration-rubric-v{table.rubric_number}.csv",
                    mime="text/csv")
 

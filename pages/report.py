@@ -7,6 +7,7 @@ import re
 import streamlit as st
 
 from grading.citations import readable
+from grading.report import CriterionGrade
 from services import PracticeError
 from signals.text import shorten
 from ui.context import app_services, chat_ui, id_param, plain, require_actor
@@ -64,6 +65,13 @@ if own:
     if seen:
         st.info(f"{seen} new {'comment' if seen == 1 else 'comments'} from your trainer on chat #{view.id}: "
                 "they are under their turn in *The conversation* below.", icon=":material/comment:")
+    try:
+        decided = services.disputes.mark_decisions_seen(actor, session_id)
+    except PracticeError:  # as above: the notice stays for next time
+        decided = None
+    if decided:
+        st.info(plain(decided.notice) + " The decision is under its criterion in *Criteria* below.",
+                icon=":material/gavel:")
 
 st.subheader(f"{plain(' and '.join(p.name for p in view.parties) or view.persona_name)} · {plain(view.persona_title)}")
 st.caption(f"Chat #{view.id} · {view.difficulty} · trainee: {plain(view.trainee)} · "
@@ -99,6 +107,10 @@ with well:
         st.markdown(f"- **{plain(item.name)}**{quote}")
 with improve:
     st.markdown("#### Improve these first")
+    if not report.improve_first:  # never a heading over nothing
+        st.write("Nothing needs improving first: every criterion that applied reached the top level."
+                 if any(c.level is not None for c in report.criteria) else
+                 "Nothing to improve first: the conversation gave no criterion a chance to apply.")
     for step in report.improve_first:
         where = f", turn {turn_of(step.turn)}" if step.turn else ""
         level = f"{step.level}/3" + (" overridden" if step.overridden else "")
@@ -150,6 +162,37 @@ st.line_chart({"turn": list(range(1 - len(opening), len(after_turns) + 1)), "fru
               x="turn", y="frustration", height=180)
 st.caption("Frustration after each of the trainee's turns (turn 0: the customer's opening).")
 
+
+def dispute_form(criterion: CriterionGrade) -> None:
+    """Disputing is an action: a button below the evidence opens the form (one form open at a time)."""
+    here = (view.id, criterion.id)
+    if ui.disputing != here:
+        if st.button("Dispute this grade", key=f"dispute-open-{criterion.id}", icon=":material/gavel:",
+                     help="Ask a trainer to look at this level again, with the level you think is right and why"):
+            ui.disputing = here
+            st.rerun()
+        return
+    with st.form(f"dispute-{criterion.id}"):
+        st.markdown("**Dispute this grade**")
+        asked = st.selectbox("The level you think is right", range(4), index=None, placeholder="Choose a level",
+                             format_func=lambda v: f"{v}/3", key=f"ask-{criterion.id}")
+        why = st.text_area("Why is this level wrong?", max_chars=2000, key=f"why-{criterion.id}")
+        send, cancel = st.columns(2)
+        sent = send.form_submit_button("Send the dispute to a trainer", type="primary", width="stretch")
+        dropped = cancel.form_submit_button("Cancel", width="stretch")
+    if dropped:
+        ui.disputing = None
+        st.rerun()
+    if sent:
+        try:
+            services.disputes.open(actor, view.id, criterion.id, why, level=asked)
+        except PracticeError as exc:
+            st.error(plain(str(exc)))
+        else:
+            ui.disputing = None
+            st.rerun()
+
+
 st.markdown("#### Criteria")
 disputes = services.disputes.for_session(actor, session_id)
 cited: set[int] = set()
@@ -157,7 +200,7 @@ for c in report.criteria:
     level = "not applicable" if c.level is None else f"{c.level}/3"
     if c.override:
         level += " (overridden)"
-    with st.expander(f"{plain(c.name)} — {level}", expanded=False):
+    with st.expander(f"{plain(c.name)} — {level}", expanded=ui.disputing == (view.id, c.id)):
         if c.level is None:
             st.caption("The conversation gave no opportunity for this; it does not count toward the score.")
         if c.override:
@@ -166,15 +209,6 @@ for c in report.criteria:
         for d in (d for d in disputes if d.criterion_id == c.id):
             (st.info if d.status == "open" else st.success if d.status == "upheld" else st.warning)(
                 plain(f"Dispute: “{d.reason}” — {d.outcome}"), icon=":material/gavel:")
-        if own and not actor.is_staff and not any(d.criterion_id == c.id and d.status == "open" for d in disputes):
-            with st.form(f"dispute-{c.id}"):
-                why = st.text_input("Dispute this level: why is it wrong?", max_chars=2000, key=f"why-{c.id}")
-                if st.form_submit_button("Send the dispute to a trainer"):
-                    try:
-                        services.disputes.open(actor, session_id, c.id, why)
-                        st.rerun()
-                    except PracticeError as exc:
-                        st.error(plain(str(exc)))
         if actor.is_staff and c.level is not None and st.button(
                 f"Confirm {c.level}/3", key=f"confirm-{c.id}",
                 help="You agree with this level: it counts towards the grader's measured agreement"):
@@ -198,12 +232,17 @@ for c in report.criteria:
             st.caption("Judge: " + plain(c.judge_reason))
         if not c.evidence:
             st.caption("No quoted evidence.")
+        elif c.override:  # the grader's ticks and crosses no longer decide this level: the override's mark instead
+            graded = "not applicable" if c.override.original is None else f"{c.override.original}/3"
+            st.caption(f"The grader's evidence for its {graded}; a trainer's override decides the level:")
         for e in c.evidence:
             if e.turn is not None:
                 cited.add(e.turn)
-            icon = ":material/check:" if e.positive else ":material/close:"
+            icon = ":material/edit:" if c.override else ":material/check:" if e.positive else ":material/close:"
             st.markdown(f"{icon} Turn {turn_of(e.turn or 0)}: “{plain(e.quote)}” — {plain(e.note)} "
                         f":gray[({evidence_origin(e)})]")
+        if own and not actor.is_staff and not any(d.criterion_id == c.id and d.status == "open" for d in disputes):
+            dispute_form(c)
 
 comments = services.review.comments(actor, session_id)
 with st.expander(f"The conversation ({_count(sum(len(v) for v in comments.values()), 'trainer comment')})",
@@ -235,11 +274,11 @@ if not own:  # a trainer or admin reading someone's report: nothing to retry, th
         st.rerun()
     st.stop()
 again, history = st.columns(2)
-if again.button("Try this customer again", type="primary", use_container_width=True):
+if again.button("Try this customer again", type="primary", width="stretch"):
     turn = services.practice.start(actor, persona_slug=view.persona_slug, difficulty=view.difficulty)
     turn.finish()
     if turn.session is not None:
         ui.session_id = turn.session.id
         st.switch_page("pages/chat.py", query_params={"session": str(turn.session.id)})
-if history.button("My progress", use_container_width=True):
+if history.button("My progress", width="stretch"):
     st.switch_page("pages/history.py")

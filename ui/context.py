@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import streamlit as st
 
-from services import Actor, PracticeError, Services, build_services
+from services import Actor, PracticeError, ReviewFilters, Services, build_services
 from services.rate_limit import UNKNOWN, client_key
 from settings import get_settings
 
@@ -105,6 +105,16 @@ class RubricEditorState:
 
 
 @dataclass
+class ReviewState:
+    """The Review page's filters as last applied, kept for the browser session (a trainer who opens a transcript
+    and comes back finds the list as they left it)."""
+
+    filters: ReviewFilters
+    size: int = 50
+    page: int = 1
+
+
+@dataclass
 class ChatUI:
     """The browser session's state (the only object kept in ``st.session_state``)."""
 
@@ -127,6 +137,10 @@ class ChatUI:
     confirming: str | None = None
     done: str | None = None
     login: BrowserLogin = field(default_factory=BrowserLogin)
+    #: The Review page's filters (None: the page's defaults).
+    review: ReviewState | None = None
+    #: The report's dispute form that is open (``(chat id, criterion id)``), if any.
+    disputing: tuple[int, str] | None = None
 
 
 def chat_ui() -> ChatUI:

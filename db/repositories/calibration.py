@@ -55,9 +55,9 @@ class CalibrationRepository:
         return list(self.db.scalars(select(Judgement.rubric_number).distinct().order_by(Judgement.rubric_number)))
 
     def add_dispute(self, *, session_id: int, grade_id: int, criterion_id: str, reason: str, by_user_id: int,
-                    by_username: str) -> Dispute:
+                    by_username: str, requested_level: int | None = None) -> Dispute:
         row = Dispute(session_id=session_id, grade_id=grade_id, criterion_id=criterion_id, reason=reason,
-                      by_user_id=by_user_id, by_username=by_username, status="open")
+                      by_user_id=by_user_id, by_username=by_username, status="open", requested_level=requested_level)
         audit.append(self.db, actor=by_username, action="dispute.opened", subject_type="dispute", row=row)
         return row
 
@@ -81,3 +81,17 @@ class CalibrationRepository:
 
     def open_disputes(self) -> Sequence[Dispute]:
         return self.db.scalars(select(Dispute).where(Dispute.status == "open").order_by(Dispute.id)).all()
+
+    def unseen_decisions(self, user_id: int) -> Sequence[Dispute]:
+        """The user's decided disputes they have not seen yet, newest chat first (oldest dispute first within)."""
+        return self.db.scalars(select(Dispute).where(Dispute.by_user_id == user_id, Dispute.status != "open",
+                                                     Dispute.decision_seen_at.is_(None))
+                               .order_by(Dispute.session_id.desc(), Dispute.id)).all()
+
+    def mark_decisions_seen(self, session_id: int, now: datetime | None = None) -> Sequence[Dispute]:
+        """The chat's decided disputes not seen yet become seen; returns them (oldest first)."""
+        rows = self.db.scalars(select(Dispute).where(Dispute.session_id == session_id, Dispute.status != "open",
+                                                     Dispute.decision_seen_at.is_(None)).order_by(Dispute.id)).all()
+        for row in rows:
+            row.decision_seen_at = now or utcnow()
+        return rows

@@ -158,7 +158,8 @@ def test_user_text_renders_as_plain_words(tmp_path: Path) -> None:
         _clean(staff, "Reset your password here", "Good.", "click here")
         _shown(staff, f"Good. {LINK} {IMAGE} www.{HOST}", TRAINEE)
         for path, heading, words in (("review", "Review transcripts", ()),
-                                     ("cert_review", "Certification review", ("I disagree",)),
+                                     ("review?show=Disputes", "Review transcripts", ("I disagree",)),
+                                     ("cert_review", "Certification review", ()),
                                      ("scenarios", "Scenarios", ())):
             staff.goto(f"{url}/{path}")
             log_in(staff, "tina", "tina-password")

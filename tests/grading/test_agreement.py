@@ -54,6 +54,15 @@ def test_kappa_is_undefined_when_everything_falls_on_one_level() -> None:
     assert not agreement_of("apology", "A sincere apology", pairs(*[(3, 3)] * 40)).trusted
 
 
+def test_kappa_is_undefined_for_one_judgement_or_one_pair_of_levels_repeated() -> None:
+    """One chat judged, or every chat judged alike (the grader always 3, the trainer always 1): nothing shows how
+    the two tell levels apart, though the formula would give 0 (the Calibration page's legend promises a dash)."""
+    assert quadratic_kappa([(3, 1)]) is None
+    assert quadratic_kappa([(2, 0)] * 5) is None
+    assert agreement_of("apology", "A sincere apology", pairs((3, 0))).kappa is None
+    assert quadratic_kappa([(3, 1), (3, 2)]) == pytest.approx(0.0)  # the trainer's levels vary: measured, chance
+
+
 def test_matches_a_second_independent_formula_on_random_data() -> None:
     """The textbook form, weights normalised by (k-1)^2 and the expected table as an outer product."""
     rng = random.Random(5)
@@ -66,7 +75,7 @@ def test_matches_a_second_independent_formula_on_random_data() -> None:
         w = [[(i - j) ** 2 / 9 for j in range(4)] for i in range(4)]
         num = sum(w[i][j] * observed[i][j] for i in range(4) for j in range(4))
         den = sum(w[i][j] * rows[i] * cols[j] for i in range(4) for j in range(4))
-        expected = None if den == 0 else 1 - num / den
+        expected = None if den == 0 or len(set(data)) < 2 else 1 - num / den  # one pair repeated: undefined
         got = quadratic_kappa(data)
         assert (got is None) == (expected is None)
         if got is not None:

@@ -43,7 +43,9 @@ def test_calibration_shows_the_kappa_per_criterion_and_the_worst_disagreement(wo
 def test_a_trainee_disputes_from_the_report_and_sees_the_outcome(world: dict[str, Any], chats: list[int]) -> None:
     services, ann, tina = world["services"], world["ann"], world["tina"]
     app = _report(ann.id, chats[2])
-    app.text_input(key="why-no_canned").input("I said it kindly, once.")
+    next(b for b in app.button if b.key == "dispute-open-no_canned").click().run()  # "Dispute this grade"
+    app.selectbox(key="ask-no_canned").set_value(2)
+    app.text_area(key="why-no_canned").input("I said it kindly, once.")
     next(b for b in app.button if b.label == "Send the dispute to a trainer" and "no_canned" in str(b.form_id)) \
         .click().run()
     assert not app.exception

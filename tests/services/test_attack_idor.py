@@ -88,6 +88,7 @@ CASES: dict[str, tuple[str, Call]] = {
     # disputes
     "disputes.decide": (DENIED, lambda w: w.s.disputes.decide(w.bob, w.dispute, uphold=True, reason=WHY, level=3)),
     "disputes.for_session": (DENIED, lambda w: w.s.disputes.for_session(w.bob, w.chat)),
+    "disputes.mark_decisions_seen": (DENIED, lambda w: w.s.disputes.mark_decisions_seen(w.bob, w.chat)),
     "disputes.open": (DENIED, lambda w: w.s.disputes.open(w.bob, w.chat, w.criterion, WHY)),
     # branches and hints
     "branches.branch": (DENIED, lambda w: w.s.branches.branch(w.bob, w.chat, 1)),
