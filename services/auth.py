@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal
+from typing import Literal, NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -376,20 +376,19 @@ class AuthService:
             user_id, now = user.id, utcnow()
             until = now + timedelta(minutes=limits.login_lockout_minutes)
             trusted = known_device is not None and known_device == user_id
-            if user.locked_until is not None and user.locked_until > now and not trusted:
+
+            def refuse_locked(reason: str, change: Callable[[], None] | None = None) -> NoReturn:
                 _hasher.hash(password)  # the work of a refused unknown name: the lock is not heard in the timing
-                self._event(uow, "login.locked", user, client, reason="account locked")
+                self._event(uow, "login.locked", user, client, change, reason=reason)
                 raise wrong
+
+            if user.locked_until is not None and user.locked_until > now and not trusted:
+                refuse_locked("account locked")
             tries, locked = uow.commit(lambda: uow.users.count_login_try(user_id))  # before the slow check
             if locked is not None and locked > now and not trusted:  # a parallel guess locked it since
-                _hasher.hash(password)
-                self._event(uow, "login.locked", user, client, reason="account locked")
-                raise wrong
+                refuse_locked("account locked")
             if tries > limits.login_lockout_after and not trusted:  # parallel guesses past the limit: this one locks
-                _hasher.hash(password)
-                self._event(uow, "login.locked", user, client, lambda: uow.users.lock(user_id, until=until),
-                            reason="too many attempts at once")
-                raise wrong
+                refuse_locked("too many attempts at once", lambda: uow.users.lock(user_id, until=until))
             try:
                 _hasher.verify(user.password_hash, password)
             except (VerificationError, InvalidHashError):

@@ -210,13 +210,18 @@ def test_scenario_authoring_matrix(world: dict[str, Any], me: str) -> None:
         "test chat": lambda: services.scenarios.test_chat(actor, text, difficulty="normal", agent_messages=["Hi"]),
         "publish": lambda: services.scenarios.publish(actor, text, note="matrix"),
     }
+    _staff_only(actor, calls, lambda: services.scenarios.draft(SYSTEM, "hostile"))
+
+
+def _staff_only(actor: Actor, calls: dict[str, Callable[[], object]], draft: Callable[[], object]) -> None:
+    """Each call works for trainers and admins; anyone else is refused it, and no draft was stored meanwhile."""
     for name, call in calls.items():
         if actor.role in ("trainer", "admin"):
             call()
         else:
             with pytest.raises(AccessDenied, match="Only trainers and admins"):
                 call()
-            assert services.scenarios.draft(SYSTEM, "hostile") is None, name
+            assert draft() is None, name
 
 
 @pytest.mark.parametrize("me", ["ann", "bob", "tina", "root", "hazel"])
@@ -230,13 +235,7 @@ def test_rubric_authoring_matrix(world: dict[str, Any], me: str) -> None:
         "save draft": lambda: services.rubrics.save_draft(actor, text),
         "read draft": lambda: services.rubrics.draft(actor),
     }
-    for name, call in calls.items():
-        if actor.role in ("trainer", "admin"):
-            call()
-        else:
-            with pytest.raises(AccessDenied, match="Only trainers and admins"):
-                call()
-            assert services.rubrics.draft(SYSTEM) is None, name
+    _staff_only(actor, calls, lambda: services.rubrics.draft(SYSTEM))
     if actor.role == "admin":
         assert services.rubrics.publish(actor, text, note="matrix").version == 2
     else:
