@@ -51,8 +51,7 @@ class Coaching(BaseModel):
 def parse_coaching(text: str, name: str) -> Coaching:
     """Validate one coaching file; ``ValueError`` names the file, the field and the YAML line."""
     try:
-        raw = safe_yaml.load(text)
-        root = safe_yaml.compose(text)
+        raw, root = safe_yaml.parse(text)
     except yaml.YAMLError as exc:  # also an alias or nesting too deep (personas/safe_yaml.py)
         mark = getattr(exc, "problem_mark", None)
         raise ValueError(f"{name}: YAML syntax error" + (f" at line {mark.line + 1}" if mark else "")) from None

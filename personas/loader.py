@@ -87,8 +87,7 @@ def check_document(text: str, model: type[M], noun: str) -> tuple[M | None, tupl
     """Validate one YAML document (a persona, a rubric) against ``model``; every problem comes back tied to its
     field path (and YAML line)."""
     try:
-        raw = safe_yaml.load(text)
-        root = safe_yaml.compose(text)
+        raw, root = safe_yaml.parse(text)
     except yaml.YAMLError as exc:  # also an alias or nesting too deep (personas/safe_yaml.py)
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "cannot be parsed"

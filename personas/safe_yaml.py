@@ -45,6 +45,16 @@ def load(text: str) -> Any:
     return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: safe tags only
 
 
+def parse(text: str) -> tuple[Any, yaml.Node | None]:
+    """The document's data and its node tree (for field line numbers), from one pass of the parser."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        return (loader.construct_document(node) if node is not None else None), node
+    finally:
+        loader.dispose()
+
+
 def compose(text: str) -> yaml.Node | None:
     """The document's node tree (for line numbers), refusing what :func:`load` refuses."""
     return yaml.compose(text, Loader=_Loader)
