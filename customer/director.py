@@ -48,8 +48,10 @@ def director_note(ctx: ReplyContext) -> str:
         parts += _listening(ctx, phrases["listening"])
         if outcome.offer_event in phrases["offer_events"]:
             parts.append(phrases["offer_events"][outcome.offer_event])
-    if state.promise:
-        parts.append(phrases["listening"]["promised"].format(promise=state.promise))
+    if state.agreed_time:
+        parts.append(phrases["listening"]["agreed"].format(time=state.agreed_time))
+    elif state.committed:
+        parts.append(phrases["listening"]["promised"].format(promise=state.committed))
     if state.offers_refused:
         parts.append(phrases["listening"]["refused"].format(offers=_offer_texts(ctx, state.offers_refused)))
     if state.offers_accepted:
@@ -93,6 +95,11 @@ def _listening(ctx: ReplyContext, phrases: dict[str, str]) -> list[str]:
         out.append(phrases["changed"].format(promise=memory.changed_from))
     if memory.refused_again:
         out.append(phrases["refused_again"])
+    if memory.slot and memory.fit == "fits":
+        out.append(phrases["fits"].format(slot=memory.slot))
+    elif memory.slot and memory.fit is not None:
+        fact = next((f.fact for f in ctx.persona.scenario.hidden_facts if f.available is not None), "")
+        out.append(phrases["clashes"].format(slot=memory.slot, fact=fact.rstrip(".")))
     if outcome.missing_time:
         out.append(phrases["wants_specifics"])
     return out

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from customer.slots import Fit, about_a_message, fit, offered_slot, schedule
 from customer.state import CustomerState, Stage
 from personas.schema import DifficultyName, HiddenFact, Persona
 from signals import (
@@ -26,8 +27,9 @@ from signals import (
 )
 
 #: What an offer in the agent's message did: nothing offered; a fair offer turned down (not ready yet) or accepted;
-#: an offer that does not meet the demand; a concession beyond the company's limits pushed back on, or taken.
-OfferEvent = Literal["none", "rejected", "accepted", "insufficient", "pushback", "taken"]
+#: an offer that does not meet the demand; a concession beyond the company's limits pushed back on, or taken; a fair
+#: offer at a time the customer cannot make.
+OfferEvent = Literal["none", "rejected", "accepted", "insufficient", "pushback", "taken", "unavailable"]
 MAX_FRUSTRATION = 10.0
 #: Above this the customer turns down even a fair offer.
 ACCEPT_CEILING = 7.5
@@ -85,11 +87,15 @@ class Memory:
         promise: the time the agent committed to in this message.
         changed_from: an earlier promised time this message contradicts.
         refused_again: offer ids the agent said no to once already.
+        slot: the time this message offers for a visit, as the agent said it (see :mod:`customer.slots`).
+        fit: whether that time fits the customer's schedule (None: no schedule, no slot, or too vague to tell).
     """
 
     promise: str | None = None
     changed_from: str | None = None
     refused_again: tuple[str, ...] = ()
+    slot: str | None = None
+    fit: Fit | None = None
 
 
 @dataclass(frozen=True)
@@ -108,7 +114,8 @@ class TurnOutcome:
     @property
     def missing_time(self) -> bool:
         """The customer has accepted but no time or next step was given yet ("and when exactly?")."""
-        return self.state.stage == Stage.RESOLVING and self.state.promise is None
+        state = self.state
+        return state.stage == Stage.RESOLVING and state.committed is None
 
 
 def offer_policy(persona: Persona) -> OfferPolicy:
@@ -143,6 +150,7 @@ class CustomerEngine:
         #: A more sensitive customer also calms more slowly (capped for easy levels).
         self.calming = min(1.25, 1 / self.level.sensitivity)
         self.facts = fact_items(persona)
+        self.schedule = schedule(persona)
 
     def initial_state(self) -> CustomerState:
         return CustomerState(
@@ -164,17 +172,18 @@ class CustomerEngine:
         hits = self._hits(detection)
         delta = sum(h.delta for h in hits)
         confused = bool(detection.kinds & CONFUSING_KINDS) and any(h.kind in CONFUSING_KINDS for h in hits)
-        memory = self._remember(new, detection)
-        offer_event = self._offer(new, detection, state.frustration + delta)
+        memory = self._remember(new, detection, agent_text)
+        offer_event = self._offer(new, detection, state.frustration + delta, memory.fit)
         if offer_event in ("accepted", "taken"):
             delta -= 1.5
+            new.agreed_time = memory.slot or new.agreed_time or new.promise
         elif offer_event == "rejected":
             delta -= 0.5
         elif offer_event == "pushback":
             delta = max(delta, 0.0)  # giving in does not calm it: it smells weakness and pushes
         new.frustration = round(min(MAX_FRUSTRATION, max(0.0, state.frustration + delta)), 2)
         new.heard = new.heard or bool(detection.kinds & HEARD_KINDS)
-        questions = Questions() if confused else self._questions(new, detection)
+        questions = Questions() if confused else self._questions(new, detection, proposing=memory.fit is not None)
         self._advance(new, detection, offer_event, was_resolving=state.stage == Stage.RESOLVING)
         reaction = next((k for k in REACTION_PRIORITY if detection.has(k) and k in self.persona.reactions), None)
         return TurnOutcome(new, detection, hits, questions, offer_event, reaction, confused, memory)
@@ -194,32 +203,47 @@ class CustomerEngine:
                 hits.append(TriggerHit(trigger.when, trigger.delta * self.calming))
         return tuple(hits)
 
-    def _remember(self, new: CustomerState, detection: Detection) -> Memory:
-        """Note the agent's promised time, refusals and offers; say what contradicts what it said before."""
-        promise = changed_from = None
+    def _remember(self, new: CustomerState, detection: Detection, agent_text: str) -> Memory:
+        """Note the agent's promised time, refusals and offers; say what contradicts what it said before.
+
+        A time for a message ("I'll email you the confirmation today") is kept apart from the time something happens
+        ("Saturday between 8 and 10"): each is compared only with an earlier time of its own kind. Once a time is
+        agreed, a time in a message that offers nothing is the next step's, not a change of the agreed one.
+        """
+        promise = callback = changed_from = None
         for signal in detection.of(SignalKind.NEXT_STEP_TIME):
             when = promised_time(signal.quote)
-            if when:
+            if when and about_a_message(signal.quote):
+                callback = when
+            elif when:
                 promise = when
-        if promise is not None:
-            earlier = new.promise
-            if earlier is not None and not same_time(earlier, promise):
-                changed_from = earlier
-            if earlier is None or changed_from is not None:
-                new.promises.append(promise)
+        slot = offered_slot(agent_text) if self.schedule is not None else None
+        slot_fit = fit(slot, self.schedule) if slot is not None and self.schedule is not None else None
+        follow_up = new.agreed_time is not None and not detection.offer_ids
+        for when, times in ((promise, new.promises), (callback, new.callbacks)):
+            if when is None:
+                continue
+            earlier = times[-1] if times else None
+            if times is new.promises and new.agreed_time is not None:
+                earlier = None if follow_up else new.agreed_time
+            changed = earlier is not None and not same_time(earlier, when)
+            changed_from = changed_from or (earlier if changed else None)
+            if not times or changed:
+                times.append(when)
         refused = [s.detail for s in detection.of(SignalKind.REFUSAL) if s.detail]
         again = tuple(dict.fromkeys(r for r in refused if r in new.offers_refused))
         new.offers_refused += [r for r in dict.fromkeys(refused) if r not in new.offers_refused]
         offered = [o for o in detection.offer_ids if not o.startswith("generic:")]
         new.offers_made += [o for o in dict.fromkeys(offered) if o not in new.offers_made]
-        return Memory(promise, changed_from, again)
+        words = slot.words if slot is not None and slot_fit is not None else None
+        return Memory(promise or callback, changed_from, again, words, slot_fit)
 
     def _beyond(self, detection: Detection) -> bool:
         """The message offers what the company cannot (a forbidden offer, a discount over the limit), read exactly as
         the grader reads a concession beyond the limits, so the customer pushes back on what the grade will cap."""
         return detection.has(SignalKind.CONCESSION_BEYOND_LIMITS)
 
-    def _offer(self, new: CustomerState, detection: Detection, frustration: float) -> OfferEvent:
+    def _offer(self, new: CustomerState, detection: Detection, frustration: float, slot_fit: Fit | None) -> OfferEvent:
         offered = set(detection.offer_ids)
         if not offered:
             return "none"
@@ -234,6 +258,8 @@ class CustomerEngine:
         fair = [o for o in self.persona.company.can_offer if o.fair and o.id in offered]
         if not fair:
             return "insufficient"
+        if slot_fit in ("clashes", "takes_a_workday"):
+            return "unavailable"  # a fair offer at a time the customer cannot make: not a refusal of the offer
         if new.offers_rejected < self.level.rejects_before_accepting or frustration > ACCEPT_CEILING:
             new.offers_rejected += 1
             return "rejected"
@@ -242,8 +268,12 @@ class CustomerEngine:
         new.offers_accepted += [o.id for o in fair if o.id not in new.offers_accepted]
         return "accepted"
 
-    def _questions(self, new: CustomerState, detection: Detection) -> Questions:
-        """Match each question to a hidden fact by meaning: tell it, say it again impatiently, or say "no idea"."""
+    def _questions(self, new: CustomerState, detection: Detection, *, proposing: bool = False) -> Questions:
+        """Match each question to a hidden fact by meaning: tell it, say it again impatiently, or say "no idea".
+
+        A message ``proposing`` a time ("does Saturday 8 to 10 work?") asks nothing of the schedule: the customer
+        answers that time instead (:attr:`Memory.fit`).
+        """
         revealed: list[HiddenFact] = []
         again: list[HiddenFact] = []
         impatient = False
@@ -262,6 +292,8 @@ class CustomerEngine:
                     unknown = question.quote
                 continue
             fact = facts[match.id]
+            if proposing and fact.available is not None:
+                continue
             if fact.id not in new.revealed_facts:
                 revealed.append(fact)
                 new.revealed_facts.append(fact.id)
@@ -293,7 +325,7 @@ class CustomerEngine:
         if was_resolving and confirms and new.frustration <= RESOLVE_CEILING:
             new.stage, new.ended_reason = Stage.CLOSED, "resolved"
             return
-        if offer_event in ("accepted", "taken") and new.promise is not None and new.frustration <= RESOLVE_CEILING \
+        if offer_event in ("accepted", "taken") and new.committed is not None and new.frustration <= RESOLVE_CEILING \
                 and SignalKind.NEXT_STEP_TIME in kinds:
             # The offer came with its next step and time: the customer agrees and closes ("Tomorrow then. Thanks.").
             new.stage, new.ended_reason = Stage.CLOSED, "resolved"

@@ -16,6 +16,7 @@ import yaml
 
 from customer.backend import ReplyContext, ReplyStream
 from customer.director import PROMPTS
+from customer.slots import schedule
 from customer.state import CustomerState, Stage, band
 from personas.schema import PROMISE, Persona
 from signals import NEGATIVE_KINDS, SignalKind
@@ -101,8 +102,9 @@ def compose(ctx: ReplyContext, picker: LinePicker) -> str:
         closing = persona.closing
         bank = {"resolved": closing.resolved, "walked_away": closing.walked_away, "time": closing.time}
         last = picker.pick(bank[state.ended_reason])
-        if state.ended_reason == "resolved" and state.promise:
-            return _promised(picker.pick(listening(persona, "accept_with_time")), state.promise) + " " + last
+        agreed = state.committed
+        if state.ended_reason == "resolved" and agreed:
+            return _promised(picker.pick(listening(persona, "accept_with_time")), agreed) + " " + last
         return last
     # (priority, text): a lower number is kept first when there are more than three parts.
     parts: list[tuple[int, str]] = []
@@ -122,12 +124,19 @@ def compose(ctx: ReplyContext, picker: LinePicker) -> str:
         parts.append((1, picker.pick(listening(persona, "pushback"))))
     elif event in ("accepted", "taken"):
         parts.append((1, picker.pick(persona.accepting_offer)))
-        if state.promise:
-            parts.append((2, _promised(picker.pick(listening(persona, "holds_to_promise")), state.promise)))
+        agreed = state.committed
+        if agreed:
+            parts.append((2, _promised(picker.pick(listening(persona, "holds_to_promise")), agreed)))
         else:
             parts.append((2, picker.pick(listening(persona, "wants_specifics"))))
     elif event in ("rejected", "insufficient"):
         parts.append((2, picker.pick(persona.rejecting_offer, listening(persona, "rejecting_again"))))
+    available = schedule(persona)
+    if available is not None and memory.fit is not None:
+        if memory.fit != "fits":
+            parts.append((1, picker.pick(getattr(available, memory.fit))))
+        elif event not in ("accepted", "taken"):
+            parts.append((2, picker.pick(available.fits)))
     questions = outcome.questions
     parts += [(0, fact.line) for fact in questions.revealed]
     parts += [(0, fact.again or picker.pick(listening(persona, "asked_again"))) for fact in questions.again]

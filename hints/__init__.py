@@ -37,7 +37,9 @@ class HintKind(StrEnum):
     NOT_HEARD = "not_heard"
     NO_ALTERNATIVE = "no_alternative"
     NO_TIME = "no_time"
+    OPEN_DEMAND = "open_demand"
     OPEN_QUESTION = "open_question"
+    PROPOSE = "propose"
     NEXT_STEP = "next_step"
 
 
@@ -62,6 +64,8 @@ class HintBook(BaseModel):
     no_alternative: HintText
     open_question: HintText
     no_time: HintText
+    open_demand: HintText
+    propose: HintText
     next_step: HintText
 
     def of(self, kind: HintKind) -> HintText:
@@ -84,16 +88,18 @@ def hint_book(path: Path = HINTS_FILE) -> HintBook:
 
 
 def kinds_of(moment: Moment) -> list[HintKind]:
-    """Every kind of hint that fits ``moment``, most pressing first; ``next_step`` when none does."""
+    """Every kind of hint that fits ``moment``, most pressing first; when none does, ``next_step`` (sum up) if the
+    customer accepted something and ``propose`` (put an option on the table) if nothing is agreed yet."""
     fits = [
         (HintKind.THREAT, moment.threat is not None),
         (HintKind.LOST, bool(moment.lost)),
         (HintKind.NOT_HEARD, not moment.heard and not (moment.agent_turns and moment.asks_now)),
         (HintKind.NO_ALTERNATIVE, moment.refusal is not None),
         (HintKind.NO_TIME, moment.when is not None),
+        (HintKind.OPEN_DEMAND, moment.demand is not None),
         (HintKind.OPEN_QUESTION, moment.question is not None),
     ]
-    return [kind for kind, applies in fits if applies] or [HintKind.NEXT_STEP]
+    return [kind for kind, applies in fits if applies] or [HintKind.NEXT_STEP if moment.agreed else HintKind.PROPOSE]
 
 
 def applicable(turns: Sequence[tuple[str, str]], persona: Persona | None) -> list[HintKind]:
@@ -105,7 +111,8 @@ def words_for(kind: HintKind, moment: Moment) -> Hint:
     """The hint of ``kind`` in words, quoting what the moment holds for it."""
     entry = hint_book().of(kind)
     quote = {HintKind.THREAT: moment.threat, HintKind.LOST: moment.lost, HintKind.NO_ALTERNATIVE: moment.refusal,
-             HintKind.OPEN_QUESTION: moment.question, HintKind.NO_TIME: moment.when}.get(kind)
+             HintKind.OPEN_QUESTION: moment.question, HintKind.NO_TIME: moment.when,
+             HintKind.OPEN_DEMAND: moment.demand}.get(kind)
     text = entry.text
     if QUOTE in text:
         text = text.replace(QUOTE, (quote or "") if kind == HintKind.LOST else shorten(quote or "", QUOTE_CHARS))

@@ -75,6 +75,51 @@ LOST = re.compile(
     re.IGNORECASE)
 
 
+#: A customer asking for something: a refund, a price, money back, a manager, a replacement; or pressing for it
+#: ("so, the refund?", "what about my wages?", "refund, yes?").
+DEMAND = re.compile(
+    r"\b(?:i|we) (?:still |just |really |only )?(?:want|need|expect|demand|deserve|insist|require)\b"
+    r"|\b(?:i'?d|i would|we'?d|we would) (?:like|want|expect)\b|\b(?:give|get|send|pay|refund|reimburse|compensate) "
+    r"(?:me|us)\b|\bi'?m (?:asking|waiting) for\b|\b(?:still|keep) waiting\b|\bi'?ll want\b"
+    r"|(?:has|have) to (?:be worth|count)\b|\bfree \w+(?: \w+)?\?|\bwhere(?:'s| is) my\b"
+    r"|^\W*(?:and|but|so|now)\W+(?:the|my|our|what about)\b.*\?\W*$"
+    r"|\b(?:what|how) about (?:my|the|our|a|some)\b|\b(?:and|but|so|now)\W+(?:the|my|our) \w+(?: \w+)?\?"
+    r"|\b(?:refund|money back|compensation|reimburse\w*|discount|half off|\d+ ?% off|a manager|your manager|"
+    r"supervisor|replacement|new one|credit|free month|price match|match (?:it|that|their|the))\b"
+    r"|\b(?:make|do) (?:an )?exception\b|\byou (?:need|have|ought|should|must|owe)(?: to)?\b|\bpermanently\b|\bfor "
+    r"good\b|\bforever\b|\byou'?ll be (?:refund|send|pay|replac|credit|giv)\w*|\b(?:are|will|can) you (?:going to )?"
+    r"(?:giv|push|refund|pay|send|replac|fix|credit|match|waive|cover|roll)\w*|\bwhat (?:are|will) you (?:going to )?"
+    r"do(?:ing)? about\b|\b(?:a|an|the|my) \w+(?: \w+)?,? please\b|\b(?:the|my|our) money\b|\bi (?:said|asked "
+    r"for|told you)\b|\bsay the word\b"
+    r"|^\W*\w+(?: \w+)?, (?:yes|yeah|right|please)\?\W*$|\bor i\b.*\b(?:cancel|leave|go)\b", re.IGNORECASE)
+#: The customer takes what was offered ("that works", "deal", "yes to both", "go ahead").
+ACCEPTS = re.compile(
+    r"\b(?:that|this|it|which|\w+day|morning|afternoon|evening|slot|time|plan|one|date) works\b|"
+    r"\b(?:that|this|it) (?:works|would work|sounds (?:good|fair|fine|reasonable|lovely|great|ok(?:ay)?)|is fine|'?s "
+    r"fine|is fair|'?s fair|is acceptable|'?s acceptable|will do|'?ll do)\b|\b(?:works|fine|ok(?:ay)?) (?:for|with) "
+    r"me\b|\bdeal\b|\bagreed?\b|\bi (?:accept|agree|can live with|'?ll take)\b|\blet'?s do\b|\bgo ahead\b"
+    r"|\byes,? (?:please|to both|do it|book it|that)\b|\b(?:book|do|send|arrange) it\b|\bsounds (?:good|fair|fine|"
+    r"reasonable|great|ok(?:ay)?)\b|\bfair enough\b|\bvery well\b|\b(?:alright|all right|okay|ok|right|fine) then\b|"
+    r"\bacceptable\b|\bi can work with\b|\bgo on then\b|\bit is\W*$|,? then\W*$|\bwhatever\b|\bon condition\b|"
+    r"\bthat'?s what i wanted\b|\b(?:switch|book|send|sign) me\b|(?:^|[.,;:!—–-]\s*)(?:then |so |okay,? |ok,? |fine,? |"
+    r"alright,? |yes,? |sure,? |go on,? )?(?:book|send|switch|escalate|do|arrange|process|schedule|put|go with) (?:it|"
+    r"the|that|this|me|them|my)\b|\b(?:perfecto|vale|de acuerdo|s[ií],? (?:bueno|ok|gracias|"
+    r"est[aá] bien))\b|^\W*(?:fine|ok(?:ay)?|alright|all right|right|yes|good|great|perfect)\W*(?:then\W*)?$",
+    re.IGNORECASE)
+#: ... unless the customer turns it down in the same breath.
+REFUSES = re.compile(
+    r"\b(?:not (?:good )?enough|no deal|not interested|(?:doesn'?t|does not|won'?t|will not|don'?t|do not) (?:work|"
+    r"help|fix|solve|cut it)|not (?:acceptable|what i|happening|good enough)|no(?:,| thanks| thank you)|nope|"
+    r"not (?:a|an) (?:answer|solution|offer)|that'?s (?:it|all)\?|is that (?:it|all|the best)|insult(?:ing)?|joke)\b",
+    re.IGNORECASE)
+#: Consent words that, with a condition attached, take an offer ("Saturday, then, as long as the call comes").
+CONSENT = re.compile(r"\b(?:fine|okay|ok|alright|all right|yes|sure|s[ií]|then|very well|i'?ll (?:move|take|do))\b",
+                     re.IGNORECASE)
+#: An acceptance with a condition attached ("fine, as long as it's in writing") is still an acceptance.
+CONDITION = re.compile(r"\b(?:as long as|provided|so long as|on condition|if (?:it|that|you|the)|but (?:i want|put|"
+                       r"send|make sure)|just (?:make sure|put|send)|in writing)\b", re.IGNORECASE)
+
+
 #: What a customer threatens with: lawyers, the press, reviews and social media, leaving, a chargeback, a manager.
 THREAT_WORDS = re.compile(
     r"\b(?:lawyer|solicitor|attorney|su(?:e|ing)|court|legal|press|journalist|newspaper|paper|media|chargeback|"
@@ -114,6 +159,8 @@ class Moment:
         lost: why the customer is lost in the trainee's words ("" when it is not).
         agent_turns: how many messages the trainee has written.
         asks_now: the customer's last message asks something (they have moved on to what happens next).
+        demand: what the customer is still asking for and the trainee has not answered (verbatim), if anything.
+        agreed: the customer accepted something the trainee offered (there is a deal to sum up).
     """
 
     heard: bool
@@ -124,6 +171,8 @@ class Moment:
     lost: str
     agent_turns: int
     asks_now: bool = False
+    demand: str | None = None
+    agreed: bool = False
 
 
 def questions(text: str) -> list[str]:
@@ -201,7 +250,43 @@ def read(turns: Sequence[tuple[str, str]], persona: Persona | None) -> Moment:
         if d is not None and d.kinds & CONFUSING:
             lost = " in your last message's long sentences" if d.has(SignalKind.LONG_SENTENCE) else " in its jargon"
     asks_now = last is not None and bool(questions(turns[last][1]))
-    return Moment(heard, question, when, refusal, threat, lost, len(agent_at), asks_now)
+    agreed = any(accepts(turns[i][1]) for i in customer_at if any(j < i for j in agent_at))
+    demand = open_demand(turns, customer_at, detections)
+    return Moment(heard, question, when, refusal, threat, lost, len(agent_at), asks_now, demand, agreed)
+
+
+def accepts(text: str) -> bool:
+    """The customer's message takes what was offered (perhaps on a condition: "fine, as long as the call comes") and
+    does not turn it down in the same breath."""
+    taken = ACCEPTS.search(text) or (CONDITION.search(text) and CONSENT.search(text))
+    return bool(taken) and not REFUSES.search(text)
+
+
+def demands(text: str, offered: str = "") -> str | None:
+    """The sentence of the customer's ``text`` that asks for something, unless, accepting, it only sets a condition
+    ("fine, as long as it's in writing") or asks for what the trainee just ``offered`` ("sure, do the refund")."""
+    found = [s.strip() for _, s in sentences(text) if DEMAND.search(s)]
+    if accepts(text):
+        found = [s for s in found if not CONDITION.search(s) and not content_words(s) & content_words(offered)]
+    return found[-1] if found else None
+
+
+def open_demand(turns: Sequence[tuple[str, str]], customer_at: list[int],
+                detections: Sequence[Detection | None]) -> str | None:
+    """What the customer's last message asks for (the trainee has not answered yet), else what its message before
+    asked for when the trainee's reply neither offered, refused nor gave a reason."""
+    if not customer_at:
+        return None
+    last = customer_at[-1]
+    offered = next((turns[j][1] for j in range(last - 1, -1, -1) if turns[j][0] == "agent"), "")
+    if (said := demands(turns[last][1], offered)) is not None:
+        return said
+    if len(customer_at) >= 2 and not accepts(turns[last][1]):
+        earlier = customer_at[-2]
+        reply = next((detections[j] for j in range(earlier + 1, last) if detections[j] is not None), None)
+        if reply is not None and not reply.kinds & (ANSWERING | {SignalKind.LIMIT_WITH_REASON}):
+            return demands(turns[earlier][1])
+    return None
 
 
 def echoed_words(customer: str, agent: str) -> str:

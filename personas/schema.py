@@ -9,6 +9,7 @@ frustration band for the scripted customer.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -28,11 +29,47 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
 
 
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+class Window(Strict):
+    """When the customer can be there: these days, from ``start`` to ``end`` o'clock (24-hour)."""
+
+    days: Annotated[list[Weekday], Field(min_length=1)]
+    start: Annotated[int, Field(ge=0, le=23)]
+    end: Annotated[int, Field(ge=1, le=24)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.end <= self.start:
+            raise ValueError(f"a window ends after it starts ({self.start} to {self.end})")
+        return self
+
+
+class Availability(Strict):
+    """The times a customer can make (a delivery, a visit, a call back), and what it says to a time the agent offers.
+
+    Attributes:
+        windows: when the customer can be there.
+        fits: the offered time falls inside a window (the customer says it can make it).
+        clashes: the offered time falls outside every window on a day the customer has one.
+        takes_a_workday: the offered day has no window at all, or the time is in office hours (8 to 17) on a day
+            the customer is free only outside them (for a worker: another day off).
+    """
+
+    windows: Annotated[list[Window], Field(min_length=1)]
+    fits: Lines3
+    clashes: Lines3
+    takes_a_workday: Lines3
+
+
 class HiddenFact(Strict):
     """A fact the customer gives only when asked about it.
 
     A question asks for the fact when it is close in meaning to one of ``examples`` (questions that ask for it) or
     names one of the ``asked_by`` words; ``line`` answers it the first time, ``again`` (short, impatient) the second.
+    ``available`` makes the fact a schedule: a time the agent offers is checked against it, and the customer answers
+    that time (it fits, it clashes) instead of repeating the fact.
     """
 
     id: Id
@@ -41,6 +78,7 @@ class HiddenFact(Strict):
     line: Text
     examples: list[Text] = []
     again: Text | None = None
+    available: Availability | None = None
 
 
 class Scenario(Strict):
@@ -243,6 +281,28 @@ class Dispute(Strict):
         return self
 
 
+#: Words that take an agreement back: a line spoken once the customer has accepted must not say them.
+WITHHOLDING = re.compile(r"\bbefore (?:i|we) (?:agree|accept|say yes|sign)\b|\bnot (?:accepting|agreeing)\b|"
+                         r"\bno deal\b|\b(?:won'?t|will not|don'?t|do not|can'?t|cannot) (?:agree|accept)\b", re.I)
+
+
+def _never_withhold(persona: Persona) -> None:
+    """Lines said right after accepting an offer (and at the close) never take the agreement back."""
+    banks: list[tuple[str, list[str] | None]] = [("accepting_offer", persona.accepting_offer)]
+    second = persona.dispute.second.listening if persona.dispute else None
+    for name, listening in (("listening", persona.listening), ("dispute.second.listening", second)):
+        if listening is not None:
+            banks += [(f"{name}.{field}", getattr(listening, field))
+                      for field in ("wants_specifics", "holds_to_promise", "accept_with_time")]
+    if persona.dispute is not None:
+        banks.append(("dispute.second.accepting_offer", persona.dispute.second.accepting_offer))
+    for field, lines in banks:
+        for line in lines or []:
+            if WITHHOLDING.search(line):
+                raise ValueError(f"'{field}' is said after the customer accepted, but this line withholds the "
+                                 f"agreement: {line!r}")
+
+
 class Persona(Strict):
     slug: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)]
     name: Text
@@ -283,4 +343,5 @@ class Persona(Strict):
                 raise ValueError(f"offer '{option.id}' resolves unknown demand(s): {sorted(unknown)}")
         if not any(o.fair for o in self.company.can_offer):
             raise ValueError("company.can_offer needs at least one offer marked fair: true")
+        _never_withhold(self)
         return self

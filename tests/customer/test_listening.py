@@ -55,7 +55,7 @@ def test_a_fair_offer_in_own_words_is_accepted_and_confirmed(catalog: PersonaCat
     # Accepted but no time yet: calm, and it says what is missing.
     assert any(line in chat.replies[-1] for line in listening(chat.persona, "wants_specifics"))
     chat.say("It's done on my side and you'll get the confirmation email by tomorrow at 9am.")
-    assert chat.state.ended_reason == "resolved" and chat.state.promise == "by tomorrow at 9am"
+    assert chat.state.ended_reason == "resolved" and chat.state.committed == "by tomorrow at 9am"
     assert "by tomorrow at 9am" in chat.replies[-1]
 
 

@@ -90,3 +90,45 @@ def test_the_hint_shown_fits_most_held_out_moments() -> None:
 
     scores = evaluate(DATA / "heldout.jsonl")
     assert scores.moments == 160 and scores.shown_fits >= 0.8
+
+
+def test_the_hint_shown_fits_most_held_out_demand_moments() -> None:
+    """The second held-out set (moments between an open demand, a deal to sum up and nothing on the table yet;
+    written by another helper without the code, never tuned on): the hint shown fits at least 65% of them (72.0%
+    measured when this test was written; 46.7% before ``open_demand`` and ``propose``)."""
+    from bench.hints import DATA, evaluate
+
+    scores = evaluate(DATA / "demand_heldout.jsonl")
+    assert scores.moments == 150 and scores.shown_fits >= 0.65
+
+
+def test_an_open_demand_comes_before_summing_up(catalog: PersonaCatalog) -> None:
+    """Seen in a browser walk: "You are on track ... sum up what will happen" while the customer still demanded the
+    new-customer price and nothing was agreed."""
+    turns = [("customer", "Nine years with you and I pay double what new people pay. I want the new-customer price."),
+             ("agent", "Nine years is a long time, Patricia, and I can see why that price jump stings. I'm sorry."),
+             ("customer", "Thank you. So: the new-customer price, for me, from this month.")]
+    hint = choose(turns, catalog.get("discount-demander"))
+    assert hint.kind == HintKind.OPEN_DEMAND and "new-customer price" in hint.text
+    assert "sum up" not in hint.text
+
+
+def test_summing_up_only_once_something_is_agreed(catalog: PersonaCatalog) -> None:
+    persona = catalog.get("discount-demander")
+    opening = [("customer", "My bill went from 45 to 53 and I've been loyal for nine years."),
+               ("agent", "That's a steep jump after nine years, and I'm sorry it landed on you like that.")]
+    nothing = [*opening, ("customer", "Well. I'm listening.")]
+    assert applicable(nothing, persona) == [HintKind.PROPOSE]
+    offered = [*opening, ("customer", "Well. I'm listening."),
+               ("agent", "I can move you to the 200 plan at 35 euros a month, with no fee to switch."),
+               ("customer", "35. Fine, that works for me.")]
+    assert applicable(offered, persona) == [HintKind.NEXT_STEP]
+    more = [*offered[:-1], ("customer", "35 is fine. And what about a loyalty credit for the nine years?")]
+    assert applicable(more, persona)[0] == HintKind.OPEN_DEMAND
+
+
+def test_a_condition_on_accepting_is_no_new_demand(catalog: PersonaCatalog) -> None:
+    turns = [("customer", "Two missed deliveries. Two days' pay gone."),
+             ("agent", HEARD + " I can book the guaranteed Saturday 8 to 10 slot, with a call 30 minutes ahead."),
+             ("customer", "Saturday, then, as long as the call actually comes this time.")]
+    assert applicable(turns, catalog.get("hostile")) == [HintKind.NEXT_STEP]

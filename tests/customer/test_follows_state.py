@@ -1,0 +1,101 @@
+"""The scripted customer's lines follow what was offered, accepted and refused.
+
+Three contradictions seen in a browser walk: a customer who agreed to a Saturday slot closing with "Okay, today
+works."; an offered weekend slot answered with "I can't take another day off"; "Let's do it" followed by "I'd want it
+in writing before I agree". The agent sentences are written for these tests.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from customer.slots import fit, offered_slot, read_slot, schedule
+from personas import PersonaCatalog
+from personas.loader import parse_persona
+from tests.customer.test_listening import ROOT, Chat
+
+HEARD = "Derek, I'm so sorry. Two missed deliveries and two days of pay lost, that's awful and it's on us."
+SATURDAY = ("I can book you the guaranteed Saturday priority slot, 8 to 10am, and the dispatcher rings 30 minutes "
+            "before.")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_an_agreed_slot_is_kept_when_a_later_time_is_for_an_email(catalog: PersonaCatalog, seed: int) -> None:
+    chat = Chat(catalog.get("hostile"), "easy", seed=seed)
+    chat.say(HEARD)
+    chat.say(SATURDAY)
+    assert chat.state.agreed_time == "Saturday between 8am and 10am"
+    if not chat.state.ended:
+        reply = chat.say("I'll email you the confirmation today, with the order number on it.")
+        assert chat.outcome is not None and chat.outcome.memory.changed_from is None
+        assert "before" not in reply.lower() or "saturday" not in reply.lower()
+        chat.say("So that's settled. Is there anything else I can help with?")
+    assert chat.state.ended_reason == "resolved"
+    closing = chat.replies[-1]
+    assert "Saturday" in closing and not re.search(r"\btoday\b", closing, re.IGNORECASE)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_an_offered_weekend_slot_is_not_answered_with_another_day_off(catalog: PersonaCatalog, seed: int) -> None:
+    persona = catalog.get("hostile")
+    chat = Chat(persona, seed=seed)
+    chat.say(HEARD)
+    chat.say("When are you able to be home?")
+    reply = chat.say("How about Saturday between 8 and 10? Does that day work for you?")
+    available = schedule(persona)
+    assert available is not None
+    assert "another day off" not in reply
+    assert any(line in reply for line in available.fits)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_weekday_slot_is_refused_as_a_workday_and_an_evening_one_fits(catalog: PersonaCatalog, seed: int) -> None:
+    persona = catalog.get("hostile")
+    available = schedule(persona)
+    assert available is not None
+    chat = Chat(persona, seed=seed)
+    chat.say(HEARD)
+    reply = chat.say("I could get a van to you next Tuesday between 8 and 12.")
+    assert chat.outcome is not None and chat.outcome.memory.fit in ("takes_a_workday", "clashes")
+    assert any(line in reply for line in available.clashes + available.takes_a_workday)
+    assert chat.outcome.offer_event != "accepted"
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("We can deliver Saturday between 8 and 10.", "fits"),
+    ("The van can come Thursday at 6pm.", "fits"),
+    ("Our driver can come on Wednesday morning.", "takes_a_workday"),
+    ("A Saturday afternoon slot, 2 to 4?", "clashes"),
+    ("The engineer can come at 2pm.", "clashes"),
+    ("The engineer can come at 11am.", None),
+    ("Could it be any evening after 6?", "fits"),
+    ("We'll get it to you on Monday at 10am.", "takes_a_workday"),
+    ("We'll get it to you on Sunday.", None),
+])
+def test_a_slot_is_read_and_checked_against_the_windows(catalog: PersonaCatalog, sentence: str,
+                                                        expected: str | None) -> None:
+    available = schedule(catalog.get("hostile"))
+    slot = offered_slot(sentence)
+    assert available is not None and slot is not None
+    assert fit(slot, available) == expected
+
+
+def test_a_time_for_an_email_or_a_call_offers_no_slot() -> None:
+    assert offered_slot("I'll email you the confirmation today by 5pm.") is None
+    assert offered_slot("I'll call you back tomorrow at 10.") is None
+    assert read_slot("No time in this sentence at all.") is None
+
+
+def test_accepting_lines_never_withhold_agreement(catalog: PersonaCatalog) -> None:
+    """What the customer says after accepting (accepting_offer, then wants_specifics or holds_to_promise) never takes
+    the agreement back: the persona schema refuses a file that does."""
+    text = (ROOT / "personas" / "discount-demander.yaml").read_text(encoding="utf-8")
+    assert "before I agree" not in text
+    broken = text.replace('    - "Good. Please confirm it to me in writing."',
+                          '    - "I like it, but I\'d want it in writing before I agree."')
+    assert broken != text
+    with pytest.raises(ValueError, match="withholds"):
+        parse_persona(broken, Path("discount-demander.yaml"))
