@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from customer.slots import Fit, about_a_message, fit, offered_slot, schedule
+from customer.slots import Fit, about_a_message, fit, offered_slot, relative, schedule
 from customer.state import CustomerState, Stage
 from personas.schema import DifficultyName, HiddenFact, Persona
 from signals import (
@@ -213,6 +213,8 @@ class CustomerEngine:
         promise = callback = changed_from = None
         for signal in detection.of(SignalKind.NEXT_STEP_TIME):
             when = promised_time(signal.quote)
+            if when and relative(when, signal.quote):
+                continue
             if when and about_a_message(signal.quote):
                 callback = when
             elif when:
@@ -235,7 +237,7 @@ class CustomerEngine:
         new.offers_refused += [r for r in dict.fromkeys(refused) if r not in new.offers_refused]
         offered = [o for o in detection.offer_ids if not o.startswith("generic:")]
         new.offers_made += [o for o in dict.fromkeys(offered) if o not in new.offers_made]
-        words = slot.words if slot is not None and slot_fit is not None else None
+        words = (promise or slot.words) if slot is not None and slot_fit is not None else None  # the agent's words
         return Memory(promise or callback, changed_from, again, words, slot_fit)
 
     def _beyond(self, detection: Detection) -> bool:

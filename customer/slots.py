@@ -85,6 +85,11 @@ def about_a_message(sentence: str) -> bool:
     return bool(MESSAGE.search(sentence)) and not VISIT.search(sentence)
 
 
+def relative(when: str, sentence: str) -> bool:
+    """``when`` is a lead time, not a time ("the driver rings 30 minutes before"): nothing to hold anyone to."""
+    return bool(re.search(re.escape(when) + r"\s+(?:before(?:hand)?|ahead|in advance|earlier|prior)\b", sentence, re.I))
+
+
 def read_slot(sentence: str) -> Slot | None:
     """The day and hours ``sentence`` names, or None when it names neither."""
     days = tuple(dict.fromkeys(d for word in DAY_WORDS.findall(sentence) for d in DAYS[word.lower()]))

@@ -23,19 +23,40 @@ SATURDAY = ("I can book you the guaranteed Saturday priority slot, 8 to 10am, an
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_an_agreed_slot_is_kept_when_a_later_time_is_for_an_email(catalog: PersonaCatalog, seed: int) -> None:
-    chat = Chat(catalog.get("hostile"), "easy", seed=seed)
+def test_a_later_time_for_an_email_does_not_change_the_slot(catalog: PersonaCatalog, seed: int) -> None:
+    chat = Chat(catalog.get("hostile"), seed=seed)
     chat.say(HEARD)
     chat.say(SATURDAY)
-    assert chat.state.agreed_time == "Saturday between 8am and 10am"
+    assert not chat.state.ended
+    reply = chat.say("I'll email you the confirmation today, with the order number on it.")
+    assert chat.outcome is not None and chat.outcome.memory.changed_from is None
+    assert not re.search(r"before (?:it was|you said)|which is it|what changed", reply, re.IGNORECASE)
+    assert chat.state.promise is not None and "saturday" in chat.state.promise.lower()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_customer_closes_on_the_agreed_slot_not_a_lead_time(catalog: PersonaCatalog, seed: int) -> None:
+    chat = Chat(catalog.get("hostile"), "easy", seed=seed)
+    chat.say(HEARD)
+    chat.say("I can book you a guaranteed priority slot, and the dispatcher will phone 30 minutes before.")
+    assert chat.outcome is not None and chat.outcome.offer_event == "accepted" and not chat.state.ended
+    chat.say("The slot is this Saturday between 8 and 10.")
     if not chat.state.ended:
-        reply = chat.say("I'll email you the confirmation today, with the order number on it.")
-        assert chat.outcome is not None and chat.outcome.memory.changed_from is None
-        assert "before" not in reply.lower() or "saturday" not in reply.lower()
-        chat.say("So that's settled. Is there anything else I can help with?")
+        chat.say("I'll email you the confirmation today, with the order number on it. Anything else?")
     assert chat.state.ended_reason == "resolved"
     closing = chat.replies[-1]
-    assert "Saturday" in closing and not re.search(r"\btoday\b", closing, re.IGNORECASE)
+    assert "Saturday" in closing and "30 minutes" not in closing and not re.search(r"\btoday\b", closing, re.I)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_an_agreed_time_outlasts_a_later_time_for_an_email(catalog: PersonaCatalog, seed: int) -> None:
+    chat = Chat(catalog.get("hostile"), seed=seed)
+    chat.say(HEARD)
+    for _ in range(3):
+        if chat.state.offers_accepted:
+            break
+        chat.say(SATURDAY)
+    assert chat.state.agreed_time is not None and "Saturday" in chat.state.agreed_time
 
 
 @pytest.mark.parametrize("seed", range(4))
