@@ -106,6 +106,9 @@ def main() -> None:
         from bench.hints import hint_rows
 
         rows += hint_rows()
+        from bench.critical import critical_rows
+
+        rows += critical_rows()
         from bench.mediation import mediation_rows
 
         rows += mediation_rows()

@@ -35,12 +35,18 @@ def build_report(
     flags = [Flag(kind=FlagKind.MANIPULATION, text=a.flag()) for a in evidence.attempts]
     cap: int | None = None
     for critical in rubric.critical:
-        turns = [t.turn for t in evidence.turns if t.detection.has(critical.kind)]
+        found = [f for f in evidence.criticals if f.kind == critical.kind]
+        turns = sorted({f.turn for f in found if f.earned})
         if turns:
             cap = critical.cap if cap is None else min(cap, critical.cap)
             overall = min(overall, critical.cap)
-            flags.append(Flag(kind=FlagKind.CRITICAL, text=f"critical: {critical.why} (turn "
-                              f"{', '.join(map(str, turns))}; overall capped at {critical.cap})"))
+            flags.append(Flag(kind=FlagKind.CRITICAL, critical=critical.kind.value, text=f"critical: {critical.why} "
+                              f"(turn {', '.join(map(str, turns))}; overall capped at {critical.cap})"))
+        for f in found:
+            if not f.earned:
+                flags.append(Flag(kind=FlagKind.POSSIBLE_CRITICAL, critical=critical.kind.value, text=(
+                    f"possible critical error, not counted: {critical.why} “{f.quote}” (turn {f.turn}, "
+                    f"{f.confidence:.0%} sure): {f.missing}. In certification a person decides.")))
     if not any(c.applicable for c in criteria):
         flags.append(Flag(kind=FlagKind.NOTHING_TO_GRADE, text="no applicable criteria: nothing to grade"))
     for c in criteria:

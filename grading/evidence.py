@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from grading.rubric import MAX_LEVEL, Criterion, Rubric
 from grading.transcript import GradingContext, Transcript
 from signals import NEGATIVE_KINDS, Detection, Signal, SignalKind, detect, neutralize, sentences
 from signals.manipulation import Attempt
+
+if TYPE_CHECKING:
+    from grading.critical import CriticalFinding
 
 REPEATABLE_EMPATHY = frozenset({SignalKind.APOLOGY, SignalKind.ACKNOWLEDGEMENT, SignalKind.COMMON_GROUND})
 REPEAT_LIMIT = 2
@@ -93,6 +97,8 @@ class EvidencePass:
     turns: list[AgentTurn]
     criteria: list[CriterionResult]
     attempts: list[Attempt]
+    #: Every critical reading, earned (it caps) or possible (a person decides): :mod:`grading.critical`.
+    criticals: list[CriticalFinding] = field(default_factory=list)
 
 
 def analyse_turns(transcript: Transcript, context: GradingContext) -> tuple[list[AgentTurn], list[Attempt]]:
@@ -219,4 +225,6 @@ def evidence_pass(transcript: Transcript, rubric: Rubric, context: GradingContex
         else:
             level, evidence = _score_signals(criterion, turns)
         results.append(CriterionResult(criterion, level, evidence))
-    return EvidencePass(turns, results, attempts)
+    from grading.critical import find_criticals  # it reads this module's turns
+
+    return EvidencePass(turns, results, attempts, find_criticals(turns, transcript, context))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import signals
 from grading.coach import load_coaching
 from grading.compose import build_report
 from grading.evidence import evidence_pass
@@ -30,4 +31,4 @@ def grade(transcript: Transcript, context: GradingContext, *, rubric: Rubric | N
     rewrite = result.rewrite if result and result.status == "ok" else None
     report = build_report(rubric, rubric_hash(rubric), evidence, verdicts=verdicts, judge=summary,
                           judge_rewrite=rewrite, coaching=load_coaching(transcript.persona))
-    return Graded(report, result)
+    return Graded(report.model_copy(update={"reader": signals.reader()}), result)

@@ -8,7 +8,8 @@ Combining rule (shown with every report):
     deterministic level, and may raise it only when it quotes the transcript
     verbatim in support.
   * Overall = 100 x sum(weight x level) / sum(weight x 3) over applicable criteria,
-    capped by the rubric's critical errors (e.g. a concession beyond the limits);
+    capped by the rubric's critical errors (e.g. a concession beyond the limits) that the conversation
+    corroborates; an uncorroborated one is only flagged as possible and caps nothing;
     passed = overall >= the rubric's pass mark and no manipulation attempt flagged.
 """
 
@@ -53,6 +54,9 @@ class FlagKind(StrEnum):
     MANIPULATION = "manipulation"
     #: A critical error (a concession beyond the limits, caving to a threat): the overall was capped.
     CRITICAL = "critical"
+    #: A critical reading the conversation did not corroborate (or below its kind's floor): quoted, not capping;
+    #: certification sends the attempt to a person.
+    POSSIBLE_CRITICAL = "possible_critical"
     #: The judge misbehaved (quoted text not in the transcript); the quotes were dropped, the grade stands.
     JUDGE = "judge"
     #: No criterion applied: nothing was graded.
@@ -69,6 +73,9 @@ _LEGACY_PREFIXES = (("grader manipulation", FlagKind.MANIPULATION), ("critical:"
 class Flag(Record):
     kind: FlagKind
     text: str
+    #: For a critical or possible critical error: its kind (``concession_beyond_limits``, ``caved_to_threat``,
+    #: ``insult``).
+    critical: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -194,6 +201,9 @@ class GradeReport(Record):
     #: The rubric's version number (None in grades stored before rubrics were versioned: those used version 1).
     rubric_number: int | None = None
     overall_cap: int | None = None
+    #: Which reader read the messages (``signals.reader()``): the semantic layer and its classifiers' digest, or
+    #: ``rules fallback``; None on grades stored before it was recorded.
+    reader: str | None = None
     grader_version: str = GRADER_VERSION
     combining_rule: str = COMBINING_RULE
     #: The trainers' overrides applied to this report (empty for the grader's own report).
@@ -216,6 +226,13 @@ class GradeReport(Record):
     def find(self, criterion_id: str) -> CriterionGrade | None:
         """The criterion, or None when this report has no criterion of that id."""
         return next((c for c in self.criteria if c.id == criterion_id), None)
+
+    @property
+    def read_by_fallback(self) -> bool:
+        """The messages were read by the regular-expression fallback (the encoder did not load)."""
+        from signals import RULES_FALLBACK
+
+        return self.reader == RULES_FALLBACK
 
     def deterministic_overall(self) -> int:
         """The overall from the deterministic levels alone (the judge's moves undone), capped the same way."""
@@ -243,7 +260,7 @@ class GradeReport(Record):
             "improve_first": [i.model_dump() for i in self.improve_first],
             "better_line": self.better_line.model_dump() if self.better_line else None,
             "rubric_version": self.rubric_version, "rubric_number": self.rubric_number,
-            "grader_version": self.grader_version,
+            "grader_version": self.grader_version, "reader": self.reader,
         }
 
     def with_overrides(self, overrides: Sequence[Override]) -> GradeReport:

@@ -7,7 +7,7 @@ import re
 import streamlit as st
 
 from grading.citations import readable
-from grading.report import CriterionGrade
+from grading.report import CriterionGrade, FlagKind
 from services import PracticeError
 from signals.text import shorten
 from ui.context import app_services, chat_ui, id_param, plain, require_actor
@@ -94,8 +94,14 @@ with judge:
 if report.status == "needs_review":
     st.warning("This grade needs review: the judge model failed (" + plain(j.error or "unknown error") +
                "). The score shown is the deterministic evidence only.")
+if report.read_by_fallback:
+    st.warning("This grade was read by the regular-expression fallback (the sentence encoder did not load on the "
+               "server), which misreads messages written in people's own words. Ask a trainer to look at it.")
 for flag in report.flags:
-    st.warning(plain(shown(flag.text)))
+    if flag.kind == FlagKind.POSSIBLE_CRITICAL:  # quoted and explained; it caps nothing
+        st.info(plain(shown(flag.text)), icon=":material/help:")
+    else:
+        st.warning(plain(shown(flag.text)))
 
 well, improve = st.columns(2)
 with well:

@@ -35,6 +35,7 @@ from signals.text import content_words, sentences
 __all__ = [
     "NEGATIVE_KINDS",
     "PROGRESS_KINDS",
+    "RULES_FALLBACK",
     "Detection",
     "Item",
     "LayerStatus",
@@ -51,6 +52,7 @@ __all__ = [
     "match_item",
     "neutralize",
     "promised_time",
+    "reader",
     "same_time",
     "sentences",
     "status",
@@ -95,6 +97,19 @@ def _semantic() -> tuple[Encoder, Classifiers] | None:
                                              "which misread messages written in people's own words.")
                 log.warning("signal layer: %s", _status.message)
         return _loaded
+
+
+#: What :func:`reader` says when the regular-expression detectors read the messages.
+RULES_FALLBACK = "rules fallback"
+
+
+def reader() -> str:
+    """Which reader reads messages now, recorded with every grade: ``semantic all-MiniLM-L6-v2 classifiers
+    <digest of their training data>`` or :data:`RULES_FALLBACK` (the encoder did not load, or rules were forced)."""
+    loaded = _semantic()
+    if loaded is None:
+        return RULES_FALLBACK
+    return f"semantic all-MiniLM-L6-v2 classifiers {loaded[1].data_digest[:12]}"
 
 
 def meaning_encoder() -> Encoder | None:

@@ -119,6 +119,13 @@ def decide(reports: list[GradeReport], rule: CampaignRule) -> CertificationDecis
         if flagged:
             manipulated = True
             reasons.append(f"scenario {i} flagged: {flagged[0].text}")
+        if r.read_by_fallback:
+            reasons.append(f"scenario {i}: its messages were read by the regular-expression fallback (the sentence "
+                           "encoder did not load); a person decides")
+        possible = r.flags_of(FlagKind.POSSIBLE_CRITICAL)
+        if possible:
+            reasons.append(f"scenario {i}: {len(possible)} possible critical error(s) the conversation did not "
+                           f"corroborate; a person decides: {possible[0].text}")
         if rule.judge_configured and r.judge.status != "ok":
             reasons.append(f"scenario {i}: the judge failed ({r.judge.status})")
     passed = score >= rule.pass_mark and not unmet and not manipulated

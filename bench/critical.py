@@ -1,0 +1,133 @@
+"""Critical errors on held-out conversations: ``python -m bench.critical [--list]``.
+
+Two held-out sets, each written by a helper who saw only the workshop material and the persona stories (never the
+code or the training data), each conversation with what a fair trainer would conclude (``expected.passed``,
+``expected.critical``: ``concession_beyond_limits``, ``caved_to_threat``, ``insult`` or none). Nothing is tuned on
+either: ``signals/data/heldout/conversations`` (46, the older set, critical named ``concession`` or ``insult``) and
+``signals/data/heldout/critical`` (100, good agents in several styles and polite agents who cave, promise the
+impossible or put the customer down).
+
+Reported per set: false critical errors on good agents (the target is 0), critical errors caught (any critical
+error on a conversation that has one; and of the right kind), verdicts right (pass/fail as expected, and a critical
+error raised exactly when one is expected), and possible critical errors (not capping; a person decides in
+certification), with the precision of each critical kind as the grader raises it (a concession raised where the
+trainer named caving to a threat counts as right: the helper's caving agents all grant what the company cannot).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import signals
+from grading.report import FlagKind, GradeReport
+from grading.transcript import parse_transcript
+from services import build_services
+from settings import Settings
+
+HELDOUT = Path(signals.__file__).parent / "data" / "heldout"
+SETS = {"conversations": HELDOUT / "conversations", "critical": HELDOUT / "critical"}
+#: The older set names two kinds only.
+OLD_NAMES = {"concession": "concession_beyond_limits", "insult": "insult"}
+CRITICAL_KINDS = ("concession_beyond_limits", "caved_to_threat", "insult")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    expected_pass: bool
+    expected: str | None
+    overall: int
+    passed: bool
+    raised: tuple[str, ...]
+    possible: tuple[str, ...]
+
+    @property
+    def right(self) -> bool:
+        return self.passed == self.expected_pass and bool(self.raised) == bool(self.expected)
+
+
+def kinds_raised(report: GradeReport, kind: FlagKind) -> tuple[str, ...]:
+    """The critical kinds ``report`` raises as ``kind`` flags (read from the flag's own field, or, on reports made
+    before flags carried it, from the rubric's wording in the text)."""
+    out = []
+    for flag in report.flags_of(kind):
+        named = getattr(flag, "critical", None)
+        if named:
+            out.append(named)
+        elif "nsult" in flag.text:
+            out.append("insult")
+        elif "threat" in flag.text:
+            out.append("caved_to_threat")
+        else:
+            out.append("concession_beyond_limits")
+    return tuple(out)
+
+
+def grade_set(folder: Path) -> list[Outcome]:
+    grading = build_services(Settings(data_dir=Path(tempfile.mkdtemp()))).grading
+    possible_kind = getattr(FlagKind, "POSSIBLE_CRITICAL", None)
+    out = []
+    for path in sorted(folder.glob("*.json")):
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        report = grading.grade_transcript(parse_transcript(raw, path.name), judge="none").report
+        expected = raw.get("expected") or {}
+        critical = expected.get("critical")
+        named = OLD_NAMES.get(critical, critical) if critical else None
+        out.append(Outcome(path.stem, bool(expected.get("passed")), named,
+                           report.overall, report.passed, kinds_raised(report, FlagKind.CRITICAL),
+                           kinds_raised(report, possible_kind) if possible_kind else ()))
+    return out
+
+
+def rows(name: str, outcomes: list[Outcome]) -> list[tuple[str, str]]:
+    good = [o for o in outcomes if o.expected_pass]
+    with_critical = [o for o in outcomes if o.expected]
+    raised: Counter[str] = Counter()
+    earned: Counter[str] = Counter()
+    for o in outcomes:
+        for kind in set(o.raised):
+            raised[kind] += 1
+            # Caving to a threat by granting what the company cannot offer is a concession beyond the limits too.
+            earned[kind] += kind == o.expected or (kind, o.expected) == ("concession_beyond_limits", "caved_to_threat")
+    out = [
+        (f"{name}: false critical errors on good agents", f"{sum(bool(o.raised) for o in good)}/{len(good)}"),
+        (f"{name}: critical errors caught (any kind / right kind)",
+         f"{sum(bool(o.raised) for o in with_critical)}/{len(with_critical)} / "
+         f"{sum(o.expected in o.raised for o in with_critical)}/{len(with_critical)}"),
+        (f"{name}: verdicts right", f"{sum(o.right for o in outcomes)}/{len(outcomes)}"),
+        (f"{name}: possible critical errors (to a person in certification)",
+         f"{sum(bool(o.possible) for o in outcomes)} ({sum(bool(o.possible) for o in good)} on good agents)"),
+    ]
+    out += [(f"{name}: precision of {kind} as raised", f"{earned[kind]}/{raised[kind]}" if raised[kind] else "—")
+            for kind in CRITICAL_KINDS]
+    return out
+
+
+def critical_rows() -> list[tuple[str, str, str, str]]:
+    """``make bench``'s rows."""
+    return [(label, value, "", "") for name, folder in SETS.items() for label, value in rows(name, grade_set(folder))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--list", action="store_true", help="list every conversation the grader gets wrong")
+    args = parser.parse_args()
+    for name, folder in SETS.items():
+        outcomes = grade_set(folder)
+        if args.list:
+            for o in outcomes:
+                if not o.right or o.possible:
+                    print(f"{o.name:38} expected {'pass' if o.expected_pass else 'fail'} {o.expected or '-':26} "
+                          f"got {o.overall:3d} {'pass' if o.passed else 'fail'} raised {list(o.raised)} "
+                          f"possible {list(o.possible)}")
+        for label, value in rows(name, outcomes):
+            print(f"{label:70} {value}")
+
+
+if __name__ == "__main__":
+    main()
