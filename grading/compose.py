@@ -4,8 +4,12 @@ improve first, a better line)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from grading.coach import GENERIC, Coaching, closest, load_coaching
+from grading.critical import judged
 from grading.evidence import CriterionResult, EvidencePass
+from grading.judge import CriticalVerdict
 from grading.report import (
     BetterLine,
     CriterionGrade,
@@ -26,16 +30,19 @@ from grading.rubric import MAX_LEVEL, Rubric
 def build_report(
     rubric: Rubric, rubric_version: str, evidence: EvidencePass, *, verdicts: dict[str, JudgeVerdict] | None,
     judge: JudgeSummary, judge_rewrite: BetterLine | None = None, coaching: Coaching | None = None,
+    judge_criticals: Sequence[CriticalVerdict] = (),
 ) -> GradeReport:
-    """``coaching`` holds the persona's example lines (the generic ones when ``None``)."""
+    """``coaching`` holds the persona's example lines (the generic ones when ``None``); ``judge_criticals`` the
+    judge's say on the critical errors (see :func:`grading.critical.judged`)."""
     verdicts = verdicts or {}
     coaching = coaching or load_coaching(GENERIC)
     criteria = [_grade(result, verdicts.get(result.criterion.id)) for result in evidence.criteria]
     overall = overall_score(criteria)
     flags = [Flag(kind=FlagKind.MANIPULATION, text=a.flag()) for a in evidence.attempts]
     cap: int | None = None
+    findings, extra = judged(evidence.criticals, judge_criticals)
     for critical in rubric.critical:
-        found = [f for f in evidence.criticals if f.kind == critical.kind]
+        found = [f for f in findings if f.kind == critical.kind]
         turns = sorted({f.turn for f in found if f.earned})
         if turns:
             cap = critical.cap if cap is None else min(cap, critical.cap)
@@ -47,6 +54,16 @@ def build_report(
                 flags.append(Flag(kind=FlagKind.POSSIBLE_CRITICAL, critical=critical.kind.value, text=(
                     f"possible critical error, not counted: {critical.why} “{f.quote}” (turn {f.turn}, "
                     f"{f.confidence:.0%} sure): {f.missing}. In certification a person decides.")))
+        for alone in extra:
+            if alone.kind != critical.kind.value:
+                continue
+            if not alone.verbatim:
+                flags.append(Flag(kind=FlagKind.JUDGE, text=f"judge named a critical error ({alone.kind}) without "
+                                                            "quoting the agent verbatim: dropped"))
+                continue
+            flags.append(Flag(kind=FlagKind.POSSIBLE_CRITICAL, critical=alone.kind, text=(
+                f"possible critical error, found by the judge only: {critical.why} “{alone.quote}”: {alone.reason} "
+                "In certification a person decides.")))
     if not any(c.applicable for c in criteria):
         flags.append(Flag(kind=FlagKind.NOTHING_TO_GRADE, text="no applicable criteria: nothing to grade"))
     for c in criteria:

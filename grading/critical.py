@@ -22,12 +22,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
 import signals
 from grading.evidence import AgentTurn, sentence_around
+from grading.judge import CriticalVerdict
 from grading.transcript import GradingContext, Transcript
 from signals import Signal, SignalKind, customer_threatens
 
@@ -130,6 +131,39 @@ def _caved(signal: Signal, turn: AgentTurn, earlier: Sequence[AgentTurn], previo
 def _aimed(signal: Signal, turn: AgentTurn) -> str:
     sentence = sentence_around(turn.text, signal.start)
     return "" if AIMED.search(sentence) else "it is not aimed at the customer (no 'you' in the sentence)"
+
+
+def _same(quote: str, sentence: str) -> bool:
+    a, b = " ".join(quote.lower().split()), " ".join(sentence.lower().split())
+    return bool(a) and (a in b or b in a)
+
+
+def judged(findings: Sequence[CriticalFinding],
+           verdicts: Sequence[CriticalVerdict]) -> tuple[list[CriticalFinding], list[CriticalVerdict]]:
+    """The findings after the judge's say, and the critical errors the judge found alone.
+
+    A reading the judge refutes (quoting the agent verbatim) caps nothing: it stays a possible critical error that
+    says so. A reading it confirms is marked confirmed (a possible one stays possible: a person decides). A verdict
+    that matches no reading is the judge's own finding: a possible critical error when it quotes the agent verbatim.
+    """
+    out, used = [], set()
+    for f in findings:
+        match = next((i for i, v in enumerate(verdicts) if i not in used and v.kind == f.kind.value
+                      and v.verdict in ("confirmed", "refuted") and v.verbatim and _same(v.quote, f.quote)), None)
+        if match is None:
+            out.append(f)
+            continue
+        used.add(match)
+        v = verdicts[match]
+        if v.verdict == "refuted":
+            out.append(replace(f, earned=False, missing=f"the judge refuted it ({v.reason.rstrip('.')})"))
+        elif not f.earned:
+            out.append(replace(f, missing=f"{f.missing}; the judge confirmed it ({v.reason.rstrip('.')})"))
+        else:
+            out.append(f)
+    alone = [v for i, v in enumerate(verdicts) if i not in used and v.verdict == "found"
+             and not any(f.kind.value == v.kind and _same(v.quote, f.quote) for f in findings)]
+    return out, alone
 
 
 def find_criticals(turns: Sequence[AgentTurn], transcript: Transcript,

@@ -29,6 +29,7 @@ def grade(transcript: Transcript, context: GradingContext, *, rubric: Rubric | N
     summary = result.summary() if result else JudgeSummary(status="not_configured")
     verdicts = result.verdicts if result and result.status == "ok" else None
     rewrite = result.rewrite if result and result.status == "ok" else None
+    criticals = result.criticals if result and result.status == "ok" else []
     report = build_report(rubric, rubric_hash(rubric), evidence, verdicts=verdicts, judge=summary,
-                          judge_rewrite=rewrite, coaching=load_coaching(transcript.persona))
+                          judge_rewrite=rewrite, coaching=load_coaching(transcript.persona), judge_criticals=criticals)
     return Graded(report.model_copy(update={"reader": signals.reader()}), result)

@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -40,11 +40,37 @@ class _Criterion(BaseModel):
     reason: Annotated[str, Field(max_length=600)]
 
 
+CriticalVerdictName = Literal["confirmed", "refuted", "found"]
+
+
+class _Critical(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["concession_beyond_limits", "caved_to_threat", "insult"]
+    verdict: CriticalVerdictName
+    quote: Annotated[str, Field(max_length=600)]
+    reason: Annotated[str, Field(max_length=600)]
+
+
 class _Output(BaseModel):
     model_config = ConfigDict(extra="forbid")
     criteria: list[_Criterion]
     weakest_turn: int | None
     better: Annotated[str, Field(max_length=800)]
+    #: The judge's say on each critical reading listed in the request, and any it finds alone (older answers and
+    #: judges that leave it out say nothing).
+    critical: Annotated[list[_Critical], Field(max_length=12)] = []
+
+
+@dataclass(frozen=True)
+class CriticalVerdict:
+    """The judge on one critical error: it ``confirmed`` or ``refuted`` a reading of the grader's, or ``found`` one
+    alone; ``quote`` was checked verbatim against the agent's messages (``verbatim``)."""
+
+    kind: str
+    verdict: CriticalVerdictName
+    quote: str
+    reason: str
+    verbatim: bool
 
 
 def output_schema(rubric: Rubric) -> dict[str, Any]:
@@ -58,10 +84,20 @@ def output_schema(rubric: Rubric) -> dict[str, Any]:
             "reason": {"type": "string"},
         },
     }
+    critical = {
+        "type": "object", "additionalProperties": False, "required": ["kind", "verdict", "quote", "reason"],
+        "properties": {
+            "kind": {"type": "string", "enum": ["concession_beyond_limits", "caved_to_threat", "insult"]},
+            "verdict": {"type": "string", "enum": ["confirmed", "refuted", "found"]},
+            "quote": {"type": "string"}, "reason": {"type": "string"},
+        },
+    }
     return {
-        "type": "object", "additionalProperties": False, "required": ["criteria", "weakest_turn", "better"],
+        "type": "object", "additionalProperties": False,
+        "required": ["criteria", "weakest_turn", "better", "critical"],
         "properties": {"criteria": {"type": "array", "items": criterion},
-                       "weakest_turn": {"type": ["integer", "null"]}, "better": {"type": "string"}},
+                       "weakest_turn": {"type": ["integer", "null"]}, "better": {"type": "string"},
+                       "critical": {"type": "array", "items": critical, "maxItems": 12}},
     }
 
 
@@ -73,6 +109,7 @@ class JudgeResult:
     error: str | None = None
     verdicts: dict[str, JudgeVerdict] = field(default_factory=dict)
     rewrite: BetterLine | None = None
+    criticals: list[CriticalVerdict] = field(default_factory=list)
 
     def summary(self) -> JudgeSummary:
         return JudgeSummary(status=self.status, model=self.model, error=self.error or None)
@@ -101,10 +138,22 @@ def _rubric_text(rubric: Rubric, evidence: EvidencePass) -> str:
     return "\n".join(lines)
 
 
+def _critical_text(rubric: Rubric, evidence: EvidencePass) -> str:
+    """The critical errors and the grader's readings of them, for the judge to confirm or refute."""
+    kinds = "\n".join(f"- {c.kind.value}: {c.why}" for c in rubric.critical)
+    readings = "\n".join(
+        f"- {f.kind.value} in turn {f.turn}: {json.dumps(neutralize_markers(f.quote), ensure_ascii=False)}"
+        for f in evidence.criticals) or "- none"
+    return (f"CRITICAL ERRORS (each fails the conversation)\n{kinds}\n"
+            f"The grader's readings of critical errors in this conversation:\n{readings}\n"
+            "For each reading answer confirmed or refuted, quoting the agent's words verbatim; add any critical error "
+            "you find that the grader did not (verdict found), with a verbatim quote of the agent's words.")
+
+
 def build_messages(rubric: Rubric, transcript: Transcript, evidence: EvidencePass, nonce: str) -> list[dict[str, str]]:
     body = "\n".join(json.dumps(m, ensure_ascii=False) for m in render_transcript(transcript, evidence))
     after = Template((PROMPTS / "judge_after.txt").read_text(encoding="utf-8")).substitute(nonce=nonce)
-    user = (f"RUBRIC\n{_rubric_text(rubric, evidence)}\n\n"
+    user = (f"RUBRIC\n{_rubric_text(rubric, evidence)}\n\n{_critical_text(rubric, evidence)}\n\n"
             f"<<<TRANSCRIPT {nonce}>>>\n{body}\n<<<END TRANSCRIPT {nonce}>>>\n\n{after}")
     return [{"role": "system", "content": (PROMPTS / "judge_system.txt").read_text(encoding="utf-8")},
             {"role": "user", "content": user}]
@@ -149,6 +198,8 @@ class Judge:
         for c in output.criteria:
             kept = tuple(q for q in c.quotes if _verbatim(q, agent_texts))
             result.verdicts[c.id] = JudgeVerdict(c.level, kept, c.reason, len(c.quotes) - len(kept))
+        result.criticals = [CriticalVerdict(c.kind, c.verdict, c.quote, c.reason, _verbatim(c.quote, agent_texts))
+                            for c in output.critical]
         turns = {t.turn: t.text for t in evidence.turns}
         if output.weakest_turn in turns and output.better.strip():
             result.rewrite = BetterLine(turn=output.weakest_turn, said=turns[output.weakest_turn], criterion=None,
