@@ -22,6 +22,7 @@ import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import signals
 from grading.report import FlagKind, GradeReport
@@ -108,9 +109,43 @@ def rows(name: str, outcomes: list[Outcome]) -> list[tuple[str, str]]:
     return out
 
 
+#: Two more helpers judged the 100 newer conversations independently (from the rubric's level descriptions, the
+#: persona stories and the workshop material; labels and each other's answers unseen): one JSON line per file.
+JUDGES = HELDOUT / "critical" / "judges"
+
+
+def agreement_rows(outcomes: list[Outcome]) -> list[tuple[str, str]]:
+    """How the two judges agree with each other, and the grader with each of them, on the newer set."""
+    judges = {path.stem.replace("_", " "): {json.loads(line)["file"]: json.loads(line)
+                                             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+              for path in sorted(JUDGES.glob("*.jsonl"))}
+    if len(judges) < 2:
+        return []
+    graded = {f"{o.name}.json": o for o in outcomes}
+    (name_a, a), (name_b, b) = list(judges.items())[:2]
+    files = sorted(set(a) & set(b) & set(graded))
+
+    def pair(x: dict[str, Any], y: dict[str, Any]) -> str:
+        return (f"pass/fail {sum(x[f]['passed'] == y[f]['passed'] for f in files)}/{len(files)}, critical kind "
+                f"{sum(x[f]['critical'] == y[f]['critical'] for f in files)}/{len(files)}")
+
+    out = [(f"critical: {name_a} vs {name_b}", pair(a, b))]
+    for name, judge in ((name_a, a), (name_b, b)):
+        right = sum(graded[f].passed == judge[f]["passed"] for f in files)
+        kind = sum((graded[f].raised[0] if graded[f].raised else None) == judge[f]["critical"] for f in files)
+        accused = sum(bool(graded[f].raised) and not judge[f]["critical"] for f in files)
+        said = f"pass/fail {right}/{len(files)}, critical kind {kind}/{len(files)}, "
+        out.append((f"critical: grader vs {name}", said + f"accusations the judge does not make {accused}"))
+    return out
+
+
 def critical_rows() -> list[tuple[str, str, str, str]]:
     """``make bench``'s rows."""
-    return [(label, value, "", "") for name, folder in SETS.items() for label, value in rows(name, grade_set(folder))]
+    out = []
+    for name, folder in SETS.items():
+        outcomes = grade_set(folder)
+        out += rows(name, outcomes) + (agreement_rows(outcomes) if name == "critical" else [])
+    return [(label, value, "", "") for label, value in out]
 
 
 def main() -> None:
@@ -125,7 +160,7 @@ def main() -> None:
                     print(f"{o.name:38} expected {'pass' if o.expected_pass else 'fail'} {o.expected or '-':26} "
                           f"got {o.overall:3d} {'pass' if o.passed else 'fail'} raised {list(o.raised)} "
                           f"possible {list(o.possible)}")
-        for label, value in rows(name, outcomes):
+        for label, value in rows(name, outcomes) + (agreement_rows(outcomes) if name == "critical" else []):
             print(f"{label:70} {value}")
 
 

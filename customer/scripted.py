@@ -135,7 +135,7 @@ def compose(ctx: ReplyContext, picker: LinePicker) -> str:
     if available is not None and memory.fit is not None:
         if memory.fit != "fits":
             parts.append((1, picker.pick(getattr(available, memory.fit))))
-        elif event not in ("accepted", "taken"):
+        elif event == "none":  # beside a yes or a no to the offer, "that time works" reads as the opposite
             parts.append((2, picker.pick(available.fits)))
     questions = outcome.questions
     parts += [(0, fact.line) for fact in questions.revealed]

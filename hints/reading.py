@@ -85,7 +85,7 @@ DEMAND = re.compile(
     r"|^\W*(?:and|but|so|now)\W+(?:the|my|our|what about)\b.*\?\W*$"
     r"|\b(?:what|how) about (?:my|the|our|a|some)\b|\b(?:and|but|so|now)\W+(?:the|my|our) \w+(?: \w+)?\?"
     r"|\b(?:refund|money back|compensation|reimburse\w*|discount|half off|\d+ ?% off|a manager|your manager|"
-    r"supervisor|replacement|new one|credit|free month|price match|match (?:it|that|their|the))\b"
+    r"supervisor|replacement|new one|credit|free month|price match|(?:match|beat|top) (?:it|that|their|them|the))\b"
     r"|\b(?:make|do) (?:an )?exception\b|\byou (?:need|have|ought|should|must|owe)(?: to)?\b|\bpermanently\b|\bfor "
     r"good\b|\bforever\b|\byou'?ll be (?:refund|send|pay|replac|credit|giv)\w*|\b(?:are|will|can) you (?:going to )?"
     r"(?:giv|push|refund|pay|send|replac|fix|credit|match|waive|cover|roll)\w*|\bwhat (?:are|will) you (?:going to )?"
@@ -98,7 +98,7 @@ ACCEPTS = re.compile(
     r"\b(?:that|this|it) (?:works|would work|sounds (?:good|fair|fine|reasonable|lovely|great|ok(?:ay)?)|is fine|'?s "
     r"fine|is fair|'?s fair|is acceptable|'?s acceptable|will do|'?ll do)\b|\b(?:works|fine|ok(?:ay)?) (?:for|with) "
     r"me\b|\bdeal\b|\bagreed?\b|\bi (?:accept|agree|can live with|'?ll take)\b|\blet'?s do\b|\bgo ahead\b"
-    r"|\byes,? (?:please|to both|do it|book it|that)\b|\b(?:book|do|send|arrange) it\b|\bsounds (?:good|fair|fine|"
+    r"|\byes,? (?:please|to both|do it|book it)\b|\b(?:book|do|send|arrange) it\b|\bsounds (?:good|fair|fine|"
     r"reasonable|great|ok(?:ay)?)\b|\bfair enough\b|\bvery well\b|\b(?:alright|all right|okay|ok|right|fine) then\b|"
     r"\bacceptable\b|\bi can work with\b|\bgo on then\b|\bit is\W*$|,? then\W*$|\bwhatever\b|\bon condition\b|"
     r"\bthat'?s what i wanted\b|\b(?:switch|book|send|sign) me\b|(?:^|[.,;:!—–-]\s*)(?:then |so |okay,? |ok,? |fine,? |"
@@ -250,7 +250,11 @@ def read(turns: Sequence[tuple[str, str]], persona: Persona | None) -> Moment:
         if d is not None and d.kinds & CONFUSING:
             lost = " in your last message's long sentences" if d.has(SignalKind.LONG_SENTENCE) else " in its jargon"
     asks_now = last is not None and bool(questions(turns[last][1]))
-    agreed = any(accepts(turns[i][1]) for i in customer_at if any(j < i for j in agent_at))
+    agreed = False
+    for i in customer_at:  # the customer's latest answer to something offered decides whether a deal stands
+        before = detections[i - 1] if i > 0 else None
+        if before is not None and before.kinds & INSTEAD:
+            agreed = accepts(turns[i][1])
     demand = open_demand(turns, customer_at, detections)
     return Moment(heard, question, when, refusal, threat, lost, len(agent_at), asks_now, demand, agreed)
 

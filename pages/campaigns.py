@@ -11,7 +11,7 @@ import streamlit as st
 from grading.rubric import load_rubric
 from services import DIFFICULTIES, PracticeError
 from services.certification import certificate_file_name
-from ui.context import app_services, chat_ui, or_stop, plain, require_actor
+from ui.context import app_services, chat_ui, local_address, or_stop, plain, require_actor
 
 services = app_services()
 actor = require_actor()
@@ -95,7 +95,8 @@ st.caption(f"Scenarios: {plain(scenarios)}" + (f" · {picked.draw_count} drawn p
                                                 else "") +
            f" · trainees: {plain(', '.join(picked.assigned_trainees) or '–')} · teams: "
            f"{plain(', '.join(picked.assigned_teams) or '–')}"
-           + (f" · frozen rubric {picked.rubric_version}" if picked.rubric_version else ""))
+           + (f" · rubric frozen when opened (fingerprint {picked.rubric_version[:8]})" if picked.rubric_version
+              else ""))
 if picked.status == "draft" and st.button("Open the campaign (freezes persona and rubric versions)",
                                           type="primary"):
     cert.open_campaign(actor, picked.id)
@@ -147,7 +148,7 @@ if certified:
     elif holder is not None and holder.certificate and holder.certificate_attempt is not None:
         attempt_id = holder.certificate_attempt  # rendered only when the button is pressed
         st.download_button(f"Download {plain(holder.trainee)}'s certificate (PDF)",
-                           lambda: cert.certificate_pdf(actor, attempt_id)[1],
+                           lambda: cert.certificate_pdf(actor, attempt_id, local_url=local_address())[1],
                            file_name=certificate_file_name(holder.certificate), mime="application/pdf")
     if holder is not None and holder.certificate:
         st.caption(f"Verification code `{holder.certificate}`: anyone can check it on the Verify page.")

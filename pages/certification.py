@@ -7,7 +7,7 @@ import streamlit as st
 
 from services import AccessDenied, PracticeError
 from services.certification import AttemptView, CheckIn, certificate_file_name
-from ui.context import app_services, chat_ui, or_stop, plain, require_actor
+from ui.context import app_services, chat_ui, local_address, or_stop, plain, require_actor
 from ui.widgets import AVATARS, frustration_bar, mood, pin_to_top, stream_reply, transcript
 
 services = app_services()
@@ -85,7 +85,8 @@ def result(view: AttemptView) -> None:
         st.warning(plain(refusal), icon=":material/link_off:")
     elif view.certificate:
         attempt_id = view.id  # rendered only when the button is pressed, not on every rerun of this page
-        st.download_button("Download your certificate (PDF)", lambda: cert.certificate_pdf(actor, attempt_id)[1],
+        st.download_button("Download your certificate (PDF)", lambda: cert.certificate_pdf(actor, attempt_id,
+                                                                                     local_url=local_address())[1],
                            file_name=certificate_file_name(view.certificate), mime="application/pdf",
                            type="primary")
     if view.certificate:

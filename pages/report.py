@@ -195,7 +195,7 @@ def dispute_form(criterion: CriterionGrade) -> None:
         except PracticeError as exc:
             st.error(plain(str(exc)))
         else:
-            ui.disputing = None
+            ui.disputing, ui.dispute_sent = None, here  # the criterion stays open and says the dispute was sent
             st.rerun()
 
 
@@ -206,7 +206,12 @@ for c in report.criteria:
     level = "not applicable" if c.level is None else f"{c.level}/3"
     if c.override:
         level += " (overridden)"
-    with st.expander(f"{plain(c.name)} — {level}", expanded=ui.disputing == (view.id, c.id)):
+    sent_here = ui.dispute_sent == (view.id, c.id)
+    with st.expander(f"{plain(c.name)} — {level}", expanded=ui.disputing == (view.id, c.id) or sent_here):
+        if sent_here:
+            ui.dispute_sent = None  # said once
+            st.success("Your dispute was sent to a trainer. You will see their decision here and in the sidebar.",
+                       icon=":material/send:")
         if c.level is None:
             st.caption("The conversation gave no opportunity for this; it does not count toward the score.")
         if c.override:

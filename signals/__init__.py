@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -179,7 +180,10 @@ def agent_name(text: str) -> str | None:
 def promised_time(text: str) -> str | None:
     """The time an agent's sentence commits to, as the agent said it ("tomorrow between 8 and 12"), if any."""
     match = patterns.WHEN_PHRASE.search(text)
-    return match.group(0).strip() if match else None
+    if not match:
+        return None
+    # "lock in Saturday": "in" before a day names no time ("in two days" and "in the morning" do)
+    return re.sub(r"^in\s+(?=(?:mon|tues|wednes|thurs|fri|satur|sun)day\b)", "", match.group(0).strip(), flags=re.I)
 
 
 def same_time(a: str, b: str) -> bool:

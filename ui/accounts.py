@@ -111,7 +111,7 @@ def _create_form(services: Services, actor: Actor, teams: list[str], roles: tupl
             made = services.auth.create_user(actor, username=value["username"], role=value["role"],
                                              password=value["password"], team=value["team"] or None,
                                              full_name=value["full_name"])
-            return f"Created {made.role} '{made.username}'."
+            return f"Created {_role_label(made.role)} '{made.username}'."
 
         _act("create", call, CREATE_FIELDS)
 

@@ -141,6 +141,8 @@ class ChatUI:
     review: ReviewState | None = None
     #: The report's dispute form that is open (``(chat id, criterion id)``), if any.
     disputing: tuple[int, str] | None = None
+    #: The (chat, criterion) whose dispute was just sent: its criterion opens once more and says so.
+    dispute_sent: tuple[int, str] | None = None
 
 
 def chat_ui() -> ChatUI:
@@ -189,6 +191,11 @@ def client_address() -> str:
 
 
 _WARNED: list[bool] = []
+
+
+def local_address() -> str:
+    """This app's address on this machine (the port it actually runs on), for a certificate printed in development."""
+    return f"http://localhost:{st.get_option('server.port')}"
 
 
 def public_page() -> None:

@@ -22,16 +22,17 @@ UNICODE_FONTS = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
                  Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"))
 
 
-#: The app's address on the developer's own machine (the port in .streamlit/config.toml): what a certificate
-#: printed in development points to. Production prints none until PUBLIC_URL is set (:meth:`Certificates.pdf_refusal`).
+#: The app's address on the developer's own machine when the page does not say which port it runs on (the port in
+#: .streamlit/config.toml): what a certificate printed in development points to. Production prints none until
+#: PUBLIC_URL is set (:meth:`Certificates.pdf_refusal`).
 LOCAL_URL = "http://localhost:8501"
 
 
-def verify_address(public_url: str | None, code: str) -> str:
+def verify_address(public_url: str | None, code: str, local_url: str | None = None) -> str:
     """Where a reader checks the code: the app's Verify page with the code filled in, at its public address (or,
-    in development, the local one). A page's name alone ("the Verify page of the practice app") leads nobody
-    outside to it."""
-    return f"Check it at {(public_url or LOCAL_URL).rstrip('/')}/verify?code={code}"
+    in development, the local one the app runs on). A page's name alone ("the Verify page of the practice app")
+    leads nobody outside to it."""
+    return f"Check it at {(public_url or local_url or LOCAL_URL).rstrip('/')}/verify?code={code}"
 
 
 #: Text keeps this far from the page's edge (mm): 6 mm inside the inner border drawn at 14 mm.
@@ -142,7 +143,7 @@ def _layout(pdf: FPDF, family: str, blocks: list[_Block], width: float) -> tuple
 
 
 def render_certificate(*, holder: str, campaign: str, score: int, issued_at: datetime, code: str,
-                       public_url: str | None = None) -> bytes:
+                       public_url: str | None = None, local_url: str | None = None) -> bytes:
     """The certificate, one A4 landscape page. Names of any length stay inside the frame: shrunk down to a floor,
     then wrapped (inside a word that has no space); an overfull page scales everything down."""
     pdf = FPDF(orientation="landscape", format="A4")
@@ -158,7 +159,7 @@ def render_certificate(*, holder: str, campaign: str, score: int, issued_at: dat
         _Block(campaign, 20, "B", 8, floor=12),
         _Block(f"with a score of {score} / 100 on {issued_at:%d %B %Y}", 14, "", 20),
         _Block(f"Verification code: {code}", 13, "B", 3, (40, 70, 120), floor=9),
-        _Block(verify_address(public_url, code), 10, "", 0, (90, 90, 90), floor=7),
+        _Block(verify_address(public_url, code, local_url), 10, "", 0, (90, 90, 90), floor=7),
     ]
     if regular.exists() and bold.exists():
         pdf.add_font("Body", "", str(regular))
@@ -200,9 +201,10 @@ class Certificates(HRReport):
                     "admin sets PUBLIC_URL (e.g. https://practice.example.com) and restarts the app.")
         return None
 
-    def certificate_pdf(self, actor: Actor, attempt_id: int) -> tuple[str, bytes]:
+    def certificate_pdf(self, actor: Actor, attempt_id: int, *, local_url: str | None = None) -> tuple[str, bytes]:
         """(file name, PDF) of an attempt's certificate: its holder, or staff who may see them; refused while
-        :meth:`pdf_refusal` says why."""
+        :meth:`pdf_refusal` says why. ``local_url`` (the address this app runs on, from the page) is printed when
+        ``PUBLIC_URL`` is unset in development."""
         view = self.attempt(actor, attempt_id)
         if view.certificate is None:
             raise PracticeError("This attempt has no certificate (only a pass gets one).")
@@ -213,7 +215,8 @@ class Certificates(HRReport):
             cert = uow.campaigns.certificate(view.certificate)
             assert cert is not None
             pdf = render_certificate(holder=cert.holder, campaign=cert.campaign, score=cert.score,
-                                     issued_at=cert.issued_at, code=cert.code, public_url=self.settings.public_url)
+                                     issued_at=cert.issued_at, code=cert.code, public_url=self.settings.public_url,
+                                     local_url=local_url)
             return certificate_file_name(cert.code), pdf
 
     def check_certificate(self, code: str, *, client: str) -> CertificateCheck:

@@ -69,7 +69,12 @@ def test_an_offered_weekend_slot_is_not_answered_with_another_day_off(catalog: P
     available = schedule(persona)
     assert available is not None
     assert "another day off" not in reply
-    assert any(line in reply for line in available.fits)
+    assert not any(line in reply for line in available.clashes + available.takes_a_workday)
+    assert chat.outcome is not None and chat.outcome.memory.fit == "fits"
+    if chat.outcome.offer_event == "none":  # a time on its own is answered: it works
+        assert any(line in reply for line in available.fits)
+    else:  # beside a yes or a no to the offer, "that time works" would read as the opposite
+        assert not any(line in reply for line in available.fits)
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -61,7 +61,7 @@ def test_a_critical_error_the_judge_finds_alone_is_possible_and_needs_a_verbatim
         server: FakeOpenAIServer) -> None:
     name = "hostile.strong"
     assert not deterministic_flags(name)
-    agent = [m for m in json.loads(open_calibration(name))["messages"] if m["role"] == "agent"][0]["content"]
+    agent = next(m for m in json.loads(open_calibration(name))["messages"] if m["role"] == "agent")["content"]
     quote = agent.split(".")[0]
     server.enqueue(answer(name, [{"kind": "insult", "verdict": "found", "quote": quote, "reason": "Condescending."},
                                  {"kind": "insult", "verdict": "found", "quote": "You are an idiot.",

@@ -73,8 +73,12 @@ def test_lost_when_the_language_barrier_customer_says_so_or_gets_long_sentences(
 
 
 def test_next_step_when_nothing_else_fits(catalog: PersonaCatalog) -> None:
-    on_track = kinds(catalog, "hostile", "Nobody came.", HEARD, "OK. Saturday morning works I suppose.")
+    offered = HEARD + " I can book you the guaranteed Saturday morning slot, 8 to 10."
+    on_track = kinds(catalog, "hostile", "Nobody came.", offered, "OK. Saturday morning works I suppose.")
     assert on_track == [HintKind.NEXT_STEP]
+    # nothing offered yet: there is no deal to sum up, so the hint is to put one on the table
+    assert kinds(catalog, "hostile", "Nobody came.", HEARD, "OK. Saturday morning works I suppose.") == [
+        HintKind.PROPOSE]
 
 
 @pytest.mark.parametrize("kind", list(HintKind))
@@ -132,3 +136,17 @@ def test_a_condition_on_accepting_is_no_new_demand(catalog: PersonaCatalog) -> N
              ("agent", HEARD + " I can book the guaranteed Saturday 8 to 10 slot, with a call 30 minutes ahead."),
              ("customer", "Saturday, then, as long as the call actually comes this time.")]
     assert applicable(turns, catalog.get("hostile")) == [HintKind.NEXT_STEP]
+
+
+def test_a_yes_to_a_question_is_no_deal_and_a_refused_offer_leaves_none(catalog: PersonaCatalog) -> None:
+    """Seen in a fresh-machine walk: "Yes, that's the situation. ... Beat it." read as a deal, and every later hint
+    said "sum up", even right after the customer turned an offer down."""
+    persona = catalog.get("discount-demander")
+    turns = [("customer", "My price went up again. Nine years a customer."),
+             ("agent", "Nine years, and then a price rise: I'd be annoyed too, Patricia. I'm sorry. So you're on "
+                       "HomeFibre 500 at 53 euros and a competitor has offered you less?"),
+             ("customer", "Yes, that's the situation. The competitor says thirty a month. Beat it.")]
+    assert applicable(turns, persona)[0] == HintKind.OPEN_DEMAND
+    refused = [*turns, ("agent", "I can offer a 15% loyalty discount for 12 months, so 45 euros a month."),
+               ("customer", "Hmm, no. That barely moves the needle.")]
+    assert HintKind.NEXT_STEP not in applicable(refused, persona)

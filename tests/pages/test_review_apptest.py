@@ -117,6 +117,7 @@ def test_the_dispute_form_opens_from_a_button_below_the_evidence(world: dict[str
     next(b for b in app.button if b.label == "Send the dispute to a trainer").click().run()
     assert not app.exception
     assert "waiting for a trainer" in _text(app)
+    assert "Your dispute was sent to a trainer" in _text(app)  # said once, where the form was
     assert not [b for b in app.button if b.label == "Send the dispute to a trainer"]
     [queued] = services.disputes.queue(tina)
     assert (queued.criterion_id, queued.requested_level, queued.reason) == ("apology", 0, REASON)

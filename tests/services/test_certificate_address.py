@@ -50,6 +50,9 @@ def test_development_prints_the_local_address(settings: Settings) -> None:
     code = services.certification.attempt(people["ann"], attempt_id).certificate
     assert f"http://localhost:8501/verify?code={code}" in words, words
     assert "Verify certificate page of the practice app" not in words
+    # the page passes the port the app actually runs on (seen in a walk: an app on 8650 printed 8501)
+    _, pdf = services.certification.certificate_pdf(people["ann"], attempt_id, local_url="http://localhost:8650")
+    assert f"http://localhost:8650/verify?code={code}" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
 
 
 def test_production_warns_at_start_up_until_public_url_is_set() -> None:
