@@ -290,8 +290,11 @@ class GradeReport(Record):
             overall = min(overall, self.overall_cap)
         return self.model_copy(update={
             "criteria": criteria, "improve_first": improve, "overrides": list(overrides), "overall": overall,
-            # what went well follows the decision too: a criterion a trainer lowered is no longer praised
-            "went_well": [w for w in self.went_well if decided.get(w.id, MAX_LEVEL) == MAX_LEVEL],
+            # what went well follows the decision too: a criterion a trainer lowered is no longer praised, and one
+            # a trainer raised to the top is (without a quote: the trainer's reason is under the criterion)
+            "went_well": [w for w in self.went_well if decided.get(w.id, MAX_LEVEL) == MAX_LEVEL] + [
+                WentWell(id=c.id, name=c.name, turn=None, quote=None) for c in criteria
+                if c.override is not None and c.level == MAX_LEVEL and c.id not in {w.id for w in self.went_well}],
             "passed": overall >= self.pass_mark and not self.manipulated})
 
 

@@ -225,3 +225,9 @@ def test_what_went_well_follows_a_trainers_override(catalog: PersonaCatalog) -> 
                                               at=datetime.now(UTC))])
     assert praised.id not in {w.id for w in lowered.went_well}
     assert praised.id in {w.id for w in report.went_well}  # the stored report is not changed
+    # raised to the top by a trainer: praised too (a walk found it missing when everything was overridden to 3/3)
+    below = next(c for c in report.criteria if c.level is not None and c.level < 3)
+    raised = report.with_overrides([Override(id=2, criterion_id=below.id, level=3, by="tina", reason="it was fine",
+                                             at=datetime.now(UTC))])
+    assert below.id in {w.id for w in raised.went_well}
+    assert below.id not in {w.id for w in report.went_well}
