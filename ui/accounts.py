@@ -263,7 +263,7 @@ def _disable_control(services: Services, actor: Actor, picked: Account) -> None:
 def render_teams(services: Services, actor: Actor) -> None:
     teams = services.teams.teams(actor)
     if teams:
-        st.dataframe([{"team": t.name, "accounts": t.members, "campaigns": t.campaigns} for t in teams],
+        st.dataframe([{"team": t.name, "accounts (any role)": t.members, "campaigns": t.campaigns} for t in teams],
                      hide_index=True, width="stretch")
     else:
         st.info("No teams yet: add the first one below.")
