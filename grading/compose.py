@@ -54,12 +54,13 @@ def build_report(
                 flags.append(Flag(kind=FlagKind.POSSIBLE_CRITICAL, critical=critical.kind.value, text=(
                     f"possible critical error, not counted: {critical.why} “{f.quote}” (turn {f.turn}, "
                     f"{f.confidence:.0%} sure): {f.missing}. In certification a person decides.")))
+        unquoted = [alone for alone in extra if alone.kind == critical.kind.value and not alone.verbatim]
+        if unquoted:
+            flags.append(Flag(kind=FlagKind.JUDGE, text=f"judge named {len(unquoted)} critical error(s) "
+                                                        f"({critical.kind.value}) without quoting the agent verbatim: "
+                                                        "dropped"))
         for alone in extra:
-            if alone.kind != critical.kind.value:
-                continue
-            if not alone.verbatim:
-                flags.append(Flag(kind=FlagKind.JUDGE, text=f"judge named a critical error ({alone.kind}) without "
-                                                            "quoting the agent verbatim: dropped"))
+            if alone.kind != critical.kind.value or not alone.verbatim:
                 continue
             flags.append(Flag(kind=FlagKind.POSSIBLE_CRITICAL, critical=alone.kind, text=(
                 f"possible critical error, found by the judge only: {critical.why} “{alone.quote}”: {alone.reason} "

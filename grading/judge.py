@@ -73,7 +73,13 @@ class CriticalVerdict:
     verbatim: bool
 
 
-def output_schema(rubric: Rubric) -> dict[str, Any]:
+#: Critical errors the judge may find beyond the grader's readings (a small model otherwise fills the list).
+EXTRA_CRITICALS = 2
+
+
+def output_schema(rubric: Rubric, readings: int = 0) -> dict[str, Any]:
+    """The answer's JSON schema; the ``critical`` list holds at most one verdict per grader reading (``readings``)
+    and :data:`EXTRA_CRITICALS` more."""
     ids = [c.id for c in rubric.criteria]
     criterion = {
         "type": "object", "additionalProperties": False, "required": ["id", "level", "quotes", "reason"],
@@ -97,7 +103,8 @@ def output_schema(rubric: Rubric) -> dict[str, Any]:
         "required": ["criteria", "weakest_turn", "better", "critical"],
         "properties": {"criteria": {"type": "array", "items": criterion},
                        "weakest_turn": {"type": ["integer", "null"]}, "better": {"type": "string"},
-                       "critical": {"type": "array", "items": critical, "maxItems": 12}},
+                       "critical": {"type": "array", "items": critical,
+                                    "maxItems": min(12, readings + EXTRA_CRITICALS)}},
     }
 
 
@@ -174,7 +181,7 @@ class Judge:
         result = JudgeResult(status="failed", model=self.chat.model)
         try:
             raw = self.chat.complete(messages, max_tokens=MAX_JUDGE_TOKENS, temperature=0.0,
-                                     json_schema=output_schema(rubric))
+                                     json_schema=output_schema(rubric, len(evidence.criticals)))
         except LLMError as exc:
             result.error = str(exc)
             return result

@@ -66,7 +66,7 @@ def test_json_schema_output_parses_and_validates(server: local.LocalModelServer)
         max_tokens=600, temperature=0, json_schema=output_schema(load_rubric()),
     )
     parsed = json.loads(raw, strict=False)
-    assert set(parsed) == {"criteria", "weakest_turn", "better"}
+    assert set(parsed) == {"criteria", "weakest_turn", "better", "critical"}
     _Output.model_validate(parsed)
 
 
