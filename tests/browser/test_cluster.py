@@ -164,7 +164,8 @@ def test_a_persona_published_on_one_replica_is_seen_on_the_others(cluster: Clust
     area.fill(re.sub(r"^title: *.+$", f"title: {new_title}", before, count=1, flags=re.M))
     admin.get_by_role("button", name="Check and save draft").click()
     settle(admin)
-    admin.get_by_role("button", name=re.compile(r"^Publish as version 2")).click()
+    # the saved draft is checked before the button is enabled: under a loaded machine that takes a while
+    admin.get_by_role("button", name=re.compile(r"^Publish as version 2")).click(timeout=120_000)
     admin.get_by_text("Published ").first.wait_for(timeout=60_000)
     published = time.monotonic()
     for page in watchers:
