@@ -119,9 +119,7 @@ def _caved(signal: Signal, turn: AgentTurn, earlier: Sequence[AgentTurn], previo
     sentence = sentence_around(turn.text, signal.start)
     if NOT_GRANTED.search(sentence) or sentence.rstrip().endswith("?"):
         return "the sentence refuses, asks or sets a condition; it gives nothing"
-    given = {s.detail.split(">")[0] for s in turn.detection.signals
-             if s.kind in (SignalKind.OFFER, SignalKind.CONCESSION_BEYOND_LIMITS) and s.detail
-             and not s.detail.startswith("generic:") and s.start >= 0}
+    given = _offers_in(turn)
     before = set().union(*(_offers_in(t) for t in earlier)) if earlier else set()
     if given and given <= before:
         return REPEATED

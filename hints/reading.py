@@ -288,7 +288,7 @@ def open_demand(turns: Sequence[tuple[str, str]], customer_at: list[int],
     if len(customer_at) >= 2 and not accepts(turns[last][1]):
         earlier = customer_at[-2]
         reply = next((detections[j] for j in range(earlier + 1, last) if detections[j] is not None), None)
-        if reply is not None and not reply.kinds & (ANSWERING | {SignalKind.LIMIT_WITH_REASON}):
+        if reply is not None and not reply.kinds & ANSWERING:  # ANSWERING holds a limit with its reason
             return demands(turns[earlier][1])
     return None
 
